@@ -1,0 +1,104 @@
+package dev.bootc.pb.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The desired state of a BootcVm. Defaults live in {@link Defaults}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BootcVmSpec {
+    @Required
+    @Pattern(Validation.IMAGE_PATTERN)
+    @JsonPropertyDescription("Container image reference of a bootable container (bootc) image.")
+    private String image;
+
+    @JsonPropertyDescription("Always: keep the VM running. Halted: keep it stopped.")
+    private RunStrategy runStrategy;
+
+    @JsonPropertyDescription("The host whose operator owns this VM.")
+    private String nodeName;
+
+    private Resources resources;
+    private DiskSpec disk;
+
+    @JsonPropertyDescription("Boot firmware: uefi or bios.")
+    private Firmware firmware;
+
+    @JsonPropertyDescription("Extra kernel arguments baked into the base disk.")
+    private List<@Pattern(Validation.KARG_PATTERN) String> kernelArgs;
+
+    private SshSpec ssh;
+    private List<PortForward> ports;
+    private List<VolumeMount> volumes;
+
+    @JsonPropertyDescription("user: QEMU user networking with port forwards. none: no network.")
+    private NetworkMode network;
+
+    public BootcVmSpec() {
+    }
+
+    public BootcVmSpec(String image) {
+        this.image = image;
+    }
+
+    public String getImage() { return image; }
+    public void setImage(String image) { this.image = image; }
+    public RunStrategy getRunStrategy() { return runStrategy; }
+    public void setRunStrategy(RunStrategy runStrategy) { this.runStrategy = runStrategy; }
+    public String getNodeName() { return nodeName; }
+    public void setNodeName(String nodeName) { this.nodeName = nodeName; }
+    public Resources getResources() { return resources; }
+    public void setResources(Resources resources) { this.resources = resources; }
+    public DiskSpec getDisk() { return disk; }
+    public void setDisk(DiskSpec disk) { this.disk = disk; }
+    public Firmware getFirmware() { return firmware; }
+    public void setFirmware(Firmware firmware) { this.firmware = firmware; }
+    public List<String> getKernelArgs() { return kernelArgs; }
+    public void setKernelArgs(List<String> kernelArgs) { this.kernelArgs = kernelArgs; }
+    public SshSpec getSsh() { return ssh; }
+    public void setSsh(SshSpec ssh) { this.ssh = ssh; }
+    public List<PortForward> getPorts() { return ports; }
+    public void setPorts(List<PortForward> ports) { this.ports = ports; }
+    public List<VolumeMount> getVolumes() { return volumes; }
+    public void setVolumes(List<VolumeMount> volumes) { this.volumes = volumes; }
+    public NetworkMode getNetwork() { return network; }
+    public void setNetwork(NetworkMode network) { this.network = network; }
+
+    /** Kernel arguments, never null. */
+    public List<String> kernelArgsOrEmpty() {
+        return kernelArgs == null ? List.of() : kernelArgs;
+    }
+
+    public List<PortForward> portsOrEmpty() {
+        return ports == null ? List.of() : ports;
+    }
+
+    public List<VolumeMount> volumesOrEmpty() {
+        return volumes == null ? List.of() : volumes;
+    }
+
+    public BootcVmSpec copy() {
+        return Json.copy(this, BootcVmSpec.class);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BootcVmSpec other && Json.tree(this).equals(Json.tree(other));
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(image, nodeName);
+    }
+
+    /** Adds a kernel argument, creating the list when needed. */
+    public void addKernelArg(String arg) {
+        if (kernelArgs == null) kernelArgs = new ArrayList<>();
+        kernelArgs.add(arg);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.bootc.pb.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** What was last observed of a BootcVm. Written only by the reconciler, through its status writer. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BootcVmStatus {
+    private Phase phase;
+    private List<Condition> conditions = new ArrayList<>();
+    private Long observedGeneration;
+    private String nodeName;
+    private String domainName;
+    private String domainUUID;
+    private String imageDigest;
+    private String baseDisk;
+    private String diskPath;
+    private Integer sshPort;
+    private String sshUser;
+    private String sshKeyPath;
+    private String startedAt;
+    private String message;
+
+    public Phase getPhase() { return phase; }
+    public void setPhase(Phase phase) { this.phase = phase; }
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions == null ? new ArrayList<>() : conditions; }
+    public Long getObservedGeneration() { return observedGeneration; }
+    public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+    public String getNodeName() { return nodeName; }
+    public void setNodeName(String nodeName) { this.nodeName = nodeName; }
+    public String getDomainName() { return domainName; }
+    public void setDomainName(String domainName) { this.domainName = domainName; }
+    public String getDomainUUID() { return domainUUID; }
+    public void setDomainUUID(String domainUUID) { this.domainUUID = domainUUID; }
+    public String getImageDigest() { return imageDigest; }
+    public void setImageDigest(String imageDigest) { this.imageDigest = imageDigest; }
+    public String getBaseDisk() { return baseDisk; }
+    public void setBaseDisk(String baseDisk) { this.baseDisk = baseDisk; }
+    public String getDiskPath() { return diskPath; }
+    public void setDiskPath(String diskPath) { this.diskPath = diskPath; }
+    public Integer getSshPort() { return sshPort; }
+    public void setSshPort(Integer sshPort) { this.sshPort = sshPort; }
+    public String getSshUser() { return sshUser; }
+    public void setSshUser(String sshUser) { this.sshUser = sshUser; }
+    public String getSshKeyPath() { return sshKeyPath; }
+    public void setSshKeyPath(String sshKeyPath) { this.sshKeyPath = sshKeyPath; }
+    public String getStartedAt() { return startedAt; }
+    public void setStartedAt(String startedAt) { this.startedAt = startedAt; }
+    public String getMessage() { return message; }
+    public void setMessage(String message) { this.message = message; }
+
+    public Optional<Condition> condition(String type) {
+        return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    /** True when the condition of that type is present with status "True". */
+    public boolean isTrue(String type) {
+        return condition(type).map(c -> "True".equals(c.getStatus())).orElse(false);
+    }
+
+    public BootcVmStatus copy() {
+        return Json.copy(this, BootcVmStatus.class);
+    }
+}

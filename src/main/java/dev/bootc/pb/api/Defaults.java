@@ -1,0 +1,50 @@
+package dev.bootc.pb.api;
+
+import java.util.ArrayList;
+
+/** The one place where a BootcVm's defaults are decided and applied. */
+public final class Defaults {
+    public static final String NAMESPACE = "default";
+    public static final RunStrategy RUN_STRATEGY = RunStrategy.Always;
+    public static final String MEMORY = "2Gi";
+    public static final int CPUS = 2;
+    public static final String DISK_SIZE = "20Gi";
+    public static final Firmware FIRMWARE = Firmware.uefi;
+    public static final String SSH_USER = "root";
+    public static final NetworkMode NETWORK = NetworkMode.user;
+    public static final Protocol PROTOCOL = Protocol.tcp;
+    public static final String HOST_IP = "127.0.0.1";
+
+    private Defaults() {
+    }
+
+    /** Fills every unset field that has a default, in place. nodeName is left alone. */
+    public static BootcVm apply(BootcVm vm) {
+        if (vm.getMetadata().getNamespace() == null) vm.getMetadata().setNamespace(NAMESPACE);
+        BootcVmSpec s = vm.getSpec();
+        if (s == null) return vm;
+        if (s.getRunStrategy() == null) s.setRunStrategy(RUN_STRATEGY);
+        if (s.getResources() == null) s.setResources(new Resources());
+        if (s.getResources().getMemory() == null) s.getResources().setMemory(MEMORY);
+        if (s.getResources().getCpus() == null) s.getResources().setCpus(CPUS);
+        if (s.getDisk() == null) s.setDisk(new DiskSpec());
+        if (s.getDisk().getSize() == null) s.getDisk().setSize(DISK_SIZE);
+        if (s.getFirmware() == null) s.setFirmware(FIRMWARE);
+        if (s.getSsh() == null) s.setSsh(new SshSpec());
+        if (s.getSsh().getUser() == null) s.getSsh().setUser(SSH_USER);
+        if (s.getNetwork() == null) s.setNetwork(NETWORK);
+        if (s.getPorts() != null) {
+            for (PortForward p : s.getPorts()) {
+                if (p.getProtocol() == null) p.setProtocol(PROTOCOL);
+                if (p.getHostIP() == null) p.setHostIP(HOST_IP);
+            }
+        }
+        if (s.getVolumes() != null) {
+            for (VolumeMount v : s.getVolumes()) {
+                if (v.getReadOnly() == null) v.setReadOnly(false);
+            }
+        }
+        if (s.getKernelArgs() == null) s.setKernelArgs(new ArrayList<>());
+        return vm;
+    }
+}

@@ -1,0 +1,6 @@
+package dev.bootc.pb.api;
+
+/** Whether the VM should be running. */
+public enum RunStrategy {
+    Always, Halted
+}

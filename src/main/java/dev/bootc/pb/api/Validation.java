@@ -1,0 +1,161 @@
+package dev.bootc.pb.api;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * pb's own validation of a BootcVm. Every rule here is also in the CRD's OpenAPI schema (through the
+ * patterns and limits below, used by the model's annotations), so kubectl rejects what pb rejects;
+ * a corpus test checks both agree.
+ */
+public final class Validation {
+    /** DNS-1123 label: what Kubernetes and libvirt both accept as a VM name. */
+    public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+    public static final int NAME_MAX = 63;
+    public static final String IMAGE_PATTERN = "^[^\\s]+$";
+    /** At least 128Mi; whole numbers with Mi/Gi/Ti (or M/G/T). */
+    public static final String MEMORY_PATTERN =
+            "^(([1-9][0-9]{3,}|[2-9][0-9]{2}|1[3-9][0-9]|12[89])(Mi|M)|[1-9][0-9]*(Gi|Ti|G|T))$";
+    public static final String DISK_SIZE_PATTERN = "^[1-9][0-9]*(Mi|Gi|Ti|M|G|T)$";
+    public static final String USER_PATTERN = "^[a-z_][a-z0-9_-]{0,31}$";
+    public static final String PUBLIC_KEY_PATTERN = "^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$";
+    public static final String KARG_PATTERN = "^[^\\s]+$";
+    public static final String ABSOLUTE_PATH_PATTERN = "^/.*$";
+    public static final String IPV4_PATTERN =
+            "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
+    public static final int MAX_CPUS = 512;
+
+    private Validation() {
+    }
+
+    /** One problem with a resource: the field's path, the offending value and what is expected. */
+    public record Problem(String field, Object value, String expected) {
+        @Override
+        public String toString() {
+            String v = value == null ? "missing" : "\"" + value + "\"";
+            return field + ": invalid value " + v + ": " + expected;
+        }
+    }
+
+    /** Every problem with the resource, in field order; empty when it is valid. */
+    public static List<Problem> problems(BootcVm vm) {
+        List<Problem> out = new ArrayList<>();
+        if (vm.getApiVersion() != null && !BootcVm.API_VERSION.equals(vm.getApiVersion())) {
+            out.add(new Problem("apiVersion", vm.getApiVersion(), "must be " + BootcVm.API_VERSION));
+        }
+        if (vm.getKind() != null && !BootcVm.KIND.equals(vm.getKind())) {
+            out.add(new Problem("kind", vm.getKind(), "must be " + BootcVm.KIND));
+        }
+        String name = vm.getMetadata() == null ? null : vm.getMetadata().getName();
+        nameProblem("metadata.name", name).ifPresent(out::add);
+        String ns = vm.getMetadata() == null ? null : vm.getMetadata().getNamespace();
+        if (ns != null) nameProblem("metadata.namespace", ns).ifPresent(out::add);
+        BootcVmSpec s = vm.getSpec();
+        if (s == null) {
+            out.add(new Problem("spec", null, "a spec with at least an image is required"));
+            return out;
+        }
+        if (s.getImage() == null || s.getImage().isBlank()) {
+            out.add(new Problem("spec.image", null, "an image reference is required, like quay.io/fedora/fedora-bootc:42"));
+        } else if (!s.getImage().matches(IMAGE_PATTERN)) {
+            out.add(new Problem("spec.image", s.getImage(), "an image reference holds no whitespace"));
+        }
+        if (s.getResources() != null) {
+            String mem = s.getResources().getMemory();
+            if (mem != null && !mem.matches(MEMORY_PATTERN)) {
+                out.add(new Problem("spec.resources.memory", mem, "must be at least 128Mi, a whole number with a unit, like 2Gi or 4096Mi"));
+            }
+            Integer cpus = s.getResources().getCpus();
+            if (cpus != null && (cpus < 1 || cpus > MAX_CPUS)) {
+                out.add(new Problem("spec.resources.cpus", cpus, "must be between 1 and " + MAX_CPUS));
+            }
+        }
+        if (s.getDisk() != null) {
+            if (s.getDisk().getSize() != null && !s.getDisk().getSize().matches(DISK_SIZE_PATTERN)) {
+                out.add(new Problem("spec.disk.size", s.getDisk().getSize(), "must be a whole number with a unit, like 20Gi"));
+            }
+            if (s.getDisk().getRootSizeMax() != null && !s.getDisk().getRootSizeMax().matches(DISK_SIZE_PATTERN)) {
+                out.add(new Problem("spec.disk.rootSizeMax", s.getDisk().getRootSizeMax(), "must be a whole number with a unit, like 10Gi"));
+            }
+        }
+        List<String> kargs = s.getKernelArgs();
+        if (kargs != null) {
+            for (int i = 0; i < kargs.size(); i++) {
+                if (kargs.get(i) == null || !kargs.get(i).matches(KARG_PATTERN)) {
+                    out.add(new Problem("spec.kernelArgs[" + i + "]", kargs.get(i), "one kernel argument, without whitespace"));
+                }
+            }
+        }
+        if (s.getSsh() != null) {
+            String user = s.getSsh().getUser();
+            if (user != null && !user.matches(USER_PATTERN)) {
+                out.add(new Problem("spec.ssh.user", user, "must be a Linux user name: lower-case letters, digits, _ and -"));
+            }
+            List<String> keys = s.getSsh().getAuthorizedKeys();
+            if (keys != null) {
+                for (int i = 0; i < keys.size(); i++) {
+                    if (keys.get(i) == null || !keys.get(i).matches(PUBLIC_KEY_PATTERN)) {
+                        out.add(new Problem("spec.ssh.authorizedKeys[" + i + "]", abbreviate(keys.get(i)), "must be an OpenSSH public key, like ssh-ed25519 AAAA... user@host"));
+                    }
+                }
+            }
+        }
+        List<PortForward> ports = s.getPorts();
+        if (ports != null) {
+            for (int i = 0; i < ports.size(); i++) {
+                PortForward p = ports.get(i);
+                String f = "spec.ports[" + i + "]";
+                portProblem(f + ".hostPort", p.getHostPort()).ifPresent(out::add);
+                portProblem(f + ".guestPort", p.getGuestPort()).ifPresent(out::add);
+                if (p.getHostIP() != null && !p.getHostIP().matches(IPV4_PATTERN)) {
+                    out.add(new Problem(f + ".hostIP", p.getHostIP(), "must be an IPv4 address, like 127.0.0.1"));
+                }
+            }
+        }
+        List<VolumeMount> volumes = s.getVolumes();
+        if (volumes != null) {
+            for (int i = 0; i < volumes.size(); i++) {
+                VolumeMount v = volumes.get(i);
+                String f = "spec.volumes[" + i + "]";
+                if (v.getHostPath() == null || !v.getHostPath().matches(ABSOLUTE_PATH_PATTERN)) {
+                    out.add(new Problem(f + ".hostPath", v.getHostPath(), "must be an absolute path"));
+                }
+                if (v.getGuestPath() == null || !v.getGuestPath().matches(ABSOLUTE_PATH_PATTERN)) {
+                    out.add(new Problem(f + ".guestPath", v.getGuestPath(), "must be an absolute path"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Throws {@link InvalidResourceException} naming the first problem. */
+    public static void check(BootcVm vm) {
+        List<Problem> p = problems(vm);
+        if (!p.isEmpty()) {
+            String name = vm.getMetadata() == null || vm.getMetadata().getName() == null ? "" : " " + vm.getMetadata().getName();
+            throw new InvalidResourceException("BootcVm" + name + ": " + p.get(0));
+        }
+    }
+
+    public static java.util.Optional<Problem> nameProblem(String field, String name) {
+        if (name == null || name.isEmpty()) {
+            return java.util.Optional.of(new Problem(field, null, "a name is required"));
+        }
+        if (name.length() > NAME_MAX || !name.matches(NAME_PATTERN)) {
+            return java.util.Optional.of(new Problem(field, name,
+                    "must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"));
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static java.util.Optional<Problem> portProblem(String field, Integer port) {
+        if (port == null) return java.util.Optional.of(new Problem(field, null, "a port between 1 and 65535 is required"));
+        if (port < 1 || port > 65535) return java.util.Optional.of(new Problem(field, port, "must be between 1 and 65535"));
+        return java.util.Optional.empty();
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) return null;
+        return s.length() > 40 ? s.substring(0, 37) + "..." : s;
+    }
+}
