@@ -1,0 +1,6 @@
+package dev.bootc.pb.store;
+
+/** Which store pb talks to. */
+public enum StoreKind {
+    file, kube
+}

@@ -1,0 +1,153 @@
+package dev.bootc.pb.store.file;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.store.VmStore;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A watch on the file store: inotify (through {@link WatchService}) wakes it, a rescan every second
+ * catches anything inotify missed. Changes are found by comparing file contents, so an edit made by
+ * hand (which keeps the resourceVersion) is delivered too. Starts with an ADDED event per resource.
+ */
+final class FileWatch implements VmStore.Watch {
+    private static final Logger LOG = Logger.getLogger(FileWatch.class);
+    private static final long RESCAN_MILLIS = 1000;
+
+    private final FileVmStore store;
+    private final String namespace;
+    private final Consumer<VmStore.WatchEvent> listener;
+    private final Map<String, Seen> seen = new HashMap<>();
+    private final Set<Path> registered = new HashSet<>();
+    private volatile boolean closed;
+    private WatchService service;
+    private Thread thread;
+
+    private record Seen(String text, BootcVm vm) {
+    }
+
+    FileWatch(FileVmStore store, String namespace, Consumer<VmStore.WatchEvent> listener) {
+        this.store = store;
+        this.namespace = namespace;
+        this.listener = listener;
+    }
+
+    void start() {
+        try {
+            Files.createDirectories(store.root());
+            service = FileSystems.getDefault().newWatchService();
+        } catch (IOException e) {
+            throw new PbException.Failed("StoreError", "Cannot watch " + store.describe() + ": " + e.getMessage());
+        }
+        scan();
+        thread = new Thread(this::loop, "pb-file-store-watch");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                var key = service.poll(RESCAN_MILLIS, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                    // Let a burst of writes settle into one scan.
+                    Thread.sleep(20);
+                    var more = service.poll();
+                    while (more != null) {
+                        more.pollEvents();
+                        more.reset();
+                        more = service.poll();
+                    }
+                }
+                scan();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("File store watch: %s", e.getMessage());
+            }
+        }
+    }
+
+    private synchronized void scan() {
+        if (closed) return;
+        register(store.root());
+        Map<String, Seen> now = new HashMap<>();
+        for (Path dir : store.namespaceDirs(namespace)) {
+            register(dir);
+            for (Path f : FileVmStore.resourceFiles(dir)) {
+                String key = dir.getFileName() + "/" + f.getFileName();
+                try {
+                    String text = Files.readString(f);
+                    Seen before = seen.get(key);
+                    if (before != null && before.text.equals(text)) {
+                        now.put(key, before);
+                        continue;
+                    }
+                    BootcVm vm = FileVmStore.parse(f, text);
+                    now.put(key, new Seen(text, vm));
+                    deliver(before == null ? VmStore.WatchEvent.Type.ADDED : VmStore.WatchEvent.Type.MODIFIED, vm);
+                } catch (NoSuchFileException e) {
+                    // gone between list and read: the next scan reports it
+                } catch (IOException e) {
+                    LOG.warnf("File store watch: cannot read %s: %s", f, e.getMessage());
+                } catch (PbException e) {
+                    LOG.warnf("%s", e.getMessage());
+                    Seen before = seen.get(key);
+                    if (before != null) now.put(key, before);
+                }
+            }
+        }
+        for (var e : seen.entrySet()) {
+            if (!now.containsKey(e.getKey())) deliver(VmStore.WatchEvent.Type.DELETED, e.getValue().vm);
+        }
+        seen.clear();
+        seen.putAll(now);
+    }
+
+    private void deliver(VmStore.WatchEvent.Type type, BootcVm vm) {
+        try {
+            listener.accept(new VmStore.WatchEvent(type, vm));
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Watch listener failed on %s %s", type, vm.key());
+        }
+    }
+
+    private void register(Path dir) {
+        if (registered.contains(dir) || !Files.isDirectory(dir)) return;
+        try {
+            dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+                    StandardWatchEventKinds.ENTRY_MODIFY);
+            registered.add(dir);
+        } catch (IOException e) {
+            LOG.debugf("Cannot register %s for inotify, relying on rescans: %s", dir, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            if (service != null) service.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        if (thread != null) thread.interrupt();
+    }
+}
