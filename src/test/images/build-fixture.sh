@@ -141,8 +141,11 @@ fi
 # ---- customise a copy of the base ---------------------------------------------------------------
 phase customise
 R=$WORK/rootfs
-rm -rf "$R"
+umount "$R/proc" 2>/dev/null || true
+rm -rf --one-file-system "$R"
 cp -a "$BASE" "$R"
+mount -t proc proc "$R/proc"
+trap 'umount "$R/proc" 2>/dev/null || true' EXIT
 
 # Network: DHCP on every ethernet interface (QEMU user networking hands out 10.0.2.15).
 mkdir -p "$R/etc/systemd/network"
@@ -189,12 +192,22 @@ WantedBy=ssh.service
 EOF
 
 # First boot must not stop at prompts; periodic jobs only cost CPU under TCG.
-chroot "$R" systemctl enable systemd-networkd.service ssh.service pb-fixture-ssh-keygen.service >&2
-chroot "$R" systemctl mask systemd-firstboot.service >&2
+chroot "$R" systemctl enable systemd-networkd.service ssh.service pb-fixture-ssh-keygen.service \
+    >/dev/null 2>&1 || die "systemctl enable failed"
+chroot "$R" systemctl mask systemd-firstboot.service >/dev/null 2>&1 || die "systemctl mask failed"
 for t in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
          fstrim.timer xfs_scrub_all.timer man-db.timer; do
     [ -e "$R/usr/lib/systemd/system/$t" ] && chroot "$R" systemctl mask "$t" >/dev/null 2>&1 || true
 done
+# A small initrd (13 instead of 37 MB) loads and boots noticeably faster under TCG.
+mkdir -p "$R/etc/initramfs-tools/conf.d"
+echo MODULES=list >"$R/etc/initramfs-tools/conf.d/pb-fixture.conf"
+printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme ext4 xfs btrfs vfat \
+    >>"$R/etc/initramfs-tools/modules"
+chroot "$R" update-initramfs -u -k all >"$WORK/update-initramfs.log" 2>&1 \
+    || { cat "$WORK/update-initramfs.log" >&2; die "update-initramfs failed"; }
+umount "$R/proc"
+trap - EXIT
 : >"$R/etc/machine-id"
 rm -f "$R/var/lib/dbus/machine-id"
 rm -rf "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/* "$R"/var/log/*.log \
@@ -331,8 +344,8 @@ root_tar() {   # tar stream of the container's /, without pseudo file systems, v
     tar -C / --numeric-owner --xattrs --xattrs-include='*' --acls \
         --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' \
         --exclude='./tmp/*' --exclude='./var/tmp/*' --exclude='./output/*' --exclude='./var/lib/containers/*' \
-        --exclude='./var/cache/apt/archives/*.deb' \
-        -cf - .
+        --exclude='./var/cache/apt/archives/*.deb' --warning=no-file-changed \
+        -cf - . || [ $? -eq 1 ]   # 1: "file changed as we read it" (e.g. ./sys), harmless here
 }
 
 # -- root filesystem -----------------------------------------------------------------------------
@@ -371,7 +384,7 @@ say "root file system ($FS, label root) written"
 # -- ESP: GRUB for UEFI, grub.cfg, kernel and initrd ---------------------------------------------
 KVER=$(ls /usr/lib/modules | sort -V | tail -n1)
 [ -f "/boot/vmlinuz-$KVER" ] && [ -f "/boot/initrd.img-$KVER" ] || die "kernel/initrd for $KVER missing in /boot"
-mkfs.fat -F 32 -n EFI-SYSTEM --offset $ESP_START "$TARGET" $((ESP_SECTORS / 2)) >/dev/null || die "mkfs.fat failed"
+mkfs.fat -F 32 -s 2 -n EFI-SYSTEM --offset $ESP_START "$TARGET" $((ESP_SECTORS / 2)) >/dev/null 2>&1 || die "mkfs.fat failed"
 ESP="$TARGET@@$((ESP_START * 512))"
 export MTOOLS_SKIP_CHECK=1
 
@@ -440,12 +453,12 @@ tar -C "$R" --numeric-owner --xattrs --xattrs-include='*' -cf - . |
         --change "LABEL $HASH_LABEL=$HASH" \
         --change 'LABEL org.opencontainers.image.description="pb test stand-in for a bootc image (Debian '"$SUITE"'); NOT a real bootc image"' \
         --change 'CMD ["/sbin/init"]' \
-        - "$IMAGE" >/dev/null || die "podman import failed"
+        - "$IMAGE" >/dev/null 2>"$WORK/import.log" || { cat "$WORK/import.log" >&2; die "podman import failed"; }
 NEW_ID=$(podman image inspect --format '{{.Id}}' "$IMAGE")
 if [ -n "$OLD_ID" ] && [ "$OLD_ID" != "$NEW_ID" ]; then
     podman rmi "$OLD_ID" >/dev/null 2>&1 || true   # only succeeds when nothing else uses it
 fi
-rm -rf "$R"
+rm -rf --one-file-system "$R"
 
 phase ""
 SIZE=$(podman image inspect --format '{{.Size}}' "$IMAGE")

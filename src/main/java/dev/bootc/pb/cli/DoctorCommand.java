@@ -1,0 +1,32 @@
+package dev.bootc.pb.cli;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.service.HostDoctor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+
+/** pb doctor: what this host lacks, and the command that fixes it. */
+@Command(name = "doctor", description = {"Check what this host needs (podman, libvirtd at the URI, qemu-img, OVMF, virtiofsd, KVM).",
+        "Exits 1 when something required is missing."})
+class DoctorCommand extends BaseCommand {
+    @Option(names = "--fix", description = "Install what is missing with the package manager and start libvirtd where no init system does.")
+    boolean fix;
+
+    @Override
+    protected int execute() throws Exception {
+        HostDoctor doctor = new HostDoctor(ctx().libvirtUri());
+        List<HostDoctor.Check> checks = fix ? doctor.fix(this::progress) : doctor.checks();
+        boolean allOk = true;
+        for (HostDoctor.Check c : checks) {
+            String mark = c.ok() ? "ok  " : (c.required() ? "MISSING" : "warn");
+            out().println(String.format("%-8s %-28s %s", mark, c.name(), c.detail()));
+            if (!c.ok()) {
+                out().println(String.format("%-8s %-28s fix: %s", "", "", c.fix()));
+                if (c.required()) allOk = false;
+            }
+        }
+        return allOk ? ok() : ExitCodes.FAILURE;
+    }
+}

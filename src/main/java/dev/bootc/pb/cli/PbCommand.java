@@ -1,0 +1,69 @@
+package dev.bootc.pb.cli;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.service.PbContext;
+import dev.bootc.pb.store.StoreKind;
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.nio.file.Path;
+
+/** The root command: global options and the list of verbs. */
+@TopCommand
+@Command(name = "pb", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        scope = ScopeType.INHERIT,
+        description = "Run bootable container images (bootc) as persistent virtual machines.",
+        synopsisSubcommandLabel = "COMMAND",
+        footerHeading = "%n", footer = ExitCodes.TABLE,
+        subcommands = {RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
+                RmCommand.class, InspectCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
+                CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class})
+public class PbCommand {
+
+    @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "file|kube", defaultValue = "${env:PB_STORE:-file}",
+            description = "Where BootcVm resources live (env PB_STORE; default: ${DEFAULT-VALUE}).")
+    StoreKind store;
+
+    @Option(names = "--store-dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = "${env:PB_STORE_DIR}",
+            description = "Folder of the file store (env PB_STORE_DIR; default /var/lib/pb/store as root, else $XDG_DATA_HOME/pb/store).")
+    Path storeDir;
+
+    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "NS", defaultValue = "default",
+            description = "Namespace of the resources (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--context", scope = ScopeType.INHERIT, paramLabel = "NAME",
+            description = "kubeconfig context, with --store kube.")
+    String context;
+
+    @Option(names = {"-c", "--connect"}, scope = ScopeType.INHERIT, paramLabel = "URI", defaultValue = "${env:PB_LIBVIRT_URI}",
+            description = "libvirt URI (env PB_LIBVIRT_URI; default qemu:///system as root, else qemu:///session).")
+    String connect;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print results only, no progress.")
+    boolean quiet;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print debug logs on stderr.")
+    boolean verbose;
+
+    // -v is `pb run`'s --volume (as in podman), so the short form of --verbose works before the command only.
+    @Option(names = "-v", scope = ScopeType.LOCAL, description = "Same as --verbose (before the command: pb -v list).")
+    boolean verboseShort;
+
+    private PbContext context_;
+
+    /** The context of this invocation, built once from the global options. */
+    public synchronized PbContext context() {
+        if (context_ == null) {
+            context_ = new PbContext(store, storeDir, namespace, context, connect, quiet, verbose || verboseShort);
+        }
+        return context_;
+    }
+
+    /** Tests and embedding: use this context instead of one built from options. */
+    public synchronized void useContext(PbContext ctx) {
+        this.context_ = ctx;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.bootc.pb.cli;
+
+import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.DiskSpec;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.NetworkMode;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PortForward;
+import dev.bootc.pb.api.Quantity;
+import dev.bootc.pb.api.Resources;
+import dev.bootc.pb.api.SshSpec;
+import dev.bootc.pb.api.VolumeMount;
+import dev.bootc.pb.service.RunOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** pb run: declare a VM for an image, bring it up, and connect to it. */
+@Command(name = "run", description = {
+        "Run a bootable container image as a VM and connect to it over SSH.",
+        "With CMD, run it in the VM, print its output, exit with its status and remove the VM (as podman-bootc does).",
+        "Running the same image again reuses its VM."})
+class RunCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Container image reference, like quay.io/fedora/fedora-bootc:42.")
+    String image;
+
+    @Parameters(index = "1..*", paramLabel = "CMD", description = "Command to run in the VM.")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", description = "VM name (default: from the image, like fedora-bootc-42).")
+    String name;
+
+    @Option(names = "--filesystem", paramLabel = "xfs|ext4|btrfs", description = "Root filesystem (default: the image's).")
+    Filesystem filesystem;
+
+    @Option(names = "--disk-size", paramLabel = "SIZE", description = "Disk size, like 20G (default 20Gi).")
+    String diskSize;
+
+    @Option(names = "--root-size-max", paramLabel = "SIZE", description = "Maximum root filesystem size, like 10G.")
+    String rootSizeMax;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User to log in as (default root); created when the image lacks it.")
+    String user;
+
+    @Option(names = {"-B", "--background"}, description = "Do not connect: return once the VM is ready.")
+    boolean background;
+
+    @Option(names = "--rm", description = "Remove the VM when the SSH session ends.")
+    boolean removeAfter;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory: MiB, or with a unit (4G, 4Gi, 4096M). Default 2Gi.")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default 2).")
+    Integer cpus;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "HOST:GUEST", description = "Forward 127.0.0.1:HOST to the guest's GUEST port (repeatable).")
+    List<String> ports = new ArrayList<>();
+
+    @Option(names = {"-v", "--volume"}, paramLabel = "HOSTPATH:GUESTPATH[:ro]", description = "Share a host folder into the guest over virtiofs (repeatable).")
+    List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--ssh-key", paramLabel = "FILE", description = "An extra public key file allowed to log in.")
+    Path sshKey;
+
+    @Option(names = "--network", paramLabel = "user|none", description = "Networking (default user).")
+    NetworkMode network;
+
+    @Option(names = "--firmware", paramLabel = "uefi|bios", description = "Boot firmware (default uefi).")
+    Firmware firmware;
+
+    @Option(names = "--karg", paramLabel = "ARG", description = "Extra kernel argument (repeatable).")
+    List<String> kargs = new ArrayList<>();
+
+    @Option(names = {"-R", "--replace"}, description = "Replace an existing VM of the same name.")
+    boolean replace;
+
+    @Option(names = "--pull", paramLabel = "always|missing|never", defaultValue = "missing", description = "Pull the image: always, when missing (default), or never.")
+    String pull;
+
+    @Override
+    protected int execute() throws Exception {
+        BootcVmSpec spec = toSpec();
+        RunOptions opts = new RunOptions(name, spec, replace, background, removeAfter, command, pull);
+        return vms().run(opts, out(), err(), this::progress);
+    }
+
+    BootcVmSpec toSpec() throws IOException {
+        BootcVmSpec s = new BootcVmSpec(image);
+        if (memory != null || cpus != null) {
+            s.setResources(new Resources(memory == null ? null : Quantity.fromCliMemory(memory), cpus));
+        }
+        if (filesystem != null || diskSize != null || rootSizeMax != null) {
+            DiskSpec d = new DiskSpec();
+            d.setFilesystem(filesystem);
+            if (diskSize != null) d.setSize(Quantity.fromCliDisk(diskSize));
+            if (rootSizeMax != null) d.setRootSizeMax(Quantity.fromCliDisk(rootSizeMax));
+            s.setDisk(d);
+        }
+        if (user != null || sshKey != null) {
+            SshSpec ssh = new SshSpec();
+            ssh.setUser(user);
+            if (sshKey != null) {
+                if (!Files.isRegularFile(sshKey)) {
+                    throw new PbException.Invalid("InvalidSshKey", "--ssh-key: file " + sshKey + " does not exist: give a public key file like ~/.ssh/id_ed25519.pub");
+                }
+                ssh.setAuthorizedKeys(List.of(Files.readString(sshKey).trim()));
+            }
+            s.setSsh(ssh);
+        }
+        for (String p : ports) {
+            String[] parts = p.split(":");
+            if (parts.length != 2) {
+                throw new PbException.Invalid("InvalidPort", "--port: invalid value \"" + p + "\": must be HOST:GUEST, like 8080:80");
+            }
+            PortForward f = new PortForward();
+            f.setHostPort(port("--port", p, parts[0]));
+            f.setGuestPort(port("--port", p, parts[1]));
+            if (s.getPorts() == null) s.setPorts(new ArrayList<>());
+            s.getPorts().add(f);
+        }
+        for (String v : volumes) {
+            String[] parts = v.split(":");
+            boolean ro = parts.length == 3 && parts[2].equals("ro");
+            if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !ro && !parts[2].equals("rw"))) {
+                throw new PbException.Invalid("InvalidVolume", "--volume: invalid value \"" + v + "\": must be HOSTPATH:GUESTPATH[:ro]");
+            }
+            if (!parts[0].startsWith("/")) {
+                throw new PbException.Invalid("InvalidVolume", "--volume: invalid value \"" + v + "\": the host path must be absolute, like /srv/data");
+            }
+            if (!parts[1].startsWith("/")) {
+                throw new PbException.Invalid("InvalidVolume", "--volume: invalid value \"" + v + "\": the guest path must be absolute, like /mnt/data");
+            }
+            if (s.getVolumes() == null) s.setVolumes(new ArrayList<>());
+            s.getVolumes().add(new VolumeMount(parts[0], parts[1], ro));
+        }
+        s.setNetwork(network);
+        s.setFirmware(firmware);
+        if (!kargs.isEmpty()) s.setKernelArgs(new ArrayList<>(kargs));
+        return s;
+    }
+
+    private static int port(String option, String whole, String text) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1 && n <= 65535) return n;
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new PbException.Invalid("InvalidPort", option + ": invalid value \"" + whole + "\": ports must be between 1 and 65535");
+    }
+}

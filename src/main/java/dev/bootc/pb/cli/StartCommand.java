@@ -1,0 +1,18 @@
+package dev.bootc.pb.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** pb start: runStrategy Always; boots again on the same disk. */
+@Command(name = "start", description = "Start a stopped VM on its existing disk.")
+class StartCommand extends BaseCommand {
+    @Parameters(paramLabel = "NAME", description = "VM name.")
+    String name;
+
+    @Override
+    protected int execute() {
+        vms().start(name, this::progress);
+        out().println(name);
+        return ok();
+    }
+}

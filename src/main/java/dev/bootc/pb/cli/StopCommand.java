@@ -1,0 +1,19 @@
+package dev.bootc.pb.cli;
+
+import dev.bootc.pb.api.RunStrategy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** pb stop: runStrategy Halted; the disk is kept. */
+@Command(name = "stop", description = "Stop a VM (graceful shutdown; its disk is kept).")
+class StopCommand extends BaseCommand {
+    @Parameters(paramLabel = "NAME", description = "VM name.")
+    String name;
+
+    @Override
+    protected int execute() {
+        vms().stop(name, this::progress);
+        out().println(name);
+        return ok();
+    }
+}
