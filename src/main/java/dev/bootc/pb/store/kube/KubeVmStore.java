@@ -66,11 +66,22 @@ public final class KubeVmStore implements VmStore {
     @Override
     public BootcVm update(BootcVm vm) {
         Validation.check(vm);
-        return call("update", vm.key(), () -> vms().inNamespace(vm.getMetadata().getNamespace()).resource(vm).update());
+        // A real API server ignores status on this write (status subresource); carrying the stored status
+        // keeps servers that do not (fabric8's mock server) from wiping it.
+        BootcVm body = dev.bootc.pb.api.Json.copy(vm, BootcVm.class);
+        get(vm.getMetadata().getNamespace(), vm.getMetadata().getName()).ifPresent(cur -> body.setStatus(cur.getStatus()));
+        return call("update", vm.key(), () -> vms().inNamespace(vm.getMetadata().getNamespace()).resource(body).update());
     }
 
     @Override
     public BootcVm updateStatus(BootcVm vm) {
+        // The API server checks resourceVersion on /status; checking here too makes servers that do not
+        // (fabric8's mock server) keep the same rule.
+        BootcVm current = get(vm.getMetadata().getNamespace(), vm.getMetadata().getName())
+                .orElseThrow(() -> new PbException.NotFound("BootcVm " + vm.key() + " not found"));
+        if (!java.util.Objects.equals(current.getMetadata().getResourceVersion(), vm.getMetadata().getResourceVersion())) {
+            throw new PbException.Conflict("Conflict", "BootcVm " + vm.key() + " was changed by someone else: read it again and retry");
+        }
         return call("update the status of", vm.key(), () -> vms().inNamespace(vm.getMetadata().getNamespace()).resource(vm).updateStatus());
     }
 
