@@ -265,6 +265,15 @@ class BaseDiskCacheTest {
         throw new AssertionError("no '" + line + "' in " + file + " after " + millis + " ms");
     }
 
+    static void waitForText(Path file, String text, long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            if (Files.exists(file) && Files.readString(file).contains(text)) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no '" + text + "' in " + file + " after " + millis + " ms");
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
