@@ -1,0 +1,359 @@
+package dev.bootc.pb.disk;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.config.PbPaths;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The base disks of this host, one per (image digest, build options), built once and shared by every VM of
+ * that image. An entry is {@code KEY.qcow2} plus {@code KEY.json}; it appears by an atomic rename only when
+ * complete, so a failed or killed build leaves no entry. A build runs in {@code KEY.build-NONCE/} under the
+ * lock {@code KEY.lock}: a build folder whose lock is free belongs to a dead build and is removed.
+ * The last build's log stays in {@code KEY.log}.
+ */
+public final class BaseDiskCache {
+    /** Bump when the way base disks are built changes, so old entries stop matching. */
+    public static final int FORMAT_VERSION = 1;
+    static final int KEY_HEX_CHARS = 16;
+    static final String CONTAINER_PREFIX = "pb-build-";
+    private static final Pattern BUILD_DIR = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.build-([0-9a-f]+)$");
+    private static final Pattern ENTRY = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.qcow2$");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path dir;
+    private final BaseDiskBuilder builder;
+    private final ProcessRunner runner;
+
+    public BaseDiskCache(Path dir, BaseDiskBuilder builder, ProcessRunner runner) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.builder = builder;
+        this.runner = runner;
+    }
+
+    /** The cache in {@link PbPaths#baseDisks()}, building with real podman and qemu-img. */
+    public static BaseDiskCache of(PbPaths paths) {
+        ProcessRunner runner = ProcessRunner.local();
+        return new BaseDiskCache(paths.baseDisks(), new BaseDiskBuilder(runner), runner);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The cache key of a base disk: 16 hex characters of a SHA-256 over the digest and every build option. */
+    public static String key(String digest, BaseDiskOptions options) {
+        StringBuilder canonical = new StringBuilder()
+                .append("pb-base-disk\n")
+                .append("format=").append(FORMAT_VERSION).append('\n')
+                .append("digest=").append(digest).append('\n')
+                .append("filesystem=").append(options.filesystem() == null ? "" : options.filesystem().name()).append('\n')
+                .append("rootSize=").append(options.rootSizeBytes() == null ? "" : options.rootSizeBytes()).append('\n')
+                .append("firmware=").append(options.firmware().name()).append('\n');
+        // kernel arguments hold no whitespace (validated), so one per line is unambiguous; order is kept
+        for (String karg : options.kernelArgs()) canonical.append("karg=").append(karg).append('\n');
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash).substring(0, KEY_HEX_CHARS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The base disk of this image and these options, built now if the cache has none. Concurrent calls for the
+     * same key, from threads or processes, build it once; the others wait and reuse it.
+     *
+     * @throws PbException.Failed (DiskBuildFailed) with the end of the build log
+     */
+    public BaseDisk ensure(ResolvedImage image, BaseDiskOptions options, ProgressListener progress) {
+        ProgressListener p = progress == null ? ProgressListener.none() : progress;
+        String key = key(image.digest(), options);
+        FileModes.directories(dir);
+        removeDeadBuilds();
+        Optional<BaseDisk> cached = find(key);
+        if (cached.isPresent()) {
+            p.phase("Using cached base disk " + key);
+            return cached.get();
+        }
+        try (KeyLock lock = KeyLock.acquire(lockFile(key), () -> p.phase("Waiting for another build of base disk " + key))) {
+            cached = find(key);
+            if (cached.isPresent()) {
+                p.phase("Using base disk " + key + " built meanwhile");
+                return cached.get();
+            }
+            removeDeadBuilds(key);
+            removeEntryFiles(key);
+            return build(key, image, options, p);
+        }
+    }
+
+    /** The finished base disk with this key, if any. */
+    public Optional<BaseDisk> find(String key) {
+        Path qcow2 = qcow2(key);
+        Path meta = metadata(key);
+        if (!Files.isRegularFile(qcow2) || !Files.isRegularFile(meta)) return Optional.empty();
+        try {
+            Metadata m = JSON.readValue(meta.toFile(), Metadata.class);
+            if (m.formatVersion() != FORMAT_VERSION || !key.equals(m.key())) return Optional.empty();
+            return Optional.of(m.toBaseDisk(qcow2, Files.size(qcow2), false));
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // pruned meanwhile
+        } catch (IOException e) {
+            return Optional.empty(); // unreadable metadata: the next ensure rebuilds under the lock
+        }
+    }
+
+    /** Every finished base disk, oldest first. */
+    public List<BaseDisk> list() {
+        List<BaseDisk> out = new ArrayList<>();
+        for (Path p : children()) {
+            Matcher m = ENTRY.matcher(p.getFileName().toString());
+            if (m.matches()) find(m.group(1)).ifPresent(out::add);
+        }
+        out.sort(Comparator.comparing(BaseDisk::created).thenComparing(BaseDisk::key));
+        return out;
+    }
+
+    /**
+     * Removes every base disk that no VM uses, and leftovers of dead builds. A base disk being built is kept.
+     *
+     * @param inUse the backing files of the VMs' overlays
+     * @return the base disks removed
+     */
+    public List<BaseDisk> prune(Set<Path> inUse) {
+        Set<Path> used = new java.util.HashSet<>();
+        for (Path p : inUse) used.add(canonical(p));
+        removeDeadBuilds();
+        List<BaseDisk> removed = new ArrayList<>();
+        for (BaseDisk disk : list()) {
+            if (used.contains(canonical(disk.path()))) continue;
+            Optional<KeyLock> lock = KeyLock.tryAcquire(lockFile(disk.key()));
+            if (lock.isEmpty()) continue;
+            try (KeyLock held = lock.get()) {
+                removeEntryFiles(disk.key());
+                deleteIfExists(logFile(disk.key()));
+                removed.add(disk);
+            }
+        }
+        return removed;
+    }
+
+    /** Removes the folders, containers and loop devices of builds whose process is gone. Returns how many. */
+    public int removeDeadBuilds() {
+        Map<String, List<Path>> byKey = new LinkedHashMap<>();
+        for (Path p : children()) {
+            Matcher m = BUILD_DIR.matcher(p.getFileName().toString());
+            if (m.matches()) byKey.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(p);
+        }
+        int removed = 0;
+        for (Map.Entry<String, List<Path>> e : byKey.entrySet()) {
+            Optional<KeyLock> lock = KeyLock.tryAcquire(lockFile(e.getKey()));
+            if (lock.isEmpty()) continue; // a live build
+            try (KeyLock held = lock.get()) {
+                removed += removeBuildDirs(e.getValue());
+            }
+        }
+        return removed;
+    }
+
+    /** With the key's lock held: every build folder of the key is dead. */
+    private void removeDeadBuilds(String key) {
+        List<Path> dirs = new ArrayList<>();
+        for (Path p : children()) {
+            Matcher m = BUILD_DIR.matcher(p.getFileName().toString());
+            if (m.matches() && m.group(1).equals(key)) dirs.add(p);
+        }
+        removeBuildDirs(dirs);
+    }
+
+    private int removeBuildDirs(List<Path> dirs) {
+        for (Path d : dirs) {
+            Matcher m = BUILD_DIR.matcher(d.getFileName().toString());
+            if (!m.matches()) continue;
+            // the podman client may be dead while its container still writes into the folder
+            builder.removeContainer(containerName(m.group(1), m.group(2)));
+            LoopDevices.detachBackedBy(runner, d.resolve(BaseDiskBuilder.RAW_NAME));
+            deleteTree(d);
+        }
+        return dirs.size();
+    }
+
+    private BaseDisk build(String key, ResolvedImage image, BaseDiskOptions options, ProgressListener p) {
+        String nonce = HexFormat.of().formatHex(randomBytes());
+        Path work = dir.resolve(key + ".build-" + nonce);
+        long start = System.nanoTime();
+        try {
+            Files.createDirectory(work);
+            Files.setPosixFilePermissions(work, FileModes.DIR);
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskBuildFailed", "cannot create " + work + ": " + FileModes.reason(e), e);
+        }
+        try {
+            Path built = builder.build(image, options, work, containerName(key, nonce), p);
+            long virtual = Qcow2Header.virtualSize(built);
+            FileModes.readable(built);
+            force(built);
+            Instant created = Instant.now();
+            Metadata meta = new Metadata(FORMAT_VERSION, key, image.reference(), image.digest(), image.id(),
+                    options.filesystem(), options.rootSizeBytes(), options.kernelArgs(), options.firmware(), virtual,
+                    created.toString(), Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0);
+            Path metaTmp = work.resolve("metadata.json");
+            Files.write(metaTmp, JSON.writeValueAsBytes(meta));
+            FileModes.readable(metaTmp);
+            force(metaTmp);
+            // metadata first, the disk last: the disk's appearance is what makes the entry exist
+            move(metaTmp, metadata(key));
+            move(built, qcow2(key));
+            force(dir);
+            p.phase("Base disk " + key + " ready in " + Durations.human(Duration.ofNanos(System.nanoTime() - start)));
+            return meta.toBaseDisk(qcow2(key), Files.size(qcow2(key)), true);
+        } catch (PbException.Failed e) {
+            throw new PbException.Failed(e.reason(), e.getMessage() + "\n(build log: " + logFile(key) + ")", e);
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskBuildFailed", "building the base disk of " + image.reference() + " failed: "
+                    + FileModes.reason(e) + " (build log: " + logFile(key) + ")", e);
+        } finally {
+            keepLog(work.resolve(BaseDiskBuilder.LOG_NAME), logFile(key));
+            try {
+                deleteTree(work);
+            } catch (PbException e) {
+                // the folder's lock is released below, so the next run removes it as a dead build's
+            }
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[4];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    static String containerName(String key, String nonce) {
+        return CONTAINER_PREFIX + key + "-" + nonce;
+    }
+
+    Path qcow2(String key) {
+        return dir.resolve(key + ".qcow2");
+    }
+
+    Path metadata(String key) {
+        return dir.resolve(key + ".json");
+    }
+
+    Path logFile(String key) {
+        return dir.resolve(key + ".log");
+    }
+
+    Path lockFile(String key) {
+        return dir.resolve(key + ".lock");
+    }
+
+    private void removeEntryFiles(String key) {
+        // the disk first: without it, the entry no longer exists even if the metadata outlives a crash
+        deleteIfExists(qcow2(key));
+        deleteIfExists(metadata(key));
+    }
+
+    private List<Path> children() {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskFolderFailed", "cannot list " + dir + ": " + FileModes.reason(e), e);
+        }
+    }
+
+    private static Path canonical(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+
+    private static void keepLog(Path from, Path to) {
+        try {
+            if (Files.exists(from)) {
+                Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+                FileModes.readable(to);
+            }
+        } catch (IOException ignored) {
+            // the log is for people; losing it must not hide the build's own outcome
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
+        }
+    }
+
+    private static void force(Path p) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // durability is best effort (some file systems refuse fsync on folders)
+        }
+    }
+
+    private static void deleteIfExists(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskDeleteFailed", "cannot delete " + p + ": " + FileModes.reason(e), e);
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | UncheckedIOException e) {
+            throw new PbException.Failed("DiskDeleteFailed", "cannot delete " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What {@code KEY.json} holds. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Metadata(int formatVersion, String key, String image, String digest, String imageId, Filesystem filesystem,
+                    Long rootSizeBytes, List<String> kernelArgs, Firmware firmware, long virtualSizeBytes, String created,
+                    double buildSeconds) {
+        BaseDisk toBaseDisk(Path path, long sizeOnDisk, boolean builtNow) {
+            return new BaseDisk(key, path, image, digest, imageId, new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, firmware),
+                    virtualSizeBytes, sizeOnDisk, Instant.parse(created), builtNow);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.bootc.pb.disk;
+
+import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Defaults;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Quantity;
+import dev.bootc.pb.api.Validation;
+import java.util.List;
+
+/**
+ * How a base disk is built from an image: everything that changes its bytes, so everything in its cache key.
+ * The VM's disk size is not here: it is the virtual size of the VM's overlay, which any base disk can serve.
+ *
+ * @param filesystem    root filesystem, or null for the image's default
+ * @param rootSizeBytes maximum size of the root partition, or null to fill the disk
+ * @param kernelArgs    extra kernel arguments, in order
+ * @param firmware      the firmware the VM boots with
+ */
+public record BaseDiskOptions(Filesystem filesystem, Long rootSizeBytes, List<String> kernelArgs, Firmware firmware) {
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+
+    public BaseDiskOptions {
+        kernelArgs = kernelArgs == null ? List.of() : List.copyOf(kernelArgs);
+        firmware = firmware == null ? Defaults.FIRMWARE : firmware;
+        if (rootSizeBytes != null && rootSizeBytes < 64 * MIB) {
+            throw new PbException.Invalid("InvalidRootSize", "root size " + rootSizeBytes + " bytes is too small: use at least 64Mi");
+        }
+        for (String karg : kernelArgs) {
+            if (karg == null || !karg.matches(Validation.KARG_PATTERN)) {
+                throw new PbException.Invalid("InvalidKernelArg", "kernel argument '" + karg + "' must be one word without spaces");
+            }
+        }
+    }
+
+    public static BaseDiskOptions defaults() {
+        return new BaseDiskOptions(null, null, List.of(), Defaults.FIRMWARE);
+    }
+
+    /** The base disk options a VM's spec asks for. */
+    public static BaseDiskOptions of(BootcVmSpec spec) {
+        Filesystem fs = spec.getDisk() == null ? null : spec.getDisk().getFilesystem();
+        String root = spec.getDisk() == null ? null : spec.getDisk().getRootSizeMax();
+        Long rootBytes = null;
+        if (root != null) {
+            long b = Quantity.bytes(root);
+            if (b <= 0) throw new PbException.Invalid("InvalidRootSize", "spec.disk.rootSizeMax '" + root + "' is not a size like 10Gi");
+            rootBytes = b;
+        }
+        return new BaseDiskOptions(fs, rootBytes, spec.kernelArgsOrEmpty(), spec.getFirmware());
+    }
+
+    public BaseDiskOptions withFilesystem(Filesystem value) {
+        return new BaseDiskOptions(value, rootSizeBytes, kernelArgs, firmware);
+    }
+
+    public BaseDiskOptions withRootSizeBytes(Long value) {
+        return new BaseDiskOptions(filesystem, value, kernelArgs, firmware);
+    }
+
+    public BaseDiskOptions withKernelArgs(List<String> value) {
+        return new BaseDiskOptions(filesystem, rootSizeBytes, value, firmware);
+    }
+
+    public BaseDiskOptions withFirmware(Firmware value) {
+        return new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, value);
+    }
+
+    /** The value of bootc's {@code --root-size} (its units: M, G), rounded up to whole MiB; null when unset. */
+    public String rootSizeArgument() {
+        if (rootSizeBytes == null) return null;
+        if (rootSizeBytes % GIB == 0) return (rootSizeBytes / GIB) + "G";
+        return ((rootSizeBytes + MIB - 1) / MIB) + "M";
+    }
+}

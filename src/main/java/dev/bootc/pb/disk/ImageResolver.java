@@ -1,0 +1,173 @@
+package dev.bootc.pb.disk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.config.PbPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns an image reference into a local, bootable image through podman, pulling it when the policy says so. */
+public final class ImageResolver {
+    static final String BOOTC_LABEL = "containers.bootc";
+    static final String BOOTC_BINARY = "usr/bin/bootc";
+    static final Duration INSPECT_TIMEOUT = Duration.ofMinutes(1);
+    static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ProcessRunner runner;
+    private final boolean mountImages;
+
+    public ImageResolver(ProcessRunner runner) {
+        this(runner, PbPaths.isRoot());
+    }
+
+    /** @param mountImages look for /usr/bin/bootc with {@code podman image mount} (root only) instead of a container */
+    ImageResolver(ProcessRunner runner, boolean mountImages) {
+        this.runner = runner;
+        this.mountImages = mountImages;
+    }
+
+    /**
+     * Finds the image in local storage (pulling it as {@code policy} says) and checks that it is a bootc image.
+     *
+     * @throws PbException.NotFound  (ImageNotFound) the image is not local and could not be pulled, or policy is never
+     * @throws PbException.Invalid   (NotBootcImage) the image has neither the containers.bootc=1 label nor /usr/bin/bootc
+     * @throws PbException.Failed    (PodmanMissing, PullFailed, PodmanFailed)
+     */
+    public ResolvedImage resolve(String reference, PullPolicy policy, ProgressListener progress) {
+        checkReference(reference);
+        PullPolicy p = policy == null ? PullPolicy.DEFAULT : policy;
+        if (progress == null) progress = ProgressListener.none();
+        Optional<ImageInfo> info;
+        switch (p) {
+            case always -> {
+                pull(reference, progress);
+                info = inspect(reference);
+            }
+            case never -> {
+                info = inspect(reference);
+                if (info.isEmpty()) {
+                    throw new PbException.NotFound("ImageNotFound", "image " + reference
+                            + " is not in local storage and the pull policy is never: pull it with 'podman pull "
+                            + reference + "' or use --pull missing");
+                }
+            }
+            default -> {
+                info = inspect(reference);
+                if (info.isEmpty()) {
+                    pull(reference, progress);
+                    info = inspect(reference);
+                }
+            }
+        }
+        ImageInfo image = info.orElseThrow(() -> new PbException.NotFound("ImageNotFound",
+                "image " + reference + " is not in local storage after pulling it"));
+        if (!isBootc(image)) {
+            throw new PbException.Invalid("NotBootcImage", "image " + reference + " is not a bootc image: it lacks the "
+                    + BOOTC_LABEL + "=1 label and /" + BOOTC_BINARY);
+        }
+        return new ResolvedImage(reference, image.id(), image.digest(), image.sizeBytes());
+    }
+
+    /** The image as podman knows it locally, or empty when it is not in local storage. Never pulls. */
+    public Optional<ImageInfo> inspect(String reference) {
+        checkReference(reference);
+        ProcessResult r = runner.run(Command.of("podman", "image", "inspect", reference).timeout(INSPECT_TIMEOUT));
+        if (!r.ok()) {
+            if (!exists(reference)) return Optional.empty();
+            r.orThrow("PodmanFailed", "podman image inspect " + reference);
+        }
+        return Optional.of(parseInspect(reference, r.stdout()));
+    }
+
+    /** True when the image carries the containers.bootc=1 label or, failing that, has /usr/bin/bootc. */
+    public boolean isBootc(ImageInfo image) {
+        if ("1".equals(image.labels().get(BOOTC_LABEL))) return true;
+        return mountImages ? hasBootcBinaryMounted(image.id()) : hasBootcBinaryInContainer(image.id());
+    }
+
+    private boolean exists(String reference) {
+        ProcessResult r = runner.run(Command.of("podman", "image", "exists", reference).timeout(INSPECT_TIMEOUT));
+        if (r.exitCode() == 0) return true;
+        if (r.exitCode() == 1) return false;
+        throw new PbException.Failed("PodmanFailed", r.failureMessage("podman image exists " + reference));
+    }
+
+    private void pull(String reference, ProgressListener progress) {
+        progress.phase("Pulling " + reference);
+        ProcessResult r = runner.run(Command.of("podman", "pull", reference).timeout(PULL_TIMEOUT)
+                .onOutput((s, line) -> progress.output(line)));
+        if (r.ok()) return;
+        String why = r.errorTail(5);
+        if (exists(reference)) {
+            throw new PbException.Failed("PullFailed", "cannot pull " + reference + " (a local copy exists; use --pull missing to use it): " + why);
+        }
+        throw new PbException.NotFound("ImageNotFound", "image " + reference + " not found: " + why);
+    }
+
+    private boolean hasBootcBinaryMounted(String id) {
+        ProcessResult r = runner.run(Command.of("podman", "image", "mount", id).timeout(INSPECT_TIMEOUT));
+        if (!r.ok()) return hasBootcBinaryInContainer(id);
+        try {
+            Path root = Path.of(r.stdout().strip());
+            // the image's own symlinks point into the image, not the host: do not follow them
+            return Files.exists(root.resolve(BOOTC_BINARY), LinkOption.NOFOLLOW_LINKS);
+        } finally {
+            runner.run(Command.of("podman", "image", "unmount", id).timeout(INSPECT_TIMEOUT));
+        }
+    }
+
+    private boolean hasBootcBinaryInContainer(String id) {
+        ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none",
+                "--entrypoint", "test", id, "-x", "/" + BOOTC_BINARY).timeout(INSPECT_TIMEOUT));
+        return r.ok();
+    }
+
+    private static void checkReference(String reference) {
+        if (reference == null || reference.isBlank() || reference.startsWith("-") || reference.chars().anyMatch(Character::isWhitespace)) {
+            throw new PbException.Invalid("InvalidImage", "'" + reference + "' is not an image reference");
+        }
+    }
+
+    static ImageInfo parseInspect(String reference, String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new PbException.Failed("PodmanFailed", "podman image inspect " + reference + " gave unreadable JSON: " + e.getMessage(), e);
+        }
+        if (node != null && node.isArray()) node = node.size() == 0 ? null : node.get(0);
+        if (node == null || !node.hasNonNull("Id")) {
+            throw new PbException.Failed("PodmanFailed", "podman image inspect " + reference + " gave no image id");
+        }
+        String id = node.get("Id").asText();
+        String digest = node.path("Digest").asText("");
+        if (digest.isBlank()) digest = id.startsWith("sha256:") ? id : "sha256:" + id;
+        long size = node.path("Size").asLong(0);
+        Map<String, String> labels = new HashMap<>();
+        addLabels(labels, node.path("Config").path("Labels"));
+        addLabels(labels, node.path("Labels"));
+        return new ImageInfo(id, digest, size, Map.copyOf(labels));
+    }
+
+    private static void addLabels(Map<String, String> into, JsonNode labels) {
+        if (labels == null || !labels.isObject()) return;
+        for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            into.put(e.getKey(), e.getValue().asText());
+        }
+    }
+
+    /** An image in local storage, bootable or not. */
+    public record ImageInfo(String id, String digest, long sizeBytes, Map<String, String> labels) {
+    }
+}

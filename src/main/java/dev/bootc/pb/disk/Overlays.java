@@ -1,0 +1,147 @@
+package dev.bootc.pb.disk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.api.PbException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** A VM's disk: a qcow2 overlay on a base disk, instant to create whatever its virtual size. */
+public final class Overlays {
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** A creator takes milliseconds; a temp file this old belongs to one that died. */
+    static final long STALE_TEMP_MILLIS = 60_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ProcessRunner runner;
+
+    public Overlays(ProcessRunner runner) {
+        this.runner = runner;
+    }
+
+    /**
+     * Creates {@code overlay} backed by {@code base} (absolute path) with the given virtual size, mode 0644 in
+     * folders of mode 0755. It is created under a temporary name and linked into place, so no half-written
+     * overlay is ever seen under its real name.
+     *
+     * @throws PbException.Conflict (DiskExists) the overlay exists already
+     * @throws PbException.Invalid  (DiskTooSmall) the size is below the base disk's
+     * @throws PbException.NotFound (BaseDiskNotFound) the base disk is missing
+     */
+    public Path create(Path base, Path overlay, long virtualSizeBytes) {
+        Path baseAbs = base.toAbsolutePath().normalize();
+        Path target = overlay.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(baseAbs)) throw new PbException.NotFound("BaseDiskNotFound", "base disk " + baseAbs + " does not exist");
+        if (Files.exists(target)) throw new PbException.Conflict("DiskExists", "disk " + target + " exists already");
+        long baseSize = virtualSize(baseAbs);
+        if (virtualSizeBytes < baseSize) {
+            throw new PbException.Invalid("DiskTooSmall", "disk size " + virtualSizeBytes + " bytes is smaller than the base disk's "
+                    + baseSize + " bytes (" + (baseSize >> 30) + "Gi): use at least " + ((baseSize + (1L << 30) - 1) >> 30) + "Gi");
+        }
+        FileModes.directories(target.getParent());
+        removeStaleTemps(target);
+        Path tmp = target.resolveSibling(tempPrefix(target) + HexFormat.of().formatHex(randomBytes()));
+        try {
+            ProcessResult r = runner.run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
+                    "-b", baseAbs.toString(), tmp.toString(), Long.toString(virtualSizeBytes)).timeout(TIMEOUT));
+            if (!r.ok()) throw new PbException.Failed("DiskCreateFailed", r.failureMessage("qemu-img create " + target));
+            FileModes.readable(tmp);
+            // a hard link never replaces an existing file, unlike rename: two creators cannot overwrite each other
+            Files.createLink(target, tmp);
+            return target;
+        } catch (FileAlreadyExistsException e) {
+            throw new PbException.Conflict("DiskExists", "disk " + target + " exists already");
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskCreateFailed", "cannot create " + target + ": " + FileModes.reason(e), e);
+        } finally {
+            quietDelete(tmp);
+        }
+    }
+
+    /** The overlay's backing file as qemu-img reports it (absolute), or empty when it has none. Works on disks in use. */
+    public Optional<Path> backingFile(Path overlay) {
+        JsonNode info = info(overlay);
+        String full = info.path("full-backing-filename").asText("");
+        if (full.isEmpty()) full = info.path("backing-filename").asText("");
+        if (full.isEmpty()) return Optional.empty();
+        Path p = Path.of(full);
+        return Optional.of(p.isAbsolute() ? p : overlay.toAbsolutePath().getParent().resolve(p).normalize());
+    }
+
+    /** The virtual size of a disk image in bytes. */
+    public long virtualSize(Path image) {
+        try {
+            long fromHeader = Qcow2Header.virtualSize(image);
+            if (fromHeader >= 0) return fromHeader;
+        } catch (IOException e) {
+            // fall back on qemu-img, which gives a better error
+        }
+        return info(image).path("virtual-size").asLong();
+    }
+
+    /** Deletes the overlay; returns false when there was none. */
+    public boolean delete(Path overlay) {
+        try {
+            return Files.deleteIfExists(overlay);
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskDeleteFailed", "cannot delete " + overlay + ": " + FileModes.reason(e), e);
+        }
+    }
+
+    private JsonNode info(Path image) {
+        if (!Files.exists(image)) throw new PbException.NotFound("DiskNotFound", "disk " + image + " does not exist");
+        // -U: read the header even while QEMU holds the image's write lock
+        ProcessResult r = runner.run(Command.of("qemu-img", "info", "-U", "--output=json", image.toString()).timeout(TIMEOUT));
+        if (!r.ok()) throw new PbException.Failed("DiskInfoFailed", r.failureMessage("qemu-img info " + image));
+        try {
+            return JSON.readTree(r.stdout());
+        } catch (IOException e) {
+            throw new PbException.Failed("DiskInfoFailed", "qemu-img info " + image + " gave unreadable JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String tempPrefix(Path target) {
+        return "." + target.getFileName() + ".tmp-";
+    }
+
+    /** Temporary files of this overlay left by a creator that died between qemu-img and the link. */
+    private static void removeStaleTemps(Path target) {
+        String prefix = tempPrefix(target);
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            long cutoff = System.currentTimeMillis() - STALE_TEMP_MILLIS;
+            s.filter(p -> p.getFileName().toString().startsWith(prefix) && modifiedBefore(p, cutoff)).forEach(Overlays::quietDelete);
+        } catch (IOException ignored) {
+            // a leftover temp file costs a few hundred bytes; never a reason to fail
+        }
+    }
+
+    private static boolean modifiedBefore(Path p, long millis) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis() < millis;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[4];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static void quietDelete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // see removeStaleTemps
+        }
+    }
+}

@@ -1,0 +1,338 @@
+package dev.bootc.pb.libvirt;
+
+import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.NetworkMode;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.Transformer;
+import javax.xml.transform.TransformerException;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+/**
+ * Writes libvirt domain XML from a {@link DomainSpec} and reads our metadata back from
+ * {@code dumpxml}. Built with the DOM API, so every user value is an escaped text node or
+ * attribute, never markup.
+ */
+public final class DomainXml {
+    public static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
+    private static final String XMLNS_NS = XMLConstants.XMLNS_ATTRIBUTE_NS_URI;
+    private static final String NS = PbMetadata.NAMESPACE;
+    private static final String P = PbMetadata.PREFIX + ":";
+    /** Our NIC sits at a fixed PCI address: libvirt does not know it and q35 will not pick one. */
+    static final String NIC_DEVICE = "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x0a";
+
+    private DomainXml() {
+    }
+
+    /** The domain XML for a new domain. */
+    public static String write(DomainSpec spec) {
+        return write(spec, null);
+    }
+
+    /** The domain XML; {@code uuid} keeps an existing domain's identity when redefining it. */
+    public static String write(DomainSpec spec, String uuid) {
+        Document doc = newBuilder().newDocument();
+        Element domain = doc.createElement("domain");
+        doc.appendChild(domain);
+        domain.setAttribute("type", spec.accel().domainType());
+        boolean qemuArgs = spec.network() == NetworkMode.user;
+        if (qemuArgs) domain.setAttributeNS(XMLNS_NS, "xmlns:qemu", QEMU_NS);
+
+        text(domain, "name", spec.name());
+        if (uuid != null) text(domain, "uuid", uuid);
+        if (spec.metadata() != null) {
+            add(domain, "metadata").appendChild(metadataElement(doc, spec.metadata()));
+        }
+        text(domain, "memory", Integer.toString(spec.memoryMiB())).setAttribute("unit", "MiB");
+        if (!spec.sharedFolders().isEmpty()) {
+            // virtiofs needs guest memory that virtiofsd can map
+            Element backing = add(domain, "memoryBacking");
+            add(backing, "source").setAttribute("type", "memfd");
+            add(backing, "access").setAttribute("mode", "shared");
+        }
+        text(domain, "vcpu", Integer.toString(spec.vcpus()));
+        if (!spec.smbiosStrings().isEmpty()) {
+            Element sysinfo = add(domain, "sysinfo");
+            sysinfo.setAttribute("type", "smbios");
+            Element oem = add(sysinfo, "oemStrings");
+            spec.smbiosStrings().forEach(s -> text(oem, "entry", s));
+        }
+        writeOs(domain, spec);
+        Element features = add(domain, "features");
+        add(features, "acpi"); // graceful shutdown is an ACPI power button press
+        add(features, "apic");
+        Element cpu = add(domain, "cpu");
+        if (spec.accel() == Accel.KVM) {
+            cpu.setAttribute("mode", "host-passthrough");
+        } else {
+            // QEMU's "max" model: recent bootc images need x86-64-v2/v3, which TCG's default lacks
+            cpu.setAttribute("mode", "maximum");
+            cpu.setAttribute("migratable", "off");
+        }
+        add(domain, "clock").setAttribute("offset", "utc");
+        text(domain, "on_poweroff", "destroy");
+        text(domain, "on_reboot", "restart");
+        text(domain, "on_crash", "destroy");
+        writeDevices(domain, spec);
+        if (qemuArgs) writeUserNetwork(domain, spec);
+        return serialize(doc);
+    }
+
+    private static void writeOs(Element domain, DomainSpec spec) {
+        Element os = add(domain, "os");
+        Element type = text(os, "type", "hvm");
+        type.setAttribute("arch", "x86_64");
+        type.setAttribute("machine", "q35");
+        if (spec.firmware() == Firmware.uefi) {
+            Element loader = text(os, "loader", spec.ovmfCode().toString());
+            loader.setAttribute("readonly", "yes");
+            loader.setAttribute("secure", "no");
+            loader.setAttribute("type", "pflash");
+            text(os, "nvram", spec.nvramPath().toString()).setAttribute("template", spec.ovmfVarsTemplate().toString());
+        }
+        add(os, "boot").setAttribute("dev", "hd");
+        if (!spec.smbiosStrings().isEmpty()) add(os, "smbios").setAttribute("mode", "sysinfo");
+    }
+
+    private static void writeDevices(Element domain, DomainSpec spec) {
+        Element devices = add(domain, "devices");
+        Element disk = add(devices, "disk");
+        disk.setAttribute("type", "file");
+        disk.setAttribute("device", "disk");
+        Element driver = add(disk, "driver");
+        driver.setAttribute("name", "qemu");
+        driver.setAttribute("type", "qcow2");
+        driver.setAttribute("discard", "unmap");
+        add(disk, "source").setAttribute("file", spec.diskPath().toString());
+        Element target = add(disk, "target");
+        target.setAttribute("dev", "vda");
+        target.setAttribute("bus", "virtio");
+
+        for (DomainSpec.SharedFolder folder : spec.sharedFolders()) {
+            Element fs = add(devices, "filesystem");
+            fs.setAttribute("type", "mount");
+            fs.setAttribute("accessmode", "passthrough");
+            add(fs, "driver").setAttribute("type", "virtiofs");
+            if (spec.virtiofsd() != null) add(fs, "binary").setAttribute("path", spec.virtiofsd().toString());
+            add(fs, "source").setAttribute("dir", folder.hostPath().toString());
+            add(fs, "target").setAttribute("dir", folder.tag());
+            // libvirt 9.0 rejects <readonly/> for virtiofs; read-only is enforced by the guest's mount
+        }
+
+        Element serial = add(devices, "serial");
+        serial.setAttribute("type", "pty");
+        if (spec.serialLogPath() != null) {
+            Element log = add(serial, "log");
+            log.setAttribute("file", spec.serialLogPath().toString());
+            log.setAttribute("append", "off");
+        }
+        add(serial, "target").setAttribute("port", "0");
+        Element console = add(devices, "console");
+        console.setAttribute("type", "pty");
+        Element consoleTarget = add(console, "target");
+        consoleTarget.setAttribute("type", "serial");
+        consoleTarget.setAttribute("port", "0");
+
+        Element usb = add(devices, "controller");
+        usb.setAttribute("type", "usb");
+        usb.setAttribute("model", "none");
+        Element rng = add(devices, "rng");
+        rng.setAttribute("model", "virtio");
+        text(rng, "backend", "/dev/urandom").setAttribute("model", "random");
+        add(devices, "memballoon").setAttribute("model", "none");
+    }
+
+    /** libvirt 9.0 has no passt backend, so QEMU's own user networking goes on its command line. */
+    private static void writeUserNetwork(Element domain, DomainSpec spec) {
+        StringBuilder netdev = new StringBuilder("user,id=n0");
+        netdev.append(",hostfwd=tcp:127.0.0.1:").append(spec.sshPort()).append("-:22");
+        for (DomainSpec.HostForward f : spec.forwards()) {
+            netdev.append(",hostfwd=").append(f.protocol().name()).append(':').append(f.hostIp()).append(':')
+                    .append(f.hostPort()).append("-:").append(f.guestPort());
+        }
+        Document doc = domain.getOwnerDocument();
+        Element cmd = doc.createElementNS(QEMU_NS, "qemu:commandline");
+        domain.appendChild(cmd);
+        for (String arg : new String[] {"-netdev", netdev.toString(), "-device", NIC_DEVICE}) {
+            Element a = doc.createElementNS(QEMU_NS, "qemu:arg");
+            a.setAttribute("value", arg);
+            cmd.appendChild(a);
+        }
+    }
+
+    static Element metadataElement(Document doc, PbMetadata m) {
+        Element vm = doc.createElementNS(NS, P + PbMetadata.ELEMENT);
+        vm.setAttributeNS(XMLNS_NS, "xmlns:" + PbMetadata.PREFIX, NS);
+        Element owner = child(vm, "owner");
+        owner.setAttribute("namespace", m.ownerNamespace());
+        owner.setAttribute("name", m.ownerName());
+        attr(owner, "uid", m.ownerUid());
+        if (m.image() != null || m.digest() != null) {
+            Element image = child(vm, "image");
+            attr(image, "digest", m.digest());
+            if (m.image() != null) image.setTextContent(m.image());
+        }
+        if (m.sshPort() != null || m.sshUser() != null || m.sshKeyPath() != null) {
+            Element ssh = child(vm, "ssh");
+            attr(ssh, "port", m.sshPort() == null ? null : m.sshPort().toString());
+            attr(ssh, "user", m.sshUser());
+            attr(ssh, "key", m.sshKeyPath());
+        }
+        if (m.created() != null) child(vm, "created").setTextContent(m.created().toString());
+        return vm;
+    }
+
+    /** Our metadata in a domain XML ({@code dumpxml}), empty when the domain is not ours. */
+    public static Optional<PbMetadata> readMetadata(String domainXml) {
+        Element vm = findMetadataElement(parse(domainXml));
+        if (vm == null) return Optional.empty();
+        Element owner = firstChild(vm, "owner");
+        if (owner == null || owner.getAttribute("namespace").isEmpty() || owner.getAttribute("name").isEmpty()) {
+            return Optional.empty(); // our namespace but not our shape: not a domain we can act for
+        }
+        Element image = firstChild(vm, "image");
+        Element ssh = firstChild(vm, "ssh");
+        Element created = firstChild(vm, "created");
+        return Optional.of(new PbMetadata(
+                owner.getAttribute("namespace"),
+                owner.getAttribute("name"),
+                attrOrNull(owner, "uid"),
+                image == null || image.getTextContent().isEmpty() ? null : image.getTextContent(),
+                attrOrNull(image, "digest"),
+                intOrNull(attrOrNull(ssh, "port")),
+                attrOrNull(ssh, "user"),
+                attrOrNull(ssh, "key"),
+                instantOrNull(created == null ? null : created.getTextContent())));
+    }
+
+    /** The {@code <uuid>} of a domain XML, or null. */
+    public static String readUuid(String domainXml) {
+        Element uuid = firstChild(parse(domainXml).getDocumentElement(), null, "uuid");
+        return uuid == null ? null : uuid.getTextContent().trim();
+    }
+
+    private static Element findMetadataElement(Document doc) {
+        Element metadata = firstChild(doc.getDocumentElement(), null, "metadata");
+        if (metadata == null) return null;
+        return firstChild(metadata, NS, PbMetadata.ELEMENT);
+    }
+
+    // -- DOM plumbing
+
+    private static Element add(Element parent, String name) {
+        Element e = parent.getOwnerDocument().createElement(name);
+        parent.appendChild(e);
+        return e;
+    }
+
+    private static Element text(Element parent, String name, String value) {
+        Element e = add(parent, name);
+        e.setTextContent(value);
+        return e;
+    }
+
+    private static Element child(Element vm, String localName) {
+        Element e = vm.getOwnerDocument().createElementNS(NS, P + localName);
+        vm.appendChild(e);
+        return e;
+    }
+
+    private static void attr(Element e, String name, String value) {
+        if (value != null) e.setAttribute(name, value);
+    }
+
+    private static Element firstChild(Element parent, String localName) {
+        return firstChild(parent, NS, localName);
+    }
+
+    /** First child element with that local name, in namespace {@code ns} (null: no namespace). */
+    private static Element firstChild(Element parent, String ns, String localName) {
+        if (parent == null) return null;
+        NodeList children = parent.getChildNodes();
+        for (int i = 0; i < children.getLength(); i++) {
+            Node n = children.item(i);
+            if (n instanceof Element e && localName.equals(e.getLocalName())
+                    && (ns == null ? e.getNamespaceURI() == null : ns.equals(e.getNamespaceURI()))) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static String attrOrNull(Element e, String name) {
+        if (e == null || !e.hasAttribute(name)) return null;
+        return e.getAttribute(name);
+    }
+
+    private static Integer intOrNull(String s) {
+        try {
+            return s == null ? null : Integer.valueOf(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static Instant instantOrNull(String s) {
+        try {
+            return s == null || s.isBlank() ? null : Instant.parse(s.trim());
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    static Document parse(String xml) {
+        try {
+            return newBuilder().parse(new InputSource(new StringReader(xml)));
+        } catch (SAXException | IOException e) {
+            throw new IllegalArgumentException("not a domain XML: " + e.getMessage(), e);
+        }
+    }
+
+    private static DocumentBuilder newBuilder() {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setXIncludeAware(false);
+            f.setExpandEntityReferences(false);
+            return f.newDocumentBuilder();
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String serialize(Document doc) {
+        try {
+            TransformerFactory tf = TransformerFactory.newInstance();
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+            Transformer t = tf.newTransformer();
+            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+            t.setOutputProperty(OutputKeys.INDENT, "yes");
+            t.setOutputProperty("{http://xml.apache.org/xslt}indent-amount", "2");
+            StringWriter out = new StringWriter();
+            t.transform(new DOMSource(doc), new StreamResult(out));
+            return out.toString();
+        } catch (TransformerException e) {
+            throw new IllegalStateException("cannot serialize domain XML", e);
+        }
+    }
+}

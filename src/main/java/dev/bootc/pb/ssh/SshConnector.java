@@ -1,0 +1,168 @@
+package dev.bootc.pb.ssh;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.PbException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code pb ssh}: runs OpenSSH's client against a VM with the VM's key and a per-VM known_hosts, so
+ * the guest's host key is pinned on first contact and a changed one is refused. stdin and stdout
+ * are the caller's; stderr passes through too, watched for the host-key-changed error so it can be
+ * explained.
+ *
+ * <p>A single command argument is a shell command line, as with ssh ({@code "ls | wc -l"}); several
+ * arguments are one command's argv and are quoted for the remote shell, so
+ * {@code sh -c 'exit 7'} runs what it says and returns 7.
+ */
+public final class SshConnector {
+    public static final Path SSH = Path.of("/usr/bin/ssh");
+    static final String KEY_CHANGED_MARK = "REMOTE HOST IDENTIFICATION HAS CHANGED";
+
+    /** Where to connect and with what. */
+    public record Target(String host, int port, String user, Path privateKey, Path knownHosts) {
+        public Target {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(privateKey, "privateKey");
+            Objects.requireNonNull(knownHosts, "knownHosts");
+        }
+
+        /** A VM reached on 127.0.0.1 with the key and known_hosts in its folder. */
+        public static Target forVm(Path vmDir, int port, String user) {
+            return new Target("127.0.0.1", port, user, vmDir.resolve(SshKeyPair.PRIVATE_KEY_FILE), vmDir.resolve("known_hosts"));
+        }
+    }
+
+    private final Path ssh;
+    private final PrintStream err;
+
+    public SshConnector() {
+        this(SSH, System.err);
+    }
+
+    public SshConnector(Path ssh, PrintStream err) {
+        this.ssh = ssh;
+        this.err = err;
+    }
+
+    /** The ssh argument list; {@code tty} asks for a terminal when there is no command. */
+    public List<String> command(Target t, List<String> remoteCommand, boolean tty) {
+        List<String> args = new ArrayList<>(List.of(ssh.toString(),
+                "-i", t.privateKey().toString(),
+                "-p", Integer.toString(t.port()),
+                "-o", "UserKnownHostsFile=" + t.knownHosts(),
+                "-o", "StrictHostKeyChecking=accept-new",
+                "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes",
+                "-o", "LogLevel=ERROR",
+                "-F", "/dev/null"));
+        boolean interactive = remoteCommand.isEmpty() && tty;
+        args.add(interactive ? "-t" : "-T");
+        args.add("-l");
+        args.add(t.user());
+        args.add(t.host());
+        if (!remoteCommand.isEmpty()) {
+            args.add("--");
+            args.add(remoteCommandLine(remoteCommand));
+        }
+        return args;
+    }
+
+    /** What the remote shell runs: one argument verbatim, several quoted one by one. */
+    static String remoteCommandLine(List<String> argv) {
+        if (argv.size() == 1) return argv.get(0);
+        List<String> quoted = new ArrayList<>();
+        for (String a : argv) quoted.add(shellQuote(a));
+        return String.join(" ", quoted);
+    }
+
+    static String shellQuote(String s) {
+        if (!s.isEmpty() && s.matches("[A-Za-z0-9_@%+=:,./-]+")) return s;
+        return "'" + s.replace("'", "'\"'\"'") + "'";
+    }
+
+    /**
+     * Runs ssh with the caller's stdin and stdout (a terminal when there is one and no command),
+     * and returns its exit status: the remote command's, or 255 when ssh itself failed.
+     */
+    public int run(Target t, List<String> remoteCommand) {
+        if (!Files.isExecutable(ssh)) {
+            throw new PbException.Failed("SshMissing", ssh + " not found: install openssh-client");
+        }
+        ProcessBuilder pb = new ProcessBuilder(command(t, remoteCommand, System.console() != null));
+        pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectError(ProcessBuilder.Redirect.PIPE);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new PbException.Failed("SshFailed", "cannot run " + ssh + ": " + e.getMessage(), e);
+        }
+        StderrWatch watch = new StderrWatch(p.getErrorStream(), err);
+        watch.start();
+        int status;
+        try {
+            status = p.waitFor();
+            watch.join();
+        } catch (InterruptedException e) {
+            p.destroy();
+            Thread.currentThread().interrupt();
+            return ExitCodes.SSH_FAILED;
+        }
+        if (status == ExitCodes.SSH_FAILED && watch.keyChanged()) {
+            err.println("pb: the VM's SSH host key is not the one pinned at first contact (" + t.knownHosts()
+                    + "). If the VM was re-created, delete that file and connect again; otherwise someone may be"
+                    + " intercepting the connection.");
+        }
+        return status;
+    }
+
+    /** Copies ssh's stderr through as it comes, remembering whether the host key was refused. */
+    private static final class StderrWatch extends Thread {
+        private final InputStream in;
+        private final OutputStream out;
+        private final ByteArrayOutputStream head = new ByteArrayOutputStream();
+        private volatile boolean keyChanged;
+
+        StderrWatch(InputStream in, OutputStream out) {
+            super("ssh-stderr");
+            setDaemon(true);
+            this.in = in;
+            this.out = out;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                    if (!keyChanged && head.size() < 64 * 1024) {
+                        head.write(buf, 0, n);
+                        keyChanged = head.toString(StandardCharsets.UTF_8).contains(KEY_CHANGED_MARK);
+                    }
+                }
+            } catch (IOException e) {
+                // ssh went away; nothing left to copy
+            }
+        }
+
+        boolean keyChanged() {
+            return keyChanged;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.bootc.pb.ssh;
+
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Tells whether a VM's SSH is ready, by doing what a user would: a real SSH handshake and key
+ * authentication (Apache SSHD client). Polls at most every 250 ms and reports why it is not ready
+ * yet. The server's host key is not checked here: {@link SshConnector} pins it for users.
+ */
+public final class SshReadinessProbe {
+    public static final Duration MIN_INTERVAL = Duration.ofMillis(250);
+
+    /** Why a VM is (not) ready. */
+    public enum Outcome {
+        /** Handshake and key authentication succeeded. */
+        READY,
+        /** Nothing listens on the port (the VM or its user networking is not up). */
+        REFUSED,
+        /** The TCP connection was accepted and then closed: QEMU forwards, but sshd in the guest is not up yet. */
+        CLOSED,
+        /** No answer within the attempt's time. */
+        TIMEOUT,
+        /** sshd answered but refused the key: the credential did not reach the guest (or the user is wrong). */
+        AUTH_FAILED,
+        /** Anything else; the message says what. */
+        ERROR
+    }
+
+    /** One verdict: its outcome, a message for a person, the attempts made and the time spent. */
+    public record Result(Outcome outcome, String message, int attempts, Duration elapsed) {
+        public boolean ready() {
+            return outcome == Outcome.READY;
+        }
+    }
+
+    private final Duration interval;
+    private final Duration attemptTimeout;
+
+    public SshReadinessProbe() {
+        this(MIN_INTERVAL, Duration.ofSeconds(10));
+    }
+
+    /** {@code interval} is raised to 250 ms at least; {@code attemptTimeout} bounds one handshake. */
+    public SshReadinessProbe(Duration interval, Duration attemptTimeout) {
+        this.interval = interval.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : interval;
+        this.attemptTimeout = attemptTimeout;
+    }
+
+    /** One attempt. */
+    public Result check(String host, int port, String user, KeyPair key) {
+        long t0 = System.nanoTime();
+        SshClient client = newClient();
+        try {
+            return attempt(client, host, port, user, key, attemptTimeout, 1, t0);
+        } finally {
+            client.stop();
+        }
+    }
+
+    /** Attempts until ready or {@code timeout}; the result of the last attempt says why not. */
+    public Result await(String host, int port, String user, KeyPair key, Duration timeout) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
+        SshClient client = newClient();
+        try {
+            int attempts = 0;
+            while (true) {
+                long attemptStart = System.nanoTime();
+                long left = deadline - attemptStart;
+                Duration budget = Duration.ofNanos(Math.max(Math.min(left, attemptTimeout.toNanos()), MIN_INTERVAL.toNanos()));
+                Result r = attempt(client, host, port, user, key, budget, ++attempts, t0);
+                if (r.ready()) return r;
+                long next = attemptStart + interval.toNanos();
+                if (next - deadline >= 0 || System.nanoTime() - deadline >= 0) {
+                    return new Result(r.outcome(), r.message() + " (gave up after " + timeout.toSeconds() + " s)",
+                            attempts, Duration.ofNanos(System.nanoTime() - t0));
+                }
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return new Result(Outcome.ERROR, "interrupted", attempts, Duration.ofNanos(System.nanoTime() - t0));
+                    }
+                }
+            }
+        } finally {
+            client.stop();
+        }
+    }
+
+    private static SshClient newClient() {
+        SshClient client = SshClient.setUpDefaultClient();
+        // only what we pass: no ~/.ssh/config, no ~/.ssh keys, no writes to ~/.ssh/known_hosts
+        client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+        client.start();
+        return client;
+    }
+
+    private static Result attempt(SshClient client, String host, int port, String user, KeyPair key,
+                                  Duration timeout, int attempts, long t0) {
+        String where = user + "@" + host + ":" + port;
+        Outcome outcome;
+        String message;
+        try (ClientSession session = client.connect(user, host, port).verify(timeout).getSession()) {
+            session.addPublicKeyIdentity(key);
+            session.auth().verify(timeout);
+            outcome = Outcome.READY;
+            message = "SSH ready at " + where;
+        } catch (IOException | RuntimeException e) {
+            outcome = classify(e);
+            message = describe(outcome, where, e);
+        }
+        return new Result(outcome, message, attempts, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    static Outcome classify(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) return Outcome.REFUSED;
+            if (t instanceof SocketTimeoutException) return Outcome.TIMEOUT;
+        }
+        String m = messages(e).toLowerCase(Locale.ROOT);
+        if (m.contains("connection refused")) return Outcome.REFUSED;
+        if (m.contains("no more authentication methods") || m.contains("authentication failed")
+                || m.contains("no authentication methods")) return Outcome.AUTH_FAILED;
+        if (m.contains("timeout") || m.contains("timed out")) return Outcome.TIMEOUT;
+        if (m.contains("closed") || m.contains("eof") || m.contains("reset") || m.contains("broken pipe")) {
+            return Outcome.CLOSED;
+        }
+        return Outcome.ERROR;
+    }
+
+    private static String describe(Outcome outcome, String where, Throwable e) {
+        return switch (outcome) {
+            case REFUSED -> "connection to " + where + " refused: the VM or its port forward is not up";
+            case CLOSED -> "connection to " + where + " closed before the SSH handshake finished: sshd in the guest is not up yet";
+            case TIMEOUT -> "no SSH answer from " + where + " in time";
+            case AUTH_FAILED -> "sshd at " + where + " refused the VM's key: the key credential did not reach the guest, or the user does not exist";
+            default -> "SSH to " + where + " failed: " + messages(e);
+        };
+    }
+
+    private static String messages(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (sb.length() > 0) sb.append(": ");
+            sb.append(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+        }
+        return sb.toString();
+    }
+}

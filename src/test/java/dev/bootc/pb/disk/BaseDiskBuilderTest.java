@@ -1,0 +1,121 @@
+package dev.bootc.pb.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.PbException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BaseDiskBuilderTest {
+    static final long GIB = 1L << 30;
+    static final ResolvedImage IMAGE = new ResolvedImage("localhost/pb-fixture:latest", "1083e899", "sha256:b15de6", 502_488_426L);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void installCommandIsPodmanBootcs() {
+        assertEquals(List.of("podman", "run", "--rm", "--name", "pb-build-k", "--pull=never", "--privileged", "--pid=host",
+                        "--security-opt", "label=type:unconfined_t", "-v", "/var/lib/containers:/var/lib/containers",
+                        "-v", "/dev:/dev", "-v", "/cache/k.build-1:/output", "quay.io/x/y:1",
+                        "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
+                        "/output/disk.raw"),
+                BaseDiskBuilder.installCommand("quay.io/x/y:1", Path.of("/cache/k.build-1"), BaseDiskOptions.defaults(), "pb-build-k"));
+        List<String> withOptions = BaseDiskBuilder.installCommand("quay.io/x/y:1", Path.of("/o"),
+                new BaseDiskOptions(Filesystem.xfs, 8 * GIB, List.of("console=ttyS0", "quiet"), null), "n");
+        assertEquals(List.of("--filesystem", "xfs", "--root-size", "8G", "--karg", "console=ttyS0", "--karg", "quiet", "/output/disk.raw"),
+                withOptions.subList(withOptions.indexOf("--skip-fetch-check") + 1, withOptions.size()));
+    }
+
+    @Test
+    void rawSizeIsTwiceTheImageAtLeastTenGib() {
+        assertEquals(10 * GIB, BaseDiskBuilder.rawSizeBytes(502_488_426L, BaseDiskOptions.defaults()));
+        assertEquals(12 * GIB, BaseDiskBuilder.rawSizeBytes(6 * GIB, BaseDiskOptions.defaults()));
+        assertEquals(2 * (6 * GIB + 1) + (1 << 20) - 2, BaseDiskBuilder.rawSizeBytes(6 * GIB + 1, BaseDiskOptions.defaults()));
+        assertEquals(22 * GIB, BaseDiskBuilder.rawSizeBytes(GIB, BaseDiskOptions.defaults().withRootSizeBytes(20 * GIB)));
+    }
+
+    @Test
+    void buildInstallsThenConvertsAndStreamsOutput() throws IOException {
+        FakeRunner runner = new FakeRunner(c -> {
+            if (FakeRunner.starts(c, "podman", "run")) {
+                Path raw = tmp.resolve("disk.raw");
+                assertTrue(Files.exists(raw), "the raw file exists before bootc runs");
+                assertEquals(10 * GIB, raw.toFile().length());
+                writeBootSignature(raw);
+                return FakeRunner.Reply.ok("installing\ndone\n");
+            }
+            if (FakeRunner.starts(c, "qemu-img", "convert")) return FakeRunner.Reply.ok("");
+            throw new AssertionError("unexpected " + c.argv());
+        });
+        List<String> seen = new ArrayList<>();
+        ProgressListener listener = new ProgressListener() {
+            @Override
+            public void phase(String phase) {
+                seen.add("phase: " + phase);
+            }
+
+            @Override
+            public void output(String line) {
+                seen.add(line);
+            }
+        };
+        Path out = new BaseDiskBuilder(runner).build(IMAGE, BaseDiskOptions.defaults(), tmp, "pb-build-x", listener);
+        assertEquals(tmp.resolve("disk.qcow2"), out);
+        assertEquals(List.of("qemu-img", "convert", "-O", "qcow2", tmp.resolve("disk.raw").toString(), tmp.resolve("disk.qcow2").toString()),
+                runner.calls.get(1));
+        assertFalse(Files.exists(tmp.resolve("disk.raw")), "the raw file is removed");
+        assertEquals(List.of("phase: Installing localhost/pb-fixture:latest to a 10 GiB disk (bootc install to-disk)",
+                "installing", "done", "phase: Converting to qcow2"), seen);
+        assertTrue(Files.readString(tmp.resolve("build.log")).contains("installing\ndone\n"));
+    }
+
+    @Test
+    void failedInstallReportsTheLogTailAndRemovesTheContainer() {
+        String output = IntStream.rangeClosed(1, 50).mapToObj(i -> "line " + i).collect(Collectors.joining("\n", "", "\n"));
+        FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "run")
+                ? new FakeRunner.Reply(1, output, "error: no space left\n") : FakeRunner.Reply.ok(""));
+        PbException e = assertThrows(PbException.class,
+                () -> new BaseDiskBuilder(runner).build(IMAGE, BaseDiskOptions.defaults(), tmp, "pb-build-x", ProgressListener.none()));
+        assertEquals(ExitCodes.FAILURE, e.exitCode());
+        assertEquals("DiskBuildFailed", e.reason());
+        assertTrue(e.getMessage().startsWith("building the base disk of localhost/pb-fixture:latest failed: bootc install to-disk exited with 1\n"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("error: no space left"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 50"));
+        assertFalse(e.getMessage().contains("line 30\n"), "only the last 20 lines");
+        assertEquals(List.of("podman", "rm", "--force", "--ignore", "--time", "0", "pb-build-x"), runner.calls.get(runner.calls.size() - 1));
+        assertFalse(Files.exists(tmp.resolve("disk.raw")));
+    }
+
+    @Test
+    void anInstallThatWritesNothingIsAFailure() {
+        FakeRunner runner = new FakeRunner(c -> FakeRunner.Reply.ok(""));
+        PbException e = assertThrows(PbException.class,
+                () -> new BaseDiskBuilder(runner).build(IMAGE, BaseDiskOptions.defaults(), tmp, "n", ProgressListener.none()));
+        assertTrue(e.getMessage().contains("holds no partition table"), e.getMessage());
+        assertTrue(runner.callsStartingWith("qemu-img").isEmpty());
+    }
+
+    static void writeBootSignature(Path raw) {
+        try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
+            f.seek(510);
+            f.write(new byte[] {0x55, (byte) 0xAA});
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.bootc.pb.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.DiskSpec;
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.PbException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BaseDiskKeyTest {
+    static final String DIGEST = "sha256:b15de600a0bcd9cf7b358f868ca4e3e05cb11e7e226a8cc4133c1e87a1250dfa";
+    static final BaseDiskOptions DEFAULTS = BaseDiskOptions.defaults();
+
+    @Test
+    void keyIsShortHexAndStable() {
+        String key = BaseDiskCache.key(DIGEST, DEFAULTS);
+        assertTrue(key.matches("[0-9a-f]{16}"), key);
+        assertEquals(key, BaseDiskCache.key(DIGEST, BaseDiskOptions.defaults()));
+        // a golden value: changing how keys are computed orphans every cached disk, so it must be on purpose
+        // (bump FORMAT_VERSION and update this value)
+        assertEquals("172323571bcdbd46", key);
+    }
+
+    @Test
+    void everyOptionChangesTheKey() {
+        Set<String> keys = new HashSet<>();
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS));
+        keys.add(BaseDiskCache.key("sha256:0000000000000000000000000000000000000000000000000000000000000000", DEFAULTS));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFilesystem(Filesystem.ext4)));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFilesystem(Filesystem.xfs)));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFilesystem(Filesystem.btrfs)));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withRootSizeBytes(10L << 30)));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withRootSizeBytes(11L << 30)));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFirmware(Firmware.bios)));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withKernelArgs(List.of("quiet"))));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withKernelArgs(List.of("quiet", "loglevel=3"))));
+        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withKernelArgs(List.of("loglevel=3", "quiet"))));
+        // "a b" as one karg is refused, so ["a","b"] cannot collide with a karg holding a separator
+        assertEquals(11, keys.size(), keys.toString());
+    }
+
+    @Test
+    void firmwareDefaultsToUefiInTheKey() {
+        assertEquals(BaseDiskCache.key(DIGEST, new BaseDiskOptions(null, null, null, null)),
+                BaseDiskCache.key(DIGEST, new BaseDiskOptions(null, null, List.of(), Firmware.uefi)));
+    }
+
+    @Test
+    void optionsComeFromTheSpec() {
+        BootcVmSpec spec = new BootcVmSpec("localhost/x:1");
+        DiskSpec disk = new DiskSpec();
+        disk.setFilesystem(Filesystem.xfs);
+        disk.setRootSizeMax("12Gi");
+        disk.setSize("100Gi"); // the VM's disk size is the overlay's business, not the base disk's
+        spec.setDisk(disk);
+        spec.setKernelArgs(List.of("console=ttyS0"));
+        spec.setFirmware(Firmware.bios);
+        BaseDiskOptions o = BaseDiskOptions.of(spec);
+        assertEquals(new BaseDiskOptions(Filesystem.xfs, 12L << 30, List.of("console=ttyS0"), Firmware.bios), o);
+        disk.setSize("20Gi");
+        assertEquals(BaseDiskCache.key(DIGEST, o), BaseDiskCache.key(DIGEST, BaseDiskOptions.of(spec)));
+    }
+
+    @Test
+    void badOptionsAreInvalid() {
+        PbException e = assertThrows(PbException.class, () -> DEFAULTS.withKernelArgs(List.of("two words")));
+        assertEquals(ExitCodes.INVALID, e.exitCode());
+        assertEquals("InvalidKernelArg", e.reason());
+        assertEquals(ExitCodes.INVALID, assertThrows(PbException.class, () -> DEFAULTS.withRootSizeBytes(1024L)).exitCode());
+    }
+
+    @Test
+    void rootSizeArgumentUsesBootcUnits() {
+        assertEquals("10G", DEFAULTS.withRootSizeBytes(10L << 30).rootSizeArgument());
+        assertEquals("1536M", DEFAULTS.withRootSizeBytes(1536L << 20).rootSizeArgument());
+        assertEquals("92M", DEFAULTS.withRootSizeBytes(95_000_000L + (1L << 20)).rootSizeArgument());
+        assertEquals(null, DEFAULTS.rootSizeArgument());
+    }
+}

@@ -1,0 +1,235 @@
+package dev.bootc.pb.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.PbException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Base disks built for real: podman, the fixture image's bootc install to-disk, qemu-img. */
+@Tag("vm")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BaseDiskVmTest {
+    static final long GIB = 1L << 30;
+    static final String NOT_BOOTC = "localhost/pb-disk-test-notbootc:latest";
+
+    @TempDir
+    static Path cacheRoot;
+    static ResolvedImage image;
+    static BaseDisk built;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void fixture() {
+        Fixture.ensureImage();
+        image = new ImageResolver(ProcessRunner.local()).resolve(Fixture.IMAGE, PullPolicy.never, ProgressListener.none());
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        ProcessRunner.local().run(Command.of("podman", "rmi", "--force", "--ignore", NOT_BOOTC));
+    }
+
+    static BaseDiskCache cache(ProcessRunner runner) {
+        return new BaseDiskCache(cacheRoot.resolve("base"), new BaseDiskBuilder(runner), runner);
+    }
+
+    @Test
+    @Order(1)
+    void buildsABaseDiskFromTheFixtureImage() throws IOException {
+        long start = System.nanoTime();
+        built = cache(ProcessRunner.local()).ensure(image, BaseDiskOptions.defaults(), ProgressListener.printingTo(System.out, true));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("base disk built in %.1f s: %s (%d MiB on disk)%n", ms / 1000.0, built.path(), built.sizeOnDiskBytes() >> 20);
+        assertTrue(built.builtNow());
+        JsonNode info = JSON.readTree(ProcessRunner.local()
+                .run(Command.of("qemu-img", "info", "--output=json", built.path().toString())).orThrow("x", "qemu-img info").stdout());
+        assertEquals("qcow2", info.get("format").asText());
+        assertEquals(10 * GIB, info.get("virtual-size").asLong());
+        assertEquals(10 * GIB, built.virtualSizeBytes());
+        assertTrue(Files.readString(cache(ProcessRunner.local()).logFile(built.key())).contains("bootc install to-disk"));
+        assertEquals(List.of(), buildDirs(), "no build folder stays");
+    }
+
+    @Test
+    @Order(2)
+    void aSecondEnsureIsACacheHit() {
+        RecordingRunner rec = new RecordingRunner();
+        long start = System.nanoTime();
+        ResolvedImage again = new ImageResolver(rec).resolve(Fixture.IMAGE, PullPolicy.missing, ProgressListener.none());
+        long resolvedMs = (System.nanoTime() - start) / 1_000_000;
+        BaseDisk hit = cache(rec).ensure(again, BaseDiskOptions.defaults(), ProgressListener.none());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("cache hit: resolve " + resolvedMs + " ms, resolve + ensure " + ms + " ms; ran " + rec.calls);
+        assertFalse(hit.builtNow());
+        assertEquals(built.path(), hit.path());
+        assertEquals(0, rec.count("podman", "run"));
+        assertEquals(0, rec.count("podman", "pull"));
+        assertTrue(ms < 1000, "resolve + cache hit took " + ms + " ms");
+    }
+
+    @Test
+    @Order(3)
+    void overlaysOnTheBaseDiskAreInstant() {
+        Overlays overlays = new Overlays(ProcessRunner.local());
+        for (long size : new long[] {20 * GIB, 2048 * GIB}) {
+            long best = Long.MAX_VALUE;
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                Path overlay = cacheRoot.resolve("vms/default/vm-" + (size / GIB) + "-" + i + "/disk.qcow2");
+                long start = System.nanoTime();
+                overlays.create(built.path(), overlay, size);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                best = Math.min(best, ms);
+                all.append(all.length() == 0 ? "" : ", ").append(ms);
+                assertEquals(Optional.of(built.path()), overlays.backingFile(overlay));
+                assertEquals(size, overlays.virtualSize(overlay));
+            }
+            System.out.println("overlay of " + (size / GIB) + " GiB on the built base disk: " + all + " ms");
+            assertTrue(best < 100, "overlay of " + size + " bytes took " + all + " ms");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void anotherKernelArgumentBuildsAnotherBaseDisk() throws IOException {
+        BaseDiskCache cache = cache(ProcessRunner.local());
+        BaseDisk other = cache.ensure(image, BaseDiskOptions.defaults().withKernelArgs(List.of("pb.test=karg")), ProgressListener.none());
+        assertTrue(other.builtNow());
+        assertNotEquals(built.key(), other.key());
+        assertNotEquals(built.path(), other.path());
+        assertTrue(Files.readString(cache.logFile(other.key())).contains("kargs: pb.test=karg"), "the stand-in bootc got the karg");
+        assertEquals(List.of(built.key(), other.key()).stream().sorted().toList(),
+                cache.list().stream().map(BaseDisk::key).sorted().toList());
+        // what the VMs use stays; the rest goes
+        assertEquals(List.of(other.key()), cache.prune(java.util.Set.of(built.path())).stream().map(BaseDisk::key).toList());
+    }
+
+    @Test
+    @Order(5)
+    void aKilledBuildLeavesNoEntryAndNoStrayFiles() throws Exception {
+        BaseDiskCache cache = cache(ProcessRunner.local());
+        // btrfs: the stand-in attaches a loop device, which a killed build leaves behind
+        Path out = cacheRoot.resolve("child.out");
+        Process child = ChildJvm.start(out, EnsureMain.class, cache.dir().toString(), Fixture.IMAGE, "btrfs", "pb.test=killed");
+        String key;
+        try {
+            BaseDiskCacheTest.waitForLine(out, "key " + BaseDiskCache.key(image.digest(),
+                    BaseDiskOptions.defaults().withFilesystem(Filesystem.btrfs).withKernelArgs(List.of("pb.test=killed"))), 60_000);
+            key = BaseDiskCache.key(image.digest(), BaseDiskOptions.defaults().withFilesystem(Filesystem.btrfs)
+                    .withKernelArgs(List.of("pb.test=killed")));
+            Path log = waitForBuildLog(cache, key, 60_000);
+            BaseDiskCacheTest.waitForText(log, "partitioned", 120_000);
+            Thread.sleep(1500);
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no shutdown hook, no finally
+        }
+        assertTrue(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        System.out.println("child output:\n" + Files.readString(out));
+        List<Path> stray = buildDirs();
+        assertEquals(1, stray.size(), "the killed build's folder is there until the next run");
+        List<String> containersBefore = containers(key);
+        Path raw = stray.get(0).resolve("disk.raw");
+        long ino = ((Number) Files.getAttribute(raw, "unix:ino")).longValue();
+        long dev = ((Number) Files.getAttribute(raw, "unix:dev")).longValue();
+        System.out.println("after the kill: containers " + containersBefore + ", loop devices on the raw file " + loops(ino, dev));
+
+        // the next run
+        BaseDisk hit = cache.ensure(image, BaseDiskOptions.defaults(), ProgressListener.none());
+        assertFalse(hit.builtNow());
+        assertEquals(List.of(), buildDirs());
+        assertTrue(cache.find(key).isEmpty());
+        assertFalse(Files.exists(cache.qcow2(key)));
+        assertFalse(Files.exists(cache.metadata(key)));
+        assertEquals(List.of(), containers(key), "the orphaned install container is gone");
+        assertEquals(List.of(), loops(ino, dev), "no loop device on the dead build's raw file");
+    }
+
+    @Test
+    @Order(6)
+    void aNonBootcImageIsInvalid(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("hello"), "hello\n");
+        ProcessRunner local = ProcessRunner.local();
+        local.run(Command.of("tar", "-C", tmp.toString(), "-cf", tmp.resolve("tiny.tar").toString(), "hello")).orThrow("x", "tar");
+        local.run(Command.of("podman", "import", tmp.resolve("tiny.tar").toString(), NOT_BOOTC)).orThrow("x", "podman import");
+        PbException e = assertThrows(PbException.class,
+                () -> new ImageResolver(local).resolve(NOT_BOOTC, PullPolicy.never, ProgressListener.none()));
+        assertEquals(ExitCodes.INVALID, e.exitCode());
+        assertEquals("NotBootcImage", e.reason());
+        assertTrue(e.getMessage().contains("is not a bootc image"), e.getMessage());
+        // the same through the container check a non-root user would get
+        PbException viaRun = assertThrows(PbException.class,
+                () -> new ImageResolver(local, false).resolve(NOT_BOOTC, PullPolicy.never, ProgressListener.none()));
+        assertEquals(ExitCodes.INVALID, viaRun.exitCode());
+        assertTrue(new ImageResolver(local, false).isBootc(new ImageResolver.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())),
+                "the fixture has /usr/bin/bootc even without looking at its label");
+        assertTrue(new ImageResolver(local, true).isBootc(new ImageResolver.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())));
+    }
+
+    @Test
+    @Order(7)
+    void aMissingImageThatMayNotBePulledIsNotFound() {
+        PbException e = assertThrows(PbException.class, () -> new ImageResolver(ProcessRunner.local())
+                .resolve("localhost/pb-disk-test-absent:never", PullPolicy.never, ProgressListener.none()));
+        assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
+        assertEquals("ImageNotFound", e.reason());
+        System.out.println(e.getMessage());
+    }
+
+    static List<Path> buildDirs() throws IOException {
+        Path dir = cacheRoot.resolve("base");
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().contains(".build-")).toList();
+        }
+    }
+
+    static Path waitForBuildLog(BaseDiskCache cache, String key, long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            try (Stream<Path> s = Files.list(cache.dir())) {
+                Optional<Path> d = s.filter(p -> p.getFileName().toString().startsWith(key + ".build-")).findFirst();
+                if (d.isPresent() && Files.exists(d.get().resolve("build.log"))) return d.get().resolve("build.log");
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no build of " + key + " started");
+    }
+
+    static List<String> containers(String key) {
+        return ProcessRunner.local().run(Command.of("podman", "ps", "--all", "--filter", "name=pb-build-" + key, "--format", "{{.Names}}"))
+                .orThrow("x", "podman ps").stdout().lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** The loop devices whose backing file is this inode. */
+    static List<String> loops(long ino, long dev) throws IOException {
+        String majMin = LoopDevices.major(dev) + ":" + LoopDevices.minor(dev);
+        String text = ProcessRunner.local().run(Command.of("losetup", "--list", "--json", "--output", "NAME,BACK-INO,BACK-MAJ:MIN"))
+                .orThrow("x", "losetup").stdout();
+        JsonNode list = JSON.readTree(text.isBlank() ? "{}" : text);
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode d : list.path("loopdevices")) {
+            if (d.path("back-ino").asLong() == ino && d.path("back-maj:min").asText().strip().equals(majMin)) out.add(d.path("name").asText());
+        }
+        return out;
+    }
+}

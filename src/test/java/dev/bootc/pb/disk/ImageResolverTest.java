@@ -1,0 +1,145 @@
+package dev.bootc.pb.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.PbException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageResolverTest {
+    static final String REF = "quay.io/example/os:1";
+
+    static String inspectJson(String labels) {
+        return """
+                [{"Id": "1083e8996615a4a47438e69ba9ba4cd2dde0132a1bd3888e6b754fc342d509fd",
+                  "Digest": "sha256:b15de600a0bcd9cf7b358f868ca4e3e05cb11e7e226a8cc4133c1e87a1250dfa",
+                  "Size": 502488426, "Config": {}, "Labels": %s}]
+                """.formatted(labels);
+    }
+
+    /** podman with the image absent until pulled (when pullable), and the given labels. */
+    static FakeRunner podman(boolean present, boolean pullable, String labels) {
+        AtomicBoolean local = new AtomicBoolean(present);
+        return new FakeRunner(c -> {
+            if (FakeRunner.starts(c, "podman", "image", "inspect")) {
+                return local.get() ? FakeRunner.Reply.ok(inspectJson(labels))
+                        : new FakeRunner.Reply(125, "[]\n", "Error: inspecting object: " + REF + ": image not known\n");
+            }
+            if (FakeRunner.starts(c, "podman", "image", "exists")) return new FakeRunner.Reply(local.get() ? 0 : 1, "", "");
+            if (FakeRunner.starts(c, "podman", "pull")) {
+                if (!pullable) {
+                    return FakeRunner.Reply.fail(125, "Trying to pull " + REF + "...\nError: initializing source docker://" + REF
+                            + ": reading manifest 1 in quay.io/example/os: manifest unknown\n");
+                }
+                local.set(true);
+                return FakeRunner.Reply.ok("Writing manifest to image destination\n");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void labelledImageResolvesWithoutPulling() {
+        FakeRunner runner = podman(true, false, "{\"containers.bootc\": \"1\"}");
+        ResolvedImage img = new ImageResolver(runner, true).resolve(REF, PullPolicy.missing, ProgressListener.none());
+        assertEquals(new ResolvedImage(REF, "1083e8996615a4a47438e69ba9ba4cd2dde0132a1bd3888e6b754fc342d509fd",
+                "sha256:b15de600a0bcd9cf7b358f868ca4e3e05cb11e7e226a8cc4133c1e87a1250dfa", 502488426L), img);
+        assertEquals(List.of(List.of("podman", "image", "inspect", REF)), runner.calls);
+    }
+
+    @Test
+    void missingImageIsPulledOnlyWhenMissing() {
+        FakeRunner runner = podman(false, true, "{\"containers.bootc\": \"1\"}");
+        new ImageResolver(runner, true).resolve(REF, PullPolicy.missing, ProgressListener.none());
+        assertEquals(1, runner.callsStartingWith("podman", "pull").size());
+        FakeRunner present = podman(true, true, "{\"containers.bootc\": \"1\"}");
+        new ImageResolver(present, true).resolve(REF, null, ProgressListener.none());
+        assertEquals(0, present.callsStartingWith("podman", "pull").size());
+        new ImageResolver(present, true).resolve(REF, PullPolicy.always, ProgressListener.none());
+        assertEquals(1, present.callsStartingWith("podman", "pull").size());
+    }
+
+    @Test
+    void neverPullingAMissingImageIsNotFound() {
+        PbException e = assertThrows(PbException.class,
+                () -> new ImageResolver(podman(false, true, "null"), true).resolve(REF, PullPolicy.never, ProgressListener.none()));
+        assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
+        assertEquals("ImageNotFound", e.reason());
+        assertTrue(e.getMessage().contains("podman pull " + REF) && e.getMessage().contains("--pull missing"), e.getMessage());
+    }
+
+    @Test
+    void anImageThatCannotBePulledIsNotFoundWithPodmansMessage() {
+        PbException e = assertThrows(PbException.class,
+                () -> new ImageResolver(podman(false, false, "null"), true).resolve(REF, PullPolicy.missing, ProgressListener.none()));
+        assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
+        assertEquals("ImageNotFound", e.reason());
+        assertTrue(e.getMessage().contains("manifest unknown"), e.getMessage());
+    }
+
+    @Test
+    void aFailedRefreshOfALocalImageIsAFailureNotNotFound() {
+        PbException e = assertThrows(PbException.class,
+                () -> new ImageResolver(podman(true, false, "null"), true).resolve(REF, PullPolicy.always, ProgressListener.none()));
+        assertEquals(ExitCodes.FAILURE, e.exitCode());
+        assertEquals("PullFailed", e.reason());
+    }
+
+    @Test
+    void imageWithoutLabelOrBinaryIsNotBootc(@TempDir Path mount) {
+        FakeRunner base = podman(true, false, "{\"other\": \"x\"}");
+        FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "image", "mount")
+                ? FakeRunner.Reply.ok(mount + "\n") : FakeRunner.Reply.of(base.run(c)));
+        PbException e = assertThrows(PbException.class,
+                () -> new ImageResolver(runner, true).resolve(REF, PullPolicy.never, ProgressListener.none()));
+        assertEquals(ExitCodes.INVALID, e.exitCode());
+        assertEquals("NotBootcImage", e.reason());
+        assertEquals("image " + REF + " is not a bootc image: it lacks the containers.bootc=1 label and /usr/bin/bootc", e.getMessage());
+        assertEquals(1, runner.callsStartingWith("podman", "image", "unmount").size(), "the image is unmounted again");
+    }
+
+    @Test
+    void imageWithTheBinaryButNoLabelIsBootc(@TempDir Path mount) throws IOException {
+        Files.createDirectories(mount.resolve("usr/bin"));
+        Files.createSymbolicLink(mount.resolve("usr/bin/bootc"), Path.of("/usr/libexec/bootc-real")); // dangling on the host
+        FakeRunner base = podman(true, false, "null");
+        FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "image", "mount")
+                ? FakeRunner.Reply.ok(mount + "\n") : FakeRunner.Reply.of(base.run(c)));
+        assertEquals(REF, new ImageResolver(runner, true).resolve(REF, PullPolicy.never, ProgressListener.none()).reference());
+    }
+
+    @Test
+    void withoutMountingTheBinaryIsLookedForInAContainer() {
+        FakeRunner base = podman(true, false, "null");
+        FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "run")
+                ? new FakeRunner.Reply(1, "", "") : FakeRunner.Reply.of(base.run(c)));
+        assertThrows(PbException.Invalid.class, () -> new ImageResolver(runner, false).resolve(REF, PullPolicy.never, ProgressListener.none()));
+        List<String> run = runner.callsStartingWith("podman", "run").get(0);
+        assertEquals(List.of("--entrypoint", "test", "1083e8996615a4a47438e69ba9ba4cd2dde0132a1bd3888e6b754fc342d509fd", "-x", "/usr/bin/bootc"),
+                run.subList(run.size() - 5, run.size()));
+    }
+
+    @Test
+    void referencesThatLookLikeOptionsAreRefused() {
+        FakeRunner runner = podman(true, true, "null");
+        PbException e = assertThrows(PbException.class,
+                () -> new ImageResolver(runner, true).resolve("--rootfs=/", PullPolicy.missing, ProgressListener.none()));
+        assertEquals(ExitCodes.INVALID, e.exitCode());
+        assertTrue(runner.calls.isEmpty());
+    }
+
+    @Test
+    void pullPolicyParses() {
+        assertEquals(PullPolicy.missing, PullPolicy.parse(null));
+        assertEquals(PullPolicy.always, PullPolicy.parse("Always"));
+        assertEquals(ExitCodes.INVALID, assertThrows(PbException.class, () -> PullPolicy.parse("sometimes")).exitCode());
+    }
+}

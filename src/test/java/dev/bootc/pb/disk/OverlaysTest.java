@@ -1,0 +1,95 @@
+package dev.bootc.pb.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.PbException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Overlays against the real qemu-img, on an empty base disk (the vm suite does it on a built one). */
+class OverlaysTest {
+    static final long GIB = 1L << 30;
+    final Overlays overlays = new Overlays(ProcessRunner.local());
+
+    @TempDir
+    Path tmp;
+
+    Path base() {
+        Path base = tmp.resolve("base/base.qcow2");
+        FileModes.directories(base.getParent());
+        ProcessRunner.local().run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "10G"))
+                .orThrow("QemuImgFailed", "qemu-img create");
+        return base;
+    }
+
+    @Test
+    void overlaysAreInstantWhateverTheirSize() {
+        Path base = base();
+        for (long size : new long[] {20 * GIB, 2048 * GIB}) {
+            // the best of three: the machine is shared, and one slow exec says nothing about overlays
+            long best = Long.MAX_VALUE;
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                Path overlay = tmp.resolve("vms/a/b/disk-" + (size / GIB) + "-" + i + ".qcow2");
+                long start = System.nanoTime();
+                overlays.create(base, overlay, size);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                best = Math.min(best, ms);
+                all.append(all.length() == 0 ? "" : ", ").append(ms);
+                assertEquals(Optional.of(base), overlays.backingFile(overlay));
+                assertEquals(size, overlays.virtualSize(overlay));
+            }
+            System.out.println("overlay of " + (size / GIB) + " GiB created in " + all + " ms");
+            assertTrue(best < 100, "overlay of " + size + " bytes took " + all + " ms");
+        }
+    }
+
+    @Test
+    void filesAreReadableByQemuAndNoTempFileStays() throws IOException {
+        Path base = base();
+        Path overlay = tmp.resolve("images/vms/default/vm1/disk.qcow2");
+        overlays.create(base, overlay, 20 * GIB);
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(overlay)));
+        for (Path d = overlay.getParent(); !d.equals(tmp); d = d.getParent()) {
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(d)), d.toString());
+        }
+        try (Stream<Path> s = Files.list(overlay.getParent())) {
+            assertEquals(1, s.count(), "only the overlay, no temporary file");
+        }
+    }
+
+    @Test
+    void refusesToOverwriteToShrinkOrToDangle() {
+        Path base = base();
+        Path overlay = tmp.resolve("disk.qcow2");
+        overlays.create(base, overlay, 20 * GIB);
+        PbException exists = assertThrows(PbException.class, () -> overlays.create(base, overlay, 20 * GIB));
+        assertEquals(ExitCodes.CONFLICT, exists.exitCode());
+        PbException small = assertThrows(PbException.class, () -> overlays.create(base, tmp.resolve("small.qcow2"), 5 * GIB));
+        assertEquals(ExitCodes.INVALID, small.exitCode());
+        assertTrue(small.getMessage().contains("use at least 10Gi"), small.getMessage());
+        PbException noBase = assertThrows(PbException.class, () -> overlays.create(tmp.resolve("nope.qcow2"), tmp.resolve("x.qcow2"), 20 * GIB));
+        assertEquals(ExitCodes.NOT_FOUND, noBase.exitCode());
+        assertFalse(Files.exists(tmp.resolve("small.qcow2")));
+    }
+
+    @Test
+    void aBaseDiskHasNoBackingFileAndDeleteIsIdempotent() {
+        Path base = base();
+        assertEquals(Optional.empty(), overlays.backingFile(base));
+        Path overlay = overlays.create(base, tmp.resolve("d.qcow2"), 20 * GIB);
+        assertTrue(overlays.delete(overlay));
+        assertFalse(overlays.delete(overlay));
+        assertEquals(ExitCodes.NOT_FOUND, assertThrows(PbException.class, () -> overlays.backingFile(overlay)).exitCode());
+    }
+}

@@ -1,0 +1,192 @@
+package dev.bootc.pb.libvirt;
+
+import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.NetworkMode;
+import dev.bootc.pb.api.Protocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.NodeList;
+
+import javax.xml.xpath.XPath;
+import javax.xml.xpath.XPathConstants;
+import javax.xml.xpath.XPathFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DomainXmlTest {
+    static final PbMetadata META = new PbMetadata("default", "web", "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+            "quay.io/fedora/fedora-bootc:42", "sha256:0123abcd", 20022, "root",
+            "/var/lib/pb/vms/default/web/id_ed25519", Instant.parse("2026-11-25T18:00:00Z"));
+
+    @TempDir
+    Path tmp;
+
+    static DomainSpec fullSpec(Path dir) {
+        return DomainSpec.builder("pb-default-web")
+                .memoryMiB(1024).vcpus(2).accel(Accel.TCG).firmware(Firmware.uefi)
+                .nvramPath(dir.resolve("web.nvram"))
+                .diskPath(dir.resolve("web.qcow2"))
+                .serialLogPath(dir.resolve("serial.log"))
+                .smbiosString("io.systemd.credential.binary:ssh.authorized_keys.root=c3NoLWVkMjU1MTkgQUFBQQ==")
+                .smbiosString("io.systemd.credential:hello=world")
+                .network(NetworkMode.user).sshPort(20022)
+                .forward(new DomainSpec.HostForward(Protocol.tcp, "127.0.0.1", 8080, 80))
+                .forward(new DomainSpec.HostForward(Protocol.udp, "0.0.0.0", 5353, 53))
+                .sharedFolder(dir.resolve("data"), "/var/data", true)
+                .sharedFolder(dir.resolve("src"), "/mnt/src", false)
+                .virtiofsd(Path.of("/usr/lib/qemu/virtiofsd"))
+                .metadata(META)
+                .build();
+    }
+
+    @Test
+    void fullSpecValidatesAgainstLibvirtSchemaAndHoldsWhatWasAsked() throws Exception {
+        String xml = DomainXml.write(fullSpec(tmp), "6f1f3c2e-1111-4222-8333-444455556666");
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("qemu", x(d, "/domain/@type"));
+        assertEquals("pb-default-web", x(d, "/domain/name"));
+        assertEquals("6f1f3c2e-1111-4222-8333-444455556666", x(d, "/domain/uuid"));
+        assertEquals("1024", x(d, "/domain/memory"));
+        assertEquals("MiB", x(d, "/domain/memory/@unit"));
+        assertEquals("2", x(d, "/domain/vcpu"));
+        assertEquals("q35", x(d, "/domain/os/type/@machine"));
+        assertEquals("/usr/share/OVMF/OVMF_CODE_4M.fd", x(d, "/domain/os/loader"));
+        assertEquals("pflash", x(d, "/domain/os/loader/@type"));
+        assertEquals("yes", x(d, "/domain/os/loader/@readonly"));
+        assertEquals("no", x(d, "/domain/os/loader/@secure"));
+        assertEquals("/usr/share/OVMF/OVMF_VARS_4M.fd", x(d, "/domain/os/nvram/@template"));
+        assertEquals(tmp.resolve("web.nvram").toString(), x(d, "/domain/os/nvram"));
+        assertEquals("sysinfo", x(d, "/domain/os/smbios/@mode"));
+        assertEquals("maximum", x(d, "/domain/cpu/@mode"));
+        assertEquals("1", x(d, "count(/domain/features/acpi)"));
+        assertEquals("2", x(d, "count(/domain/sysinfo[@type='smbios']/oemStrings/entry)"));
+        assertEquals("io.systemd.credential:hello=world", x(d, "/domain/sysinfo/oemStrings/entry[2]"));
+        assertEquals("qcow2", x(d, "/domain/devices/disk/driver/@type"));
+        assertEquals("virtio", x(d, "/domain/devices/disk/target/@bus"));
+        assertEquals(tmp.resolve("web.qcow2").toString(), x(d, "/domain/devices/disk/source/@file"));
+        assertEquals(tmp.resolve("serial.log").toString(), x(d, "/domain/devices/serial[@type='pty']/log/@file"));
+        assertEquals("off", x(d, "/domain/devices/serial/log/@append"));
+        assertEquals("serial", x(d, "/domain/devices/console/target/@type"));
+        // virtiofs
+        assertEquals("memfd", x(d, "/domain/memoryBacking/source/@type"));
+        assertEquals("shared", x(d, "/domain/memoryBacking/access/@mode"));
+        assertEquals("2", x(d, "count(/domain/devices/filesystem[@type='mount'][@accessmode='passthrough'])"));
+        assertEquals("virtiofs", x(d, "/domain/devices/filesystem[1]/driver/@type"));
+        assertEquals(tmp.resolve("data").toString(), x(d, "/domain/devices/filesystem[1]/source/@dir"));
+        assertEquals("pb-vol0", x(d, "/domain/devices/filesystem[1]/target/@dir"));
+        assertEquals("pb-vol1", x(d, "/domain/devices/filesystem[2]/target/@dir"));
+        assertEquals("/usr/lib/qemu/virtiofsd", x(d, "/domain/devices/filesystem[1]/binary/@path"));
+        // user networking on QEMU's command line
+        List<String> args = qemuArgs(d);
+        assertEquals(List.of("-netdev",
+                "user,id=n0,hostfwd=tcp:127.0.0.1:20022-:22,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
+                "-device", "virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x0a"), args);
+        assertEquals("0", x(d, "count(/domain/devices/interface)"));
+        // our metadata
+        assertEquals(META, DomainXml.readMetadata(xml).orElseThrow());
+        assertEquals("6f1f3c2e-1111-4222-8333-444455556666", DomainXml.readUuid(xml));
+    }
+
+    @Test
+    void biosKvmWithoutNetworkValidates() throws Exception {
+        DomainSpec spec = DomainSpec.builder("plain").accel(Accel.KVM).firmware(Firmware.bios)
+                .diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("kvm", x(d, "/domain/@type"));
+        assertEquals("host-passthrough", x(d, "/domain/cpu/@mode"));
+        assertEquals("0", x(d, "count(/domain/os/loader)"));
+        assertEquals("0", x(d, "count(/domain/os/nvram)"));
+        assertEquals("0", x(d, "count(/domain/os/smbios)"));
+        assertEquals("0", x(d, "count(/domain/sysinfo)"));
+        assertEquals("0", x(d, "count(/domain/memoryBacking)"));
+        assertEquals("0", x(d, "count(/domain/metadata)"));
+        assertTrue(qemuArgs(d).isEmpty());
+        assertFalse(xml.contains("qemu:commandline"));
+        assertTrue(DomainXml.readMetadata(xml).isEmpty());
+        assertNull(DomainXml.readUuid(xml));
+    }
+
+    @Test
+    void markupInNamesPathsAndMetadataIsEscapedNotInjected() throws Exception {
+        String evilName = "vm<name>&\"'<uuid>x<uuid>";
+        Path evilDisk = tmp.resolve("d'isk\"<&>.qcow2");
+        String evilCred = "io.systemd.credential:x=</entry><entry>injected";
+        PbMetadata evilMeta = new PbMetadata("ns\"<&", "n'a>me", null, "img</bootc:image><x/>", null,
+                null, "root", "/k&ey", null);
+        DomainSpec spec = DomainSpec.builder(evilName).accel(Accel.TCG).firmware(Firmware.uefi)
+                .nvramPath(tmp.resolve("nv<&>ram")).diskPath(evilDisk).network(NetworkMode.user).sshPort(2222)
+                .smbiosString(evilCred).sharedFolder(tmp.resolve("a\"b<c>&"), "/mnt/x", false)
+                .virtiofsd(Path.of("/usr/lib/qemu/virtiofsd")).metadata(evilMeta).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals(evilName, x(d, "/domain/name"));
+        assertEquals("1", x(d, "count(/domain/name)"));
+        assertEquals("0", x(d, "count(/domain/uuid)"));
+        assertEquals(evilDisk.toString(), x(d, "/domain/devices/disk/source/@file"));
+        assertEquals(tmp.resolve("a\"b<c>&").toString(), x(d, "/domain/devices/filesystem/source/@dir"));
+        assertEquals("1", x(d, "count(/domain/sysinfo/oemStrings/entry)"));
+        assertEquals(evilCred, x(d, "/domain/sysinfo/oemStrings/entry"));
+        assertEquals(evilMeta, DomainXml.readMetadata(xml).orElseThrow());
+    }
+
+    @Test
+    void foreignMetadataIsNotOurs() {
+        String xml = """
+                <domain type='qemu'><name>other</name><metadata>
+                  <other:vm xmlns:other="http://example.com/other"><other:owner namespace="a" name="b"/></other:vm>
+                </metadata></domain>""";
+        assertTrue(DomainXml.readMetadata(xml).isEmpty());
+        String ours = """
+                <domain type='qemu'><name>ours</name><metadata>
+                  <x:vm xmlns:x="https://github.com/containers/bootc"><x:owner namespace="a" name="b"/>
+                  <x:ssh port="notanumber"/></x:vm>
+                </metadata></domain>""";
+        PbMetadata m = DomainXml.readMetadata(ours).orElseThrow();
+        assertEquals("a/b", m.owner());
+        assertNull(m.sshPort());
+    }
+
+    @Test
+    void hostIpOfForwardMustBeAnIpv4Literal() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new DomainSpec.HostForward(Protocol.tcp, "127.0.0.1,hostfwd=tcp::22-:22", 1, 2));
+    }
+
+    static void assertValid(String xml) throws Exception {
+        Path file = Files.createTempFile("domain", ".xml");
+        try {
+            Files.writeString(file, xml);
+            Process p = new ProcessBuilder("virt-xml-validate", file.toString(), "domain")
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "virt-xml-validate timed out");
+            assertEquals(0, p.exitValue(), "virt-xml-validate rejected:\n" + out + "\n" + xml);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    static String x(Document d, String expr) throws Exception {
+        XPath xp = XPathFactory.newInstance().newXPath();
+        return xp.evaluate(expr, d);
+    }
+
+    static List<String> qemuArgs(Document d) throws Exception {
+        NodeList args = d.getElementsByTagNameNS(DomainXml.QEMU_NS, "arg");
+        return java.util.stream.IntStream.range(0, args.getLength())
+                .mapToObj(i -> ((org.w3c.dom.Element) args.item(i)).getAttribute("value")).toList();
+    }
+}
