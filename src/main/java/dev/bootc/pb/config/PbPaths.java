@@ -56,7 +56,10 @@ public record PbPaths(Path dataRoot, Path imagesRoot) {
         return imagesRoot.resolve("vms");
     }
 
+    /** An environment variable, or the system property of the same meaning (pb.data.dir for PB_DATA_DIR), which tests set. */
     private static String env(String name) {
+        String prop = System.getProperty(name.toLowerCase().replace('_', '.'));
+        if (prop != null && !prop.isBlank()) return prop;
         String v = System.getenv(name);
         return v == null || v.isBlank() ? null : v;
     }

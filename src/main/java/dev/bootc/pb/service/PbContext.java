@@ -24,6 +24,7 @@ public final class PbContext implements AutoCloseable {
     private final boolean quiet;
     private final boolean verbose;
     private VmStore store;
+    private Engine engine;
 
     public PbContext(StoreKind storeKind, Path storeDir, String namespace, String kubeContext, String libvirtUri,
                      boolean quiet, boolean verbose) {
@@ -89,6 +90,12 @@ public final class PbContext implements AutoCloseable {
         return store;
     }
 
+    /** The VM engine (libvirt, disks, SSH), opened on first use. */
+    public synchronized Engine engine() {
+        if (engine == null) engine = new Engine(this);
+        return engine;
+    }
+
     /** Replaces the store (tests, and the operator which owns its own client). */
     public synchronized void useStore(VmStore store) {
         this.store = store;
@@ -96,6 +103,8 @@ public final class PbContext implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (engine != null) engine.close();
+        engine = null;
         if (store != null) store.close();
         store = null;
     }

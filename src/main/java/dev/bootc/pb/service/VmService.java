@@ -2,21 +2,49 @@ package dev.bootc.pb.service;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Conditions;
+import dev.bootc.pb.api.Defaults;
+import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Phase;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.disk.BaseDisk;
+import dev.bootc.pb.libvirt.DomainInfo;
+import dev.bootc.pb.libvirt.PbMetadata;
+import dev.bootc.pb.reconcile.LiveWorld;
+import dev.bootc.pb.ssh.SshConnector;
+import dev.bootc.pb.store.StoreKind;
 import dev.bootc.pb.store.VmStore;
 
+import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
-/** The desired-state side of every pb verb: what to write into the store. The CLI calls only this. */
+/**
+ * Every pb verb: what to write into the store and, for the file store, reconciling in this process
+ * until the VM settles; for a cluster, waiting for the operator through a watch. The CLI calls only this.
+ */
 public class VmService {
     private static final int CONFLICT_RETRIES = 20;
+    private static final Duration UP_TIMEOUT = Engine.durationEnv("PB_RUN_TIMEOUT", Duration.ofMinutes(20));
+    private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
     protected final PbContext ctx;
 
     public VmService(PbContext ctx) {
@@ -29,6 +57,14 @@ public class VmService {
 
     public String namespace() {
         return ctx.namespace();
+    }
+
+    private boolean inProcess() {
+        return ctx.storeKind() == StoreKind.file;
+    }
+
+    private LiveWorld world() {
+        return ctx.engine().world();
     }
 
     /** The VM of that name, or a not-found error that says how to list them. */
@@ -45,13 +81,15 @@ public class VmService {
         return store().list(namespace());
     }
 
+    // ---- run ----
+
     /** The outcome of {@link #declareRun}: the resource and whether it was made now. */
     public record RunDecision(BootcVm vm, boolean created, BootcVm replaced) {
     }
 
     /**
-     * Creates the VM's resource, or finds the existing one of that name: the same image is reused
-     * (and asked to run), another image is a conflict unless replace, which deletes the old one first.
+     * Decides what pb run writes: a new resource, or the existing one of that name; the same image
+     * is reused (and asked to run), another image is a conflict unless replace.
      */
     public RunDecision declareRun(String name, BootcVmSpec spec, boolean replace) {
         String vmName = name != null ? name : VmNames.fromImage(spec.getImage());
@@ -79,9 +117,170 @@ public class VmService {
         return new RunDecision(desired, true, replaced);
     }
 
-    /** Writes a new resource. */
-    public BootcVm create(BootcVm vm) {
-        return store().create(vm);
+    /**
+     * pb run: declares the VM, brings it up, then connects (or runs CMD, or returns with -B).
+     * Returns the exit code.
+     */
+    public int run(RunOptions o, PrintWriter out, PrintWriter err, Consumer<String> progress) {
+        RunDecision d = declareRun(o.name(), o.spec(), o.replace());
+        String name = d.vm().getMetadata().getName();
+        if (d.replaced() != null) remove(name, true, progress);
+        if (d.created()) {
+            BootcVm vm = d.vm();
+            if (inProcess()) vm.getMetadata().setFinalizers(new ArrayList<>(List.of(BootcVm.FINALIZER)));
+            store().create(vm);
+        }
+        Timer timer = new Timer(progress);
+        BootcVm ready = awaitUp(name, o.pull(), timer);
+        if (o.background()) {
+            out.println("VM " + name + " is running. Connect with: pb ssh " + name);
+            return ExitCodes.OK;
+        }
+        boolean withCommand = o.command() != null && !o.command().isEmpty();
+        String connecting = "Connecting to vm " + name + ". To close connection, use `~.` or `exit`.";
+        if (withCommand) {
+            progress.accept(connecting);
+        } else {
+            out.println(connecting);
+        }
+        out.flush();
+        int status = connect(ready, null, o.command());
+        if (withCommand || o.removeAfter()) {
+            remove(name, true, progress);
+        }
+        return status;
+    }
+
+    /** Brings the VM up and waits until it is Ready; a failure that cannot heal is thrown. */
+    private BootcVm awaitUp(String name, String pull, Timer timer) {
+        Predicate<Optional<BootcVm>> up = v -> v.isPresent() && v.get().getStatus() != null
+                && v.get().getStatus().isTrue(Conditions.READY) && v.get().getStatus().getObservedGeneration() != null
+                && v.get().getStatus().getObservedGeneration().equals(v.get().getMetadata().getGeneration());
+        if (inProcess()) {
+            return ctx.engine().driver().reconcileUntil(namespace(), name, up, UP_TIMEOUT, pull, timer::phase).orElseThrow();
+        }
+        return awaitStore(name, up.or(failed()), UP_TIMEOUT, timer).filter(v -> !failed().test(Optional.of(v)))
+                .orElseThrow(() -> failure(name));
+    }
+
+    private static Predicate<Optional<BootcVm>> failed() {
+        return v -> v.isPresent() && v.get().getStatus() != null && v.get().getStatus().getPhase() == Phase.Failed;
+    }
+
+    private PbException failure(String name) {
+        String msg = find(name).map(v -> v.getStatus() == null ? null : v.getStatus().getMessage()).orElse("removed");
+        return new PbException.Failed("Failed", "VM " + name + " failed: " + msg);
+    }
+
+    /** Waits for the operator: a watch wakes us, a poll every second covers a dropped watch. */
+    private Optional<BootcVm> awaitStore(String name, Predicate<Optional<BootcVm>> done, Duration timeout, Timer timer) {
+        BlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastPhase = null;
+        try (VmStore.Watch w = store().watch(namespace(), e -> {
+            if (e.resource().getMetadata().getName().equals(name)) wake.offer(true);
+        })) {
+            while (true) {
+                Optional<BootcVm> vm = find(name);
+                String phase = vm.map(v -> v.getStatus() == null || v.getStatus().getPhase() == null ? "Pending" : v.getStatus().getPhase().name()).orElse("gone");
+                if (!phase.equals(lastPhase)) {
+                    timer.phase(phase);
+                    lastPhase = phase;
+                }
+                if (done.test(vm)) return vm;
+                if (System.nanoTime() > deadline) {
+                    throw new PbException.Failed("Timeout", "VM " + name + " did not settle within " + timeout.toSeconds() + " s (phase " + phase + "): is pb operator running on node " + localNodeName() + "?");
+                }
+                wake.poll(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PbException.Failed("Interrupted", "Interrupted while waiting for VM " + name);
+        }
+    }
+
+    // ---- ssh ----
+
+    /** pb ssh: connects to a VM; returns the remote status, or 255 when SSH fails. */
+    public int ssh(String name, String user, List<String> command) {
+        return connect(require(name), user, command);
+    }
+
+    private int connect(BootcVm vm, String user, List<String> command) {
+        String name = vm.getMetadata().getName();
+        Optional<DomainInfo> domain = world().hypervisor().find(world().domainName(vm));
+        if (domain.isEmpty() || !domain.get().running()) {
+            throw new PbException.Failed("VmNotRunning", "VM " + name + " is not running: pb start " + name);
+        }
+        Integer port = domain.get().pbMetadata().map(PbMetadata::sshPort).orElse(vm.getStatus() == null ? null : vm.getStatus().getSshPort());
+        if (port == null) throw new PbException.Failed("NoSsh", "VM " + name + " has no SSH port (network: none?)");
+        String login = user != null ? user : Defaults.apply(Json.copy(vm, BootcVm.class)).getSpec().getSsh().getUser();
+        SshConnector.Target target = SshConnector.Target.forVm(world().vmDir(vm), port, login);
+        return new SshConnector().run(target, command == null ? List.of() : command);
+    }
+
+    // ---- stop / start / rm ----
+
+    /** Names of every VM in the namespace. */
+    public List<String> allNames() {
+        List<String> names = new ArrayList<>(list().stream().map(v -> v.getMetadata().getName()).toList());
+        for (VmRow r : orphanRows()) if (!names.contains(r.name())) names.add(r.name());
+        return names;
+    }
+
+    /** pb stop: runStrategy Halted, then (file store) a graceful shutdown here. */
+    public BootcVm stop(String name, Consumer<String> progress) {
+        setRunStrategy(name, RunStrategy.Halted);
+        Timer timer = new Timer(progress);
+        Predicate<Optional<BootcVm>> stopped = v -> v.isPresent() && v.get().getStatus() != null && v.get().getStatus().getPhase() == Phase.Stopped;
+        if (inProcess()) {
+            return ctx.engine().driver().reconcileUntil(namespace(), name, stopped, DOWN_TIMEOUT, "missing", timer::phase).orElseThrow();
+        }
+        return awaitStore(name, stopped, DOWN_TIMEOUT, timer).orElseThrow();
+    }
+
+    /** pb start: runStrategy Always, then boots on the same disk and waits for SSH. */
+    public BootcVm start(String name, Consumer<String> progress) {
+        setRunStrategy(name, RunStrategy.Always);
+        return awaitUp(name, "missing", new Timer(progress));
+    }
+
+    /** pb rm: removes a VM, its overlay disk and key; a running one only with force. */
+    public void remove(String name, boolean force, Consumer<String> progress) {
+        Optional<BootcVm> found = find(name);
+        if (found.isEmpty()) {
+            Optional<DomainInfo> orphan = orphanDomain(name);
+            if (orphan.isEmpty()) {
+                throw new PbException.NotFound("VmNotFound", "VM " + name + " not found in namespace " + namespace() + ": see pb list");
+            }
+            if (!force && orphan.get().running()) {
+                throw new PbException.Conflict("VmRunning", "Orphaned VM " + name + " is running: use pb rm -f " + name);
+            }
+            world().cleanupOrphan(orphan.get());
+            return;
+        }
+        BootcVm vm = found.get();
+        if (!force && isRunning(vm)) {
+            throw new PbException.Conflict("VmRunning", "VM " + name + " is running: stop it first (pb stop " + name + "), or use pb rm -f " + name);
+        }
+        store().delete(namespace(), name);
+        Predicate<Optional<BootcVm>> gone = Optional::isEmpty;
+        Timer timer = new Timer(progress);
+        if (inProcess()) {
+            ctx.engine().driver().reconcileUntil(namespace(), name, gone, DOWN_TIMEOUT, "missing", timer::phase);
+        } else {
+            awaitStore(name, gone, DOWN_TIMEOUT, timer);
+        }
+    }
+
+    /** Whether the VM's domain runs now, as libvirt says. */
+    public boolean isRunning(BootcVm vm) {
+        try {
+            return world().hypervisor().find(world().domainName(vm)).map(DomainInfo::running).orElse(false);
+        } catch (PbException e) {
+            if (vm.getSpec().getNodeName() != null && !vm.getSpec().getNodeName().equals(localNodeName())) return false;
+            throw e;
+        }
     }
 
     /** Sets spec.runStrategy; a no-op when it already has that value. */
@@ -93,10 +292,7 @@ public class VmService {
         });
     }
 
-    /**
-     * Reads, changes and writes a resource, reading again when another writer got there first.
-     * The change returns null when nothing needs writing.
-     */
+    /** Reads, changes and writes a resource, reading again when another writer got there first. */
     public BootcVm mutate(String name, UnaryOperator<BootcVm> change) {
         for (int i = 0; ; i++) {
             BootcVm current = require(name);
@@ -110,19 +306,13 @@ public class VmService {
         }
     }
 
-    /** Marks the resource deleted (the engine cleans up and removes the finalizer). */
-    public boolean delete(String name) {
-        return store().delete(namespace(), name);
-    }
+    // ---- apply ----
 
     /** Outcome of applying one document. */
     public record Applied(BootcVm vm, String action) {
     }
 
-    /**
-     * Creates or updates every document. All documents are validated before the first write, so a bad
-     * one leaves the store as it was.
-     */
+    /** Creates or updates every document; all are validated before the first write. */
     public List<Applied> apply(List<BootcVm> docs) {
         for (BootcVm d : docs) {
             if (d.getMetadata().getNamespace() == null) d.getMetadata().setNamespace(namespace());
@@ -158,92 +348,178 @@ public class VmService {
         return out;
     }
 
-    /**
-     * pb run: declares the VM, then (with the engine) brings it up and connects. Returns the exit code.
-     */
-    public int run(RunOptions o, java.io.PrintWriter out, java.io.PrintWriter err, java.util.function.Consumer<String> progress) {
-        RunDecision d = declareRun(o.name(), o.spec(), o.replace());
-        if (d.replaced() != null) {
-            remove(d.replaced().getMetadata().getName(), true, progress);
+    /** pb apply --wait: each resource until it is Ready, Stopped or Failed. */
+    public void awaitSettled(List<BootcVm> docs, Consumer<String> progress) {
+        Predicate<Optional<BootcVm>> settled = v -> v.isEmpty() || (v.get().getStatus() != null
+                && v.get().getStatus().getObservedGeneration() != null
+                && v.get().getStatus().getObservedGeneration().equals(v.get().getMetadata().getGeneration())
+                && (v.get().getStatus().isTrue(Conditions.READY) || v.get().getStatus().getPhase() == Phase.Stopped));
+        for (BootcVm d : docs) {
+            String name = d.getMetadata().getName();
+            Timer timer = new Timer(s -> progress.accept(name + ": " + s));
+            PbContext scoped = ctx;
+            if (inProcess()) {
+                scoped.engine().driver().reconcileUntil(d.getMetadata().getNamespace(), name, settled, UP_TIMEOUT, "missing", timer::phase);
+            } else {
+                awaitStore(name, settled.or(failed()), UP_TIMEOUT, timer);
+            }
         }
-        BootcVm vm = d.created() ? create(d.vm()) : d.vm();
-        out.println(vm.getMetadata().getName());
-        return 0;
     }
 
-    /** pb ssh: connects to a VM; returns the remote status, or 255 when SSH fails. */
-    public int ssh(String name, String user, List<String> command) {
-        BootcVm vm = require(name);
-        throw new PbException.Failed("NoEngine", "VM " + vm.getMetadata().getName() + " cannot be reached: no VM engine in this build");
-    }
+    // ---- list / inspect ----
 
-    /** Rows of pb cache list. */
-    public List<List<String>> cacheRows() {
-        return List.of();
-    }
-
-    /** Removes unused base disks; returns what was removed. */
-    public List<String> cachePrune() {
-        return List.of();
-    }
-
-    /** pb apply --wait: reconcile until settled. */
-    public void awaitSettled(List<BootcVm> docs, java.util.function.Consumer<String> progress) {
-    }
-
-    /** Names of every VM in the namespace. */
-    public List<String> allNames() {
-        return list().stream().map(v -> v.getMetadata().getName()).toList();
-    }
-
-    /** Asks the VM to stop (runStrategy Halted). */
-    public BootcVm stop(String name, java.util.function.Consumer<String> progress) {
-        return setRunStrategy(name, RunStrategy.Halted);
-    }
-
-    /** Asks the VM to run (runStrategy Always). */
-    public BootcVm start(String name, java.util.function.Consumer<String> progress) {
-        return setRunStrategy(name, RunStrategy.Always);
-    }
-
-    /** Removes a VM; a running one only with force. */
-    public void remove(String name, boolean force, java.util.function.Consumer<String> progress) {
-        BootcVm vm = require(name);
-        if (!force && isRunning(vm)) {
-            throw new PbException.Conflict("VmRunning", "VM " + name + " is running: stop it first, or use pb rm -f");
-        }
-        delete(name);
-    }
-
-    /** Whether the VM runs now. */
-    public boolean isRunning(BootcVm vm) {
-        return vm.getStatus() != null && vm.getStatus().getPhase() == dev.bootc.pb.api.Phase.Running;
-    }
-
-    /** The rows of pb list. */
+    /** The rows of pb list: each resource with what libvirt shows now, then orphaned domains. */
     public List<VmRow> rows() {
+        Map<String, DomainInfo> domains = new LinkedHashMap<>();
+        boolean libvirtOk = true;
+        try {
+            for (DomainInfo d : world().hypervisor().listOwnedDomains()) domains.put(d.name(), d);
+        } catch (PbException e) {
+            libvirtOk = false;
+            org.jboss.logging.Logger.getLogger(VmService.class).warnf("libvirt at %s cannot be reached (%s): RUNNING shows false", ctx.libvirtUri(), e.getMessage());
+        }
         List<VmRow> rows = new ArrayList<>();
         for (BootcVm vm : list()) {
-            BootcVm eff = dev.bootc.pb.api.Defaults.apply(Json.copy(vm, BootcVm.class));
+            BootcVm eff = Defaults.apply(Json.copy(vm, BootcVm.class));
+            DomainInfo d = domains.remove(LiveWorld.domainNameOf(vm.getMetadata().getNamespace(), vm.getMetadata().getName()));
             var st = vm.getStatus();
+            Integer port = d != null ? d.pbMetadata().map(PbMetadata::sshPort).orElse(null) : null;
             rows.add(new VmRow(vm.getMetadata().getName(), vm.getMetadata().getNamespace(), vm.getSpec().getImage(),
-                    eff.getSpec().getDisk().getSize(), vm.getMetadata().getCreationTimestamp(), isRunning(vm),
-                    st == null || st.getPhase() == null ? "unknown" : st.getPhase().name(),
-                    st == null ? null : st.getSshPort(), st == null || st.getPhase() == null ? null : st.getPhase().name(),
-                    st == null ? "False" : (st.isTrue(dev.bootc.pb.api.Conditions.READY) ? "True" : "False"), false));
+                    eff.getSpec().getDisk().getSize(), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
+                    d == null ? (libvirtOk ? "undefined" : "unknown") : d.state().name().toLowerCase(),
+                    port, st == null || st.getPhase() == null ? null : st.getPhase().name(),
+                    st != null && st.isTrue(Conditions.READY) ? "True" : "False", false));
+        }
+        for (DomainInfo d : domains.values()) {
+            PbMetadata m = d.pbMetadata().orElse(null);
+            if (m == null || !namespace().equals(m.ownerNamespace())) continue;
+            rows.add(new VmRow(m.ownerName(), m.ownerNamespace(), m.image(), "-", m.created() == null ? null : m.created().toString(),
+                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true));
         }
         return rows;
     }
 
-    /** The resource with what libvirt shows now, for pb inspect. */
+    private List<VmRow> orphanRows() {
+        try {
+            return rows().stream().filter(VmRow::orphan).toList();
+        } catch (PbException e) {
+            return List.of();
+        }
+    }
+
+    private Optional<DomainInfo> orphanDomain(String name) {
+        try {
+            return world().hypervisor().find(LiveWorld.domainNameOf(namespace(), name)).filter(DomainInfo::owned);
+        } catch (PbException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The resource with what libvirt and the disks show now, for pb inspect. */
     public Object inspect(String name) {
         BootcVm vm = require(name);
-        java.util.Map<String, Object> view = new java.util.LinkedHashMap<>();
-        view.put("resource", vm);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", name);
+        view.put("namespace", namespace());
+        Map<String, Object> runtime = new LinkedHashMap<>();
+        LiveWorld w = world();
+        try {
+            Optional<DomainInfo> d = w.hypervisor().find(w.domainName(vm));
+            runtime.put("libvirtUri", ctx.libvirtUri());
+            runtime.put("accel", w.hypervisor().accel().name().toLowerCase());
+            runtime.put("domain", w.domainName(vm));
+            runtime.put("defined", d.isPresent());
+            runtime.put("running", d.map(DomainInfo::running).orElse(false));
+            runtime.put("state", d.map(x -> x.state().name().toLowerCase()).orElse("undefined"));
+            d.ifPresent(x -> runtime.put("uuid", x.uuid()));
+            d.flatMap(DomainInfo::pbMetadata).ifPresent(m -> {
+                runtime.put("sshPort", m.sshPort());
+                runtime.put("sshUser", m.sshUser());
+                runtime.put("imageDigest", m.digest());
+            });
+        } catch (PbException e) {
+            runtime.put("error", e.getMessage());
+        }
+        Path overlay = w.overlayPath(vm);
+        runtime.put("disk", Files.exists(overlay) ? overlay.toString() : null);
+        runtime.put("sshKey", w.vmDir(vm).resolve("id_ed25519").toString());
+        runtime.put("serialLog", w.vmDir(vm).resolve("serial.log").toString());
+        view.put("runtime", runtime);
+        view.put("spec", vm.getSpec());
+        view.put("status", vm.getStatus());
+        view.put("metadata", vm.getMetadata());
         return view;
     }
 
-    /** This host's node name: --node-name, else NODE_NAME, else the host name. */
+    // ---- cache ----
+
+    /** Rows of pb cache list: key, image, digest, size, VMs using it. */
+    public List<List<String>> cacheRows() {
+        Map<Path, List<String>> users = baseDiskUsers();
+        List<List<String>> rows = new ArrayList<>();
+        for (BaseDisk b : world().cache().list()) {
+            List<String> u = users.getOrDefault(b.path(), List.of());
+            rows.add(List.of(b.key(), b.image() == null ? "-" : b.image(), b.digest() == null ? "-" : abbreviateDigest(b.digest()),
+                    humanBytes(sizeOnDisk(b.path())), u.isEmpty() ? "-" : String.join(",", u)));
+        }
+        return rows;
+    }
+
+    /** Removes base disks no VM uses; returns their keys. */
+    public List<String> cachePrune() {
+        Set<Path> inUse = new HashSet<>(baseDiskUsers().keySet());
+        return world().cache().prune(inUse).stream().map(BaseDisk::key).toList();
+    }
+
+    /** Base disk → the VMs whose overlay it backs (every overlay of the disk folder counts, any namespace). */
+    private Map<Path, List<String>> baseDiskUsers() {
+        Map<Path, List<String>> users = new LinkedHashMap<>();
+        Path vms = ctx.paths().vmDisks();
+        if (!Files.isDirectory(vms)) return users;
+        var overlays = new dev.bootc.pb.disk.Overlays(dev.bootc.pb.disk.ProcessRunner.local());
+        try (var s = Files.list(vms)) {
+            for (Path p : s.filter(x -> x.toString().endsWith(".qcow2")).toList()) {
+                overlays.backingFile(p).ifPresent(b -> users.computeIfAbsent(b.toAbsolutePath().normalize(), k -> new ArrayList<>())
+                        .add(p.getFileName().toString().replace(".qcow2", "").replace('_', '/')));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return users;
+    }
+
+    private static long sizeOnDisk(Path p) {
+        try {
+            Object blocks = Files.getAttribute(p, "unix:blocks");
+            return ((Number) blocks).longValue() * 512;
+        } catch (Exception e) {
+            try {
+                return Files.size(p);
+            } catch (java.io.IOException ex) {
+                return 0;
+            }
+        }
+    }
+
+    static String humanBytes(long b) {
+        if (b < 1024) return b + "B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int i = -1;
+        do {
+            v /= 1024;
+            i++;
+        } while (v >= 1024 && i < units.length - 1);
+        return String.format(java.util.Locale.ROOT, "%.1f%s", v, units[i]);
+    }
+
+    private static String abbreviateDigest(String d) {
+        return d.length() > 19 ? d.substring(0, 19) : d;
+    }
+
+    // ---- helpers ----
+
+    /** This host's node name: env NODE_NAME, else the host name. */
     public static String localNodeName() {
         String env = System.getenv("NODE_NAME");
         if (env != null && !env.isBlank()) return env;
@@ -253,6 +529,24 @@ public class VmService {
         } catch (Exception e) {
             String h = System.getenv("HOSTNAME");
             return h == null ? "localhost" : h.toLowerCase();
+        }
+    }
+
+    /** Progress lines with the time since the command started: "[  12.3s] Building disk". */
+    static final class Timer {
+        private final Consumer<String> sink;
+        private final long start = System.nanoTime();
+        private String last;
+
+        Timer(Consumer<String> sink) {
+            this.sink = sink;
+        }
+
+        void phase(String line) {
+            if (line.equals(last)) return;
+            last = line;
+            double s = (System.nanoTime() - start) / 1e9;
+            sink.accept(String.format(java.util.Locale.ROOT, "[%6.1fs] %s", s, line));
         }
     }
 }

@@ -34,6 +34,10 @@ public final class Cli {
         List<String> full = new ArrayList<>();
         full.add("--store=file");
         full.add("--store-dir=" + storeDir);
+        // real libvirt without a hypervisor; VM files under the test's folder
+        full.add("--connect=test:///default");
+        System.setProperty("pb.data.dir", storeDir.resolveSibling(storeDir.getFileName() + "-data").toString());
+        System.setProperty("pb.images.dir", storeDir.resolveSibling(storeDir.getFileName() + "-images").toString());
         full.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
