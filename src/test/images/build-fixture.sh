@@ -123,9 +123,10 @@ if [ -f "$BASE.done" ] && [ -d "$BASE" ]; then
 else
     for old in "$WORK"/base-*; do    # keep one base only: they are ~1 GB each
         [ -e "$old" ] || continue
-        case "$old" in "$BASE"|"$BASE".*) ;; *) rm -rf "$old" ;; esac
+        case "$old" in "$BASE"|"$BASE".*) ;; *) rm -rf --one-file-system "$old" ;; esac
     done
-    rm -rf "$BASE" "$BASE.done"
+    umount "$BASE/proc" "$BASE/sys" 2>/dev/null || true   # left over by an interrupted debootstrap
+    rm -rf --one-file-system "$BASE" "$BASE.done"
     script=/usr/share/debootstrap/scripts/$SUITE
     [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
     echo "build-fixture: debootstrap $SUITE from $MIRROR (a few minutes) ..." >&2
@@ -194,9 +195,11 @@ EOF
 # First boot must not stop at prompts; periodic jobs only cost CPU under TCG.
 chroot "$R" systemctl enable systemd-networkd.service ssh.service pb-fixture-ssh-keygen.service \
     >/dev/null 2>&1 || die "systemctl enable failed"
-chroot "$R" systemctl mask systemd-firstboot.service >/dev/null 2>&1 || die "systemctl mask failed"
+# Debian's sshd-keygen.service (first boot only) would also make RSA/ECDSA keys: slow under TCG.
+chroot "$R" systemctl mask systemd-firstboot.service sshd-keygen.service >/dev/null 2>&1 \
+    || die "systemctl mask failed"
 for t in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
-         fstrim.timer xfs_scrub_all.timer man-db.timer; do
+         e2scrub_reap.service fstrim.timer xfs_scrub_all.timer man-db.timer; do
     [ -e "$R/usr/lib/systemd/system/$t" ] && chroot "$R" systemctl mask "$t" >/dev/null 2>&1 || true
 done
 # A small initrd (13 instead of 37 MB) loads and boots noticeably faster under TCG.

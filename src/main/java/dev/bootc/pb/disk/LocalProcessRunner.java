@@ -34,7 +34,7 @@ final class LocalProcessRunner implements ProcessRunner {
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
     private LocalProcessRunner() {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> running.forEach(LocalProcessRunner::killTree), "pb-process-reaper"));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "pb-process-reaper"));
     }
 
     @Override
@@ -80,6 +80,23 @@ final class LocalProcessRunner implements ProcessRunner {
             running.remove(p);
             closeQuietly(log);
         }
+    }
+
+    /**
+     * On JVM exit (Ctrl-C, SIGTERM): SIGTERM first, so that {@code podman run} passes the signal on to its
+     * container and removes it; SIGKILL what is still alive after a moment.
+     */
+    private void stopAll() {
+        running.forEach(Process::destroy);
+        long deadline = System.currentTimeMillis() + 3000;
+        for (Process p : running) {
+            try {
+                p.waitFor(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        running.forEach(LocalProcessRunner::killTree);
     }
 
     static void killTree(Process p) {

@@ -127,6 +127,29 @@ class BaseDiskVmTest {
 
     @Test
     @Order(5)
+    void twoProcessesBuildingTheSameBaseDiskBuildItOnce() throws Exception {
+        BaseDiskCache cache = cache(ProcessRunner.local());
+        List<Process> children = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                children.add(ChildJvm.start(cacheRoot.resolve("concurrent-" + i + ".out"), EnsureMain.class,
+                        cache.dir().toString(), Fixture.IMAGE, "-", "pb.test=concurrent"));
+            }
+            for (Process c : children) assertTrue(c.waitFor(10, java.util.concurrent.TimeUnit.MINUTES));
+        } finally {
+            children.forEach(Process::destroyForcibly);
+        }
+        String both = Files.readString(cacheRoot.resolve("concurrent-0.out")) + Files.readString(cacheRoot.resolve("concurrent-1.out"));
+        System.out.println("two processes, one base disk:\n" + both.lines().filter(l -> l.startsWith("[")).collect(java.util.stream.Collectors.joining("\n")));
+        for (Process c : children) assertEquals(0, c.exitValue(), both);
+        assertEquals(1, both.lines().filter(l -> l.contains("(bootc install to-disk)")).count(), both);
+        assertEquals(1, both.lines().filter(l -> l.contains("Waiting for another build of base disk")
+                || l.contains("Using cached base disk")).count(), both);
+        assertEquals(List.of(), buildDirs());
+    }
+
+    @Test
+    @Order(6)
     void aKilledBuildLeavesNoEntryAndNoStrayFiles() throws Exception {
         BaseDiskCache cache = cache(ProcessRunner.local());
         // btrfs: the stand-in attaches a loop device, which a killed build leaves behind
@@ -166,7 +189,7 @@ class BaseDiskVmTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aNonBootcImageIsInvalid(@TempDir Path tmp) throws IOException {
         Files.writeString(tmp.resolve("hello"), "hello\n");
         ProcessRunner local = ProcessRunner.local();
@@ -187,7 +210,7 @@ class BaseDiskVmTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aMissingImageThatMayNotBePulledIsNotFound() {
         PbException e = assertThrows(PbException.class, () -> new ImageResolver(ProcessRunner.local())
                 .resolve("localhost/pb-disk-test-absent:never", PullPolicy.never, ProgressListener.none()));
