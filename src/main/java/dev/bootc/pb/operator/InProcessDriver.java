@@ -33,7 +33,6 @@ import java.util.function.Predicate;
  */
 public final class InProcessDriver {
     private static final Logger LOG = Logger.getLogger(InProcessDriver.class);
-    private static final Map<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final VmStore store;
     private final VmReconciler reconciler;
@@ -159,20 +158,7 @@ public final class InProcessDriver {
     }
 
     private <T> T locked(String namespace, String name, java.util.function.Supplier<T> action) {
-        String key = namespace + "_" + name;
-        ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(key, k -> new ReentrantLock());
-        jvm.lock();
-        try {
-            Files.createDirectories(lockDir);
-            try (FileChannel ch = FileChannel.open(lockDir.resolve(key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
-                return action.get();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            jvm.unlock();
-        }
+        return VmLocks.withLock(lockDir, namespace, name, action);
     }
 
     static void sleep(Duration d) {
