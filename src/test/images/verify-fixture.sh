@@ -73,7 +73,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 QEMU=(qemu-system-x86_64 -machine q35,accel=tcg -m 1024 -smp 2 -nographic -nodefaults
       -serial file:"$W/serial.log"
       -drive file="$W/disk.qcow2",if=virtio,format=qcow2
-      -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22 -device virtio-net-pci,netdev=n0
+      -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device virtio-net-pci,netdev=n0
       -smbios "type=11,value=io.systemd.credential.binary:ssh.authorized_keys.root=$ROOT_KEYS,value=io.systemd.credential.binary:sysusers.extra=$SYSUSERS,value=io.systemd.credential.binary:tmpfiles.extra=$TMPFILES")
 if [ "$FIRMWARE" = uefi ]; then
     cp /usr/share/OVMF/OVMF_VARS_4M.fd "$W/vars.fd"

@@ -122,6 +122,7 @@ public final class VmReconciler {
                 sb.set(Conditions.READY, true, "Running", "VM is running without a network");
                 return new Outcome(sb.finish(false, true, false), null, false, null, events);
             }
+            progress.accept("Waiting for SSH on 127.0.0.1:" + port);
             World.Probe probe = world.probeSsh(vm, port, files);
             if (probe.ready()) {
                 if (!sb.isTrue(Conditions.SSH_READY)) {
