@@ -54,7 +54,7 @@ public final class SshReadinessProbe {
     private final Duration attemptTimeout;
 
     public SshReadinessProbe() {
-        this(MIN_INTERVAL, Duration.ofSeconds(10));
+        this(MIN_INTERVAL, Duration.ofSeconds(5));
     }
 
     /** {@code interval} is raised to 250 ms at least; {@code attemptTimeout} bounds one handshake. */
