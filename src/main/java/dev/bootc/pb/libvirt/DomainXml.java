@@ -134,7 +134,8 @@ public final class DomainXml {
             if (spec.virtiofsd() != null) add(fs, "binary").setAttribute("path", spec.virtiofsd().toString());
             add(fs, "source").setAttribute("dir", folder.hostPath().toString());
             add(fs, "target").setAttribute("dir", folder.tag());
-            // libvirt 9.0 rejects <readonly/> for virtiofs; read-only is enforced by the guest's mount
+            // libvirt 9.0 rejects <readonly/> ("virtiofs does not yet support read-only mode"): read-only
+            // is only the guest's mount option, which root in the guest can undo (measured)
         }
 
         Element serial = add(devices, "serial");

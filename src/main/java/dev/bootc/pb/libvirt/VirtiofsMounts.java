@@ -12,9 +12,18 @@ import java.util.stream.Collectors;
 
 /**
  * Host and guest halves of virtiofs folder sharing: finding the host's virtiofsd, naming the mount
- * tags, and telling the guest's systemd what to mount, either as a {@code fstab.extra} credential
- * (SMBIOS, per VM, systemd 254 and later) or as {@code systemd.mount-extra=} kernel arguments (same
- * systemd versions, but kernel arguments are baked into the base disk).
+ * tags, and telling the guest what to mount. Three ways, measured on Debian guests:
+ * <ul>
+ * <li>a {@code fstab.extra} credential (SMBIOS, per VM): honoured by systemd 257 (trixie), ignored
+ *     by systemd 252 (bookworm, CentOS Stream 9); the preferred way, nothing baked into the disk;</li>
+ * <li>{@code systemd.mount-extra=} kernel arguments: honoured by 257, ignored by 252; but kernel
+ *     arguments live in the base disk's boot entries, so they cannot differ per VM;</li>
+ * <li>a mount script run over SSH once the guest is up: works with any systemd (the virtiofs
+ *     driver is in the kernel since 5.4), the fallback for older guests.</li>
+ * </ul>
+ * Read-only is not enforced by the host on libvirt 9.0 (it refuses {@code <readonly/>} for virtiofs
+ * and its virtiofsd runs as root): root in the guest can remount a read-only folder read-write and
+ * write to the host folder, setuid files included. Share only what the guest may own.
  */
 public final class VirtiofsMounts {
     /** Where distributions put virtiofsd: Fedora and Debian 13 (package virtiofsd), Debian 12 (qemu-system-common). */
@@ -84,6 +93,25 @@ public final class VirtiofsMounts {
         String fstab = folders.stream().map(VirtiofsMounts::fstabLine).collect(Collectors.joining("\n", "", "\n"));
         return Optional.of("io.systemd.credential.binary:fstab.extra="
                 + Base64.getEncoder().encodeToString(fstab.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A POSIX shell script that mounts every folder not mounted yet (idempotent), for guests whose
+     * systemd ignores {@code fstab.extra}; run it as root over SSH.
+     */
+    public static String mountScript(List<DomainSpec.SharedFolder> folders) {
+        StringBuilder sb = new StringBuilder("set -e\n");
+        for (DomainSpec.SharedFolder f : folders) {
+            String path = shellQuote(f.guestPath());
+            sb.append("if ! mountpoint -q ").append(path).append("; then mkdir -p ").append(path)
+                    .append(" && mount -t virtiofs -o ").append(f.readOnly() ? "ro" : "rw").append(' ')
+                    .append(shellQuote(f.tag())).append(' ').append(path).append("; fi\n");
+        }
+        return sb.toString();
+    }
+
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\"'\"'") + "'";
     }
 
     /** fstab fields are whitespace-separated; fstab(5) takes octal escapes for what would split them. */

@@ -97,12 +97,18 @@ public final class SshConnector {
      * and returns its exit status: the remote command's, or 255 when ssh itself failed.
      */
     public int run(Target t, List<String> remoteCommand) {
+        return run(t, remoteCommand, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT);
+    }
+
+    /** As {@link #run(Target, List)}, with stdin and stdout redirected as given (tests, scripts). */
+    public int run(Target t, List<String> remoteCommand, ProcessBuilder.Redirect stdin, ProcessBuilder.Redirect stdout) {
         if (!Files.isExecutable(ssh)) {
             throw new PbException.Failed("SshMissing", ssh + " not found: install openssh-client");
         }
-        ProcessBuilder pb = new ProcessBuilder(command(t, remoteCommand, System.console() != null));
-        pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
-        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        boolean tty = System.console() != null && stdin == ProcessBuilder.Redirect.INHERIT;
+        ProcessBuilder pb = new ProcessBuilder(command(t, remoteCommand, tty));
+        pb.redirectInput(stdin);
+        pb.redirectOutput(stdout);
         pb.redirectError(ProcessBuilder.Redirect.PIPE);
         Process p;
         try {

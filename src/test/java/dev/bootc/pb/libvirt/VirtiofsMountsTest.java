@@ -43,6 +43,14 @@ class VirtiofsMountsTest {
     }
 
     @Test
+    void mountScriptForOlderGuests() {
+        assertEquals("set -e\n"
+                + "if ! mountpoint -q '/var/data'; then mkdir -p '/var/data' && mount -t virtiofs -o ro 'pb-vol0' '/var/data'; fi\n"
+                + "if ! mountpoint -q '/mnt/it'\"'\"'s'; then mkdir -p '/mnt/it'\"'\"'s' && mount -t virtiofs -o rw 'pb-vol1' '/mnt/it'\"'\"'s'; fi\n",
+                VirtiofsMounts.mountScript(List.of(folder("/var/data", true, 0), folder("/mnt/it's", false, 1))));
+    }
+
+    @Test
     void missingVirtiofsdSaysWhatToInstall() throws Exception {
         PbException e = assertThrows(PbException.Failed.class,
                 () -> VirtiofsMounts.requireVirtiofsd(List.of(tmp.resolve("libexec/virtiofsd"), tmp.resolve("qemu/virtiofsd"))));
