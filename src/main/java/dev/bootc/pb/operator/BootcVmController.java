@@ -2,7 +2,6 @@ package dev.bootc.pb.operator;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Json;
-import dev.bootc.pb.reconcile.LiveWorld;
 import dev.bootc.pb.reconcile.Outcome;
 import dev.bootc.pb.reconcile.VmReconciler;
 import dev.bootc.pb.store.StoreSemantics;
@@ -51,7 +50,7 @@ public class BootcVmController implements Reconciler<BootcVm>, Cleaner<BootcVm> 
 
     @Override
     public List<EventSource<?, BootcVm>> prepareEventSources(EventSourceContext<BootcVm> context) {
-        return List.of(new LibvirtEventSource(() -> ((LiveWorld) core().world()).hypervisor()));
+        return List.of(new LibvirtEventSource(() -> core().world()));
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.bootc.pb.operator;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.libvirt.Hypervisor;
+import dev.bootc.pb.reconcile.World;
 import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -13,17 +13,17 @@ import java.util.function.Supplier;
 /** libvirt lifecycle events of our domains, as JOSDK events of the owning BootcVm. */
 public final class LibvirtEventSource extends AbstractEventSource<Void, BootcVm> {
     private static final Logger LOG = Logger.getLogger(LibvirtEventSource.class);
-    private final Supplier<Hypervisor> hypervisor;
+    private final Supplier<World> world;
     private AutoCloseable subscription;
 
-    public LibvirtEventSource(Supplier<Hypervisor> hypervisor) {
+    public LibvirtEventSource(Supplier<World> world) {
         super(Void.class, "libvirt-lifecycle");
-        this.hypervisor = hypervisor;
+        this.world = world;
     }
 
     @Override
     public void start() throws OperatorException {
-        subscription = hypervisor.get().subscribe(e -> {
+        subscription = world.get().subscribe(e -> {
             if (e.owned()) {
                 LOG.debugf("libvirt: %s %s", e.domainName(), e.type());
                 getEventHandler().handleEvent(new Event(new ResourceID(e.ownerName(), e.ownerNamespace())));

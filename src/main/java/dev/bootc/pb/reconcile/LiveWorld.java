@@ -264,6 +264,11 @@ public final class LiveWorld implements World {
     }
 
     @Override
+    public AutoCloseable subscribe(Consumer<dev.bootc.pb.libvirt.DomainEvent> listener) {
+        return hypervisor().subscribe(listener);
+    }
+
+    @Override
     public void cleanup(BootcVm vm) {
         String name = domainName(vm);
         Hypervisor h = hypervisor();

@@ -69,6 +69,9 @@ public interface World {
 
     Probe probeSsh(BootcVm vm, int port, VmFiles files);
 
+    /** Calls the listener for each lifecycle event of a domain of ours, on another thread, until closed. */
+    AutoCloseable subscribe(Consumer<dev.bootc.pb.libvirt.DomainEvent> listener);
+
     /** Destroys and undefines the domain (NVRAM too) and deletes the overlay, key and VM folder. */
     void cleanup(BootcVm vm);
 }

@@ -107,6 +107,24 @@ class BootcVmControllerTest {
         waitFor(() -> get("team-b", "here") == null);
     }
 
+    @Test
+    void pbRunOnTheKubeStoreCreatesTheResourceForThisNodeAndWaitsThroughAWatch() {
+        OperatorSettings.configure("node-a", OperatorSettings.reconciler(), OperatorSettings.lockDir());
+        var ctx = new dev.bootc.pb.service.PbContext(dev.bootc.pb.store.StoreKind.kube, null, "team-c", null, "test:///default", true, false);
+        ctx.useStore(new dev.bootc.pb.store.kube.KubeVmStore(client, false));
+        BootcVmSpec spec = new BootcVmSpec("localhost/pb-fixture:latest");
+        spec.setNodeName("node-a");
+        var out = new java.io.StringWriter();
+        int exit = new dev.bootc.pb.service.VmService(ctx).run(
+                new dev.bootc.pb.service.RunOptions("kube-vm", spec, false, true, false, java.util.List.of(), "missing"),
+                new java.io.PrintWriter(out, true), new java.io.PrintWriter(new java.io.StringWriter(), true), line -> { });
+        assertEquals(0, exit);
+        assertTrue(out.toString().contains("pb ssh kube-vm"), out.toString());
+        BootcVm v = get("team-c", "kube-vm");
+        assertEquals(Phase.Running, v.getStatus().getPhase());
+        assertEquals("node-a", v.getSpec().getNodeName());
+    }
+
     static void waitFor(BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {

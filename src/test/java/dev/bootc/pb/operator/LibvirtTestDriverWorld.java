@@ -86,6 +86,11 @@ final class LibvirtTestDriverWorld implements World {
     }
 
     @Override
+    public AutoCloseable subscribe(Consumer<dev.bootc.pb.libvirt.DomainEvent> listener) {
+        return live.subscribe(listener);
+    }
+
+    @Override
     public void cleanup(BootcVm vm) {
         live.cleanup(vm);
     }

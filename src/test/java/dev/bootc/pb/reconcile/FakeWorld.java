@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /** A test double of the outside world: records calls, and fails or answers as a test sets it up. */
 class FakeWorld implements World {
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    volatile long buildMillis;
     Domain domain;
     boolean overlay;
     boolean sshReady;
@@ -47,6 +48,11 @@ class FakeWorld implements World {
     public BaseDisk ensureBaseDisk(BootcVm vm, Image image, Consumer<String> progress) {
         calls.add("build");
         if (failBuild != null) throw failBuild;
+        try {
+            Thread.sleep(buildMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return new BaseDisk("k1", Path.of("/cache/k1.qcow2"));
     }
 
@@ -87,6 +93,11 @@ class FakeWorld implements World {
     public Probe probeSsh(BootcVm vm, int port, VmFiles files) {
         calls.add("probe");
         return sshReady ? new Probe(true, "ok") : new Probe(false, "connection refused");
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<dev.bootc.pb.libvirt.DomainEvent> listener) {
+        return () -> { };
     }
 
     @Override
