@@ -49,6 +49,7 @@ import java.util.stream.Stream;
 
 /** The real world: podman and the disk cache, libvirt, and SSH, wired for one host. */
 public final class LiveWorld implements World {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LiveWorld.class);
     private final PbPaths paths;
     private final Supplier<Hypervisor> hypervisorSupplier;
     private final ProcessRunner runner;
@@ -223,6 +224,10 @@ public final class LiveWorld implements World {
                 .metadata(new PbMetadata(vm.getMetadata().getNamespace(), vm.getMetadata().getName(), vm.getMetadata().getUid(),
                         spec.getImage(), digest, sshPort, spec.getSsh().getUser(), files.privateKey().toString(), created));
         if (!spec.volumesOrEmpty().isEmpty()) {
+            if (spec.volumesOrEmpty().stream().anyMatch(dev.bootc.pb.api.VolumeMount::readOnly)) {
+                LOG.warnf("VM %s: read-only volumes are mounted read-only by the guest; libvirt 9.0 cannot make virtiofs read-only on the host side",
+                        vm.getMetadata().getName());
+            }
             b.virtiofsd(VirtiofsMounts.requireVirtiofsd());
             b.volumes(spec.volumesOrEmpty());
         }
