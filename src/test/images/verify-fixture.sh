@@ -9,6 +9,7 @@
 #
 # Usage: verify-fixture.sh [--firmware uefi|bios] [--filesystem ext4|xfs|btrfs] [--root-size SIZE]
 #                          [--karg ARG]... [--qemu-arg ARG]... [--keep] [--reuse-disk DIR]
+# shellcheck disable=SC2054  # commas inside QEMU option values are intended
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 IMAGE=${PB_FIXTURE_IMAGE:-localhost/pb-fixture:latest}

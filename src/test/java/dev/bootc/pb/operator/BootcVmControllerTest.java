@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * finalizer, conditions and phase; deletion removes the domain; another node's resource is left alone.
  */
 @QuarkusTest
+@org.junit.jupiter.api.Tag("quarkus")
 @WithKubernetesTestServer
 class BootcVmControllerTest {
     static LibvirtTestDriverWorld world;
@@ -123,6 +124,7 @@ class BootcVmControllerTest {
         BootcVm v = get("team-c", "kube-vm");
         assertEquals(Phase.Running, v.getStatus().getPhase());
         assertEquals("node-a", v.getSpec().getNodeName());
+        client.resources(BootcVm.class).inNamespace("team-c").withName("kube-vm").delete();
     }
 
     static void waitFor(BooleanSupplier cond) throws InterruptedException {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 
 /** The store contract on a Kubernetes API server (fabric8's mock server in CRUD mode) with the committed CRD. */
 @QuarkusTest
+@org.junit.jupiter.api.Tag("quarkus")
 @WithKubernetesTestServer
 class KubeVmStoreTest extends VmStoreContract {
     @Inject
