@@ -87,6 +87,11 @@ public final class Overlays {
         return info(image).path("virtual-size").asLong();
     }
 
+    /** Bytes the image really takes on disk (qemu-img's actual-size), not its virtual size. */
+    public long allocatedBytes(Path image) {
+        return info(image).path("actual-size").asLong();
+    }
+
     /** Deletes the overlay; returns false when there was none. */
     public boolean delete(Path overlay) {
         try {

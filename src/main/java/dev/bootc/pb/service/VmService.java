@@ -45,6 +45,7 @@ public class VmService {
     private static final int CONFLICT_RETRIES = 20;
     private static final Duration UP_TIMEOUT = Engine.durationEnv("PB_RUN_TIMEOUT", Duration.ofMinutes(20));
     private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
+    private static final Set<String> IMAGE_FAILURES = Set.of("ImageNotFound", "NotBootcImage", "PodmanMissing", "PullFailed", "InvalidPullPolicy");
     protected final PbContext ctx;
 
     public VmService(PbContext ctx) {
@@ -131,7 +132,20 @@ public class VmService {
             store().create(vm);
         }
         Timer timer = new Timer(progress);
-        BootcVm ready = awaitUp(name, o.pull(), timer);
+        BootcVm ready;
+        try {
+            ready = awaitUp(name, o.pull(), timer);
+        } catch (PbException e) {
+            // A VM this run just declared, whose image cannot be had, leaves nothing behind.
+            if (d.created() && IMAGE_FAILURES.contains(e.reason())) {
+                try {
+                    remove(name, true, s -> { });
+                } catch (PbException cleanup) {
+                    org.jboss.logging.Logger.getLogger(VmService.class).warnf("Could not remove VM %s: %s", name, cleanup.getMessage());
+                }
+            }
+            throw e;
+        }
         if (o.background()) {
             out.println("VM " + name + " is running. Connect with: pb ssh " + name);
             return ExitCodes.OK;
@@ -460,7 +474,7 @@ public class VmService {
         for (BaseDisk b : world().cache().list()) {
             List<String> u = users.getOrDefault(b.path(), List.of());
             rows.add(List.of(b.key(), b.image() == null ? "-" : b.image(), b.digest() == null ? "-" : abbreviateDigest(b.digest()),
-                    humanBytes(sizeOnDisk(b.path())), u.isEmpty() ? "-" : String.join(",", u)));
+                    humanBytes(b.sizeOnDiskBytes()), u.isEmpty() ? "-" : String.join(",", u)));
         }
         return rows;
     }
@@ -486,19 +500,6 @@ public class VmService {
             throw new java.io.UncheckedIOException(e);
         }
         return users;
-    }
-
-    private static long sizeOnDisk(Path p) {
-        try {
-            Object blocks = Files.getAttribute(p, "unix:blocks");
-            return ((Number) blocks).longValue() * 512;
-        } catch (Exception e) {
-            try {
-                return Files.size(p);
-            } catch (java.io.IOException ex) {
-                return 0;
-            }
-        }
     }
 
     static String humanBytes(long b) {

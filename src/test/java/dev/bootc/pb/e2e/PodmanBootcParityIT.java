@@ -121,8 +121,10 @@ class PodmanBootcParityIT {
         HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/")).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals("served-by-guest\n", resp.body());
+        int others = 0;
         for (String addr : Pb.host("hostname", "-I").trim().split("\\s+")) {
             if (addr.isBlank() || addr.contains(":")) continue;
+            others++;
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(addr, httpPort), 2000);
                 throw new AssertionError("port " + httpPort + " is reachable on " + addr);
@@ -130,6 +132,7 @@ class PodmanBootcParityIT {
                 // refused: bound to 127.0.0.1 only
             }
         }
+        assertTrue(others > 0, "the host has an address other than loopback to try");
     }
 
     @Test
@@ -221,6 +224,28 @@ class PodmanBootcParityIT {
         assertEquals("[ ]", pb.run("list", "--format", "json").out().trim().replace("[]", "[ ]"));
         Pb.Result none = pb.run("rm", "-f", "--all");
         assertEquals(0, none.exit(), "rm -f --all with nothing to remove succeeds: " + none);
+    }
+
+    @Test
+    @Order(12)
+    void missingAndNonBootcImagesAreRefusedWithTheirExitCodes() throws Exception {
+        Pb.Result missing = pb.run("run", "-B", "--pull", "never", "--name", "nope", "localhost/pb-no-such-image:latest");
+        assertEquals(3, missing.exit(), missing.toString());
+        assertTrue(missing.err().contains("pb-no-such-image"), missing.err());
+        Path root = Files.createDirectories(home.resolve("plain-root/etc"));
+        Files.writeString(root.resolve("os-release"), "ID=plain\n");
+        Path tar = home.resolve("plain.tar");
+        Pb.host("tar", "-C", home.resolve("plain-root").toString(), "-cf", tar.toString(), ".");
+        Pb.host("podman", "import", tar.toString(), "localhost/pb-e2e-plain:latest");
+        try {
+            Pb.Result plain = pb.run("run", "-B", "--name", "plain", "localhost/pb-e2e-plain:latest");
+            assertEquals(2, plain.exit(), plain.toString());
+            assertTrue(plain.err().contains("not a bootc image"), plain.err());
+            assertEquals("[ ]", pb.run("list", "--format", "json").out().trim().replace("[]", "[ ]"), "a failed run leaves no VM behind");
+        } finally {
+            pb.run("rm", "-f", "nope", "plain");
+            Pb.host("podman", "rmi", "-f", "localhost/pb-e2e-plain:latest");
+        }
     }
 
     static JsonNode row(String name) throws Exception {
