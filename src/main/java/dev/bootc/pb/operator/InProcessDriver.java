@@ -100,60 +100,56 @@ public final class InProcessDriver {
     }
 
     private BootcVm ensureFinalizer(BootcVm vm) {
-        BootcVm current = vm;
-        for (int i = 0; i < 20; i++) {
+        return writeWithRetry(vm, current -> {
             var m = current.getMetadata();
             if (m.getDeletionTimestamp() != null || (m.getFinalizers() != null && m.getFinalizers().contains(BootcVm.FINALIZER))) {
-                return current;
+                return null;
             }
-            BootcVm next = Json.copy(current, BootcVm.class);
-            var fins = next.getMetadata().getFinalizers() == null ? new ArrayList<String>() : new ArrayList<>(next.getMetadata().getFinalizers());
+            var fins = m.getFinalizers() == null ? new ArrayList<String>() : new ArrayList<>(m.getFinalizers());
             fins.add(BootcVm.FINALIZER);
-            next.getMetadata().setFinalizers(fins);
+            m.setFinalizers(fins);
+            return current;
+        }, store::update);
+    }
+
+    private void removeFinalizer(BootcVm vm) {
+        writeWithRetry(vm, current -> {
+            if (current.getMetadata().getFinalizers() == null || !current.getMetadata().getFinalizers().remove(BootcVm.FINALIZER)) return null;
+            return current;
+        }, store::update);
+    }
+
+    private BootcVm writeStatus(BootcVm vm, Outcome outcome) {
+        BootcVm written = writeWithRetry(vm, current -> {
+            BootcVm before = Json.copy(current, BootcVm.class);
+            current.setStatus(outcome.status());
+            return StoreSemantics.statusChanged(before, current) ? current : null;
+        }, store::updateStatus);
+        return written == null ? vm : written;
+    }
+
+    /**
+     * Applies a change to a copy of the resource and writes it, reading the resource again after a
+     * conflict. The change returns null when there is nothing to write. Returns what is stored
+     * after it, or null when the resource is gone.
+     */
+    private BootcVm writeWithRetry(BootcVm vm, java.util.function.UnaryOperator<BootcVm> change,
+                                   java.util.function.UnaryOperator<BootcVm> write) {
+        BootcVm current = vm;
+        for (int i = 0; i < 20; i++) {
+            BootcVm next = change.apply(Json.copy(current, BootcVm.class));
+            if (next == null) return current;
             try {
-                return store.update(next);
+                return write.apply(next);
             } catch (PbException.Conflict e) {
                 Optional<BootcVm> again = store.get(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
                 if (again.isEmpty()) return null;
                 current = again.get();
-            }
-        }
-        throw new PbException.Conflict("Conflict", "BootcVm " + vm.key() + " keeps changing: try again");
-    }
-
-    private void removeFinalizer(BootcVm vm) {
-        BootcVm current = vm;
-        for (int i = 0; i < 20; i++) {
-            BootcVm next = Json.copy(current, BootcVm.class);
-            if (next.getMetadata().getFinalizers() != null) next.getMetadata().getFinalizers().remove(BootcVm.FINALIZER);
-            try {
-                store.update(next);
-                return;
-            } catch (PbException.Conflict e) {
-                Optional<BootcVm> again = store.get(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
-                if (again.isEmpty()) return;
-                current = again.get();
             } catch (PbException.NotFound e) {
-                return;
+                return null;
             }
         }
-    }
-
-    private BootcVm writeStatus(BootcVm vm, Outcome outcome) {
-        BootcVm current = vm;
-        for (int i = 0; i < 20; i++) {
-            BootcVm next = Json.copy(current, BootcVm.class);
-            next.setStatus(outcome.status());
-            if (!StoreSemantics.statusChanged(current, next)) return current;
-            try {
-                return store.updateStatus(next);
-            } catch (PbException.Conflict e) {
-                Optional<BootcVm> again = store.get(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
-                if (again.isEmpty()) return vm;
-                current = again.get();
-            }
-        }
-        LOG.warnf("Could not record the status of %s: it keeps changing", vm.key());
+        LOG.warnf("Could not write %s: it keeps changing", vm.key());
         return current;
     }
 
