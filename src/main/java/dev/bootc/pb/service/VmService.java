@@ -465,6 +465,20 @@ public class VmService {
         return view;
     }
 
+    // ---- images ----
+
+    /** Rows of pb images: bootable images (label containers.bootc=1) in local podman storage. */
+    public List<List<String>> imageRows() {
+        var result = dev.bootc.pb.disk.ProcessRunner.local().run(dev.bootc.pb.disk.Command.of("podman", "images",
+                "--filter", "label=containers.bootc=1", "--format", "{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.Created}}"))
+                .orThrow("PodmanFailed", "podman images");
+        List<List<String>> rows = new ArrayList<>();
+        for (String line : result.stdout().split("\n")) {
+            if (!line.isBlank()) rows.add(List.of(line.split("\t", -1)));
+        }
+        return rows;
+    }
+
     // ---- cache ----
 
     /** Rows of pb cache list: key, image, digest, size, VMs using it. */

@@ -86,6 +86,7 @@ class PodmanBootcParityIT {
         assertEquals(0, ok.exit(), ok.toString());
         assertEquals("ok\n", ok.out());
         assertEquals(7, pb.run("ssh", "vm-a", "--", "sh", "-c", "exit 7").exit());
+        assertTrue(pb.run("images").out().contains("localhost/pb-fixture:latest"), "pb images lists the bootc image");
     }
 
     @Test
