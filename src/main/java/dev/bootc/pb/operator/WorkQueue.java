@@ -32,9 +32,11 @@ final class WorkQueue {
     }
 
     synchronized void add(String key, Duration after) {
-        if (active.contains(key)) {
+        // A change to a key a worker holds runs again right after it; a delayed wish (a requeue or a
+        // back-off the worker asks for) waits its time like any other.
+        if (active.contains(key) && after.isZero()) {
             dirty.add(key);
-            if (after.isZero()) return;
+            return;
         }
         long due = System.nanoTime() + after.toNanos();
         Item existing = queued.get(key);

@@ -165,7 +165,16 @@ public final class LiveWorld implements World {
             writeQuietly(reservation, current.toString());
             return current;
         }
-        // One allocation at a time on this host, and every VM's reservation counts as taken.
+        // One allocation at a time on this host (threads: the monitor; processes: the file lock), and
+        // every VM's reservation counts as taken.
+        synchronized (PORT_ALLOCATION) {
+            return allocatePort(reservation);
+        }
+    }
+
+    private static final Object PORT_ALLOCATION = new Object();
+
+    private int allocatePort(Path reservation) {
         try {
             Files.createDirectories(paths.dataRoot());
             try (FileChannel ch = FileChannel.open(paths.dataRoot().resolve(".ports.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
