@@ -90,7 +90,7 @@ class PodmanBootcParityIT {
 
     @Test
     @Order(2)
-    void runAgainConnectsAShellFedOnStdinAndTheVmKeepsRunning() {
+    void runAgainConnectsAShellFedOnStdinAndTheVmKeepsRunning() throws Exception {
         Pb.Result r = pb.runWithInput("echo marker-$((6*7))\nexit\n", Duration.ofMinutes(5), "run", "--name", "vm-a", IMAGE);
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("Connecting to vm vm-a"), r.toString());
