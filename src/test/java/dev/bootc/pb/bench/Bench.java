@@ -37,7 +37,12 @@ final class Bench {
         public void publish(java.util.logging.LogRecord r) {
             if (r.getLevel().intValue() < Level.WARNING.intValue()) return;
             String cause = r.getThrown() != null ? r.getThrown().getClass().getSimpleName() : "-";
-            byCause.computeIfAbsent(cause, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+            byCause.computeIfAbsent(cause, k -> {
+                // the first of each kind goes to stderr (the bench's log), the rest are only counted
+                String msg = r.getParameters() == null ? r.getMessage() : String.format(r.getMessage(), r.getParameters());
+                System.err.println("first " + cause + " warning from " + r.getLoggerName() + ": " + msg);
+                return new java.util.concurrent.atomic.AtomicLong();
+            }).incrementAndGet();
         }
 
         long total() {
