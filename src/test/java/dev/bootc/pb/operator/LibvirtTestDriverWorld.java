@@ -18,11 +18,11 @@ import java.util.function.Consumer;
  * The real world on libvirt's test:///default driver (real libvirt, no hypervisor): domains, overlays
  * and keys are real; the image, the base disk build and SSH are stood in for, since no guest boots.
  */
-final class LibvirtTestDriverWorld implements World {
-    final LiveWorld live;
+public final class LibvirtTestDriverWorld implements World {
+    public final LiveWorld live;
     private final Path base;
 
-    LibvirtTestDriverWorld(Path dir) throws Exception {
+    public LibvirtTestDriverWorld(Path dir) throws Exception {
         PbPaths paths = new PbPaths(dir.resolve("data"), dir.resolve("images"));
         live = new LiveWorld(paths, () -> LibvirtHypervisor.connect("test:///default"), ProcessRunner.local());
         base = dir.resolve("base.qcow2");

@@ -1,0 +1,167 @@
+package dev.bootc.pb.bench;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Phase;
+import dev.bootc.pb.operator.FileStoreOperator;
+import dev.bootc.pb.operator.InProcessDriver;
+import dev.bootc.pb.operator.LibvirtTestDriverWorld;
+import dev.bootc.pb.reconcile.VmReconciler;
+import dev.bootc.pb.store.VmStore;
+import dev.bootc.pb.store.file.FileVmStore;
+import dev.bootc.pb.store.kube.KubeVmStore;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Reconcile throughput and memory of the operator loop: N BootcVms in a store (the file store, or a
+ * Kubernetes API server), reconciled by {@link FileStoreOperator} with an {@link InProcessDriver}
+ * against libvirt's test:///default driver (real libvirt calls, real overlays and keys; no guest, so
+ * SSH is stood in for) until every one is Running.
+ *
+ * <p>The N resources are created first (timed apart), then the operator starts and the clock runs
+ * until the last VM's status says Running. Prints one line of key=value figures on stdout.
+ *
+ * <p>Usage: {@code ReconcileBench file|kube N WORKDIR [API-URL|-] [WORKERS]}.
+ */
+public final class ReconcileBench {
+    private static final String NAMESPACE = "bench";
+    private static final String NODE = "bench-node";
+
+    private ReconcileBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Bench.quietLogging();
+        Bench.WarningCounter failures = Bench.WarningCounter.on("dev.bootc.pb.operator.FileStoreOperator");
+        String kind = args[0];
+        int n = Integer.parseInt(args[1]);
+        Path dir = Path.of(args[2]);
+        String url = args.length > 3 && !args[3].equals("-") ? args[3] : null;
+        int workers = args.length > 4 ? Integer.parseInt(args[4]) : 2; // pb operator's default
+        Files.createDirectories(dir);
+
+        VmStore backing = switch (kind) {
+            case "file" -> new FileVmStore(dir.resolve("store"));
+            case "kube" -> new KubeVmStore(new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
+                    .withMasterUrl(url).withNamespace(NAMESPACE).withTrustCerts(true)
+                    .withRequestTimeout(60_000).withConnectionTimeout(10_000).build()).build(), true);
+            default -> throw new IllegalArgumentException("store: file or kube, not " + kind);
+        };
+        RunningTracker store = new RunningTracker(backing, n);
+        LibvirtTestDriverWorld world = new LibvirtTestDriverWorld(dir.resolve("world"));
+        InProcessDriver driver = new InProcessDriver(store,
+                new VmReconciler(world, Duration.ofMinutes(5), Duration.ofSeconds(60)), dir.resolve("locks"));
+
+        long c0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            BootcVmSpec spec = new BootcVmSpec("localhost/pb-fixture:latest");
+            spec.setNodeName(NODE);
+            store.create(new BootcVm(NAMESPACE, String.format(Locale.ROOT, "vm-%04d", i), spec));
+        }
+        double createS = (System.nanoTime() - c0) / 1e9;
+        long rssAfterCreate = Bench.procStatusKiB("VmRSS");
+
+        // the same wiring as `pb operator --store file` (OperatorCommand): 2 workers, 30 s resync, libvirt events
+        FileStoreOperator op = new FileStoreOperator(store, driver, world.live.hypervisor(), NODE, workers, Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        op.start();
+        boolean done = store.allRunning.await(30, TimeUnit.MINUTES);
+        double wallS = (System.nanoTime() - t0) / 1e9;
+        long passes = op.reconciles();
+        op.close();
+
+        long defined = world.live.hypervisor().listOwnedDomains().stream().filter(d -> d.running()).count();
+        long hwm = Bench.procStatusKiB("VmHWM");
+        System.out.printf(Locale.ROOT,
+                "store=%s n=%d workers=%d done=%s running=%d domains_running=%d create_s=%.2f wall_s=%.2f passes=%d "
+                        + "passes_per_s=%.1f vms_per_s=%.1f status_writes=%d failed_passes=%d failures=%s rss_after_create_mib=%.0f vmhwm_mib=%.0f heap_max_mib=%d%n",
+                kind, n, workers, done, store.running.size(), defined, createS, wallS, passes, passes / wallS, store.running.size() / wallS,
+                store.statusWrites.get(), failures.total(), failures.summary(), rssAfterCreate / 1024.0, hwm / 1024.0, Runtime.getRuntime().maxMemory() >> 20);
+        System.out.flush();
+        store.close();
+        // the test driver's domains live in this process only; the overlays and keys are under WORKDIR
+        Runtime.getRuntime().halt(done ? 0 : 1);
+    }
+
+    /** A store that notes which VMs had a Running status written, and counts down when all have. */
+    static final class RunningTracker implements VmStore {
+        final VmStore d;
+        final Set<String> running = ConcurrentHashMap.newKeySet();
+        final CountDownLatch allRunning = new CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicLong statusWrites = new java.util.concurrent.atomic.AtomicLong();
+        private final int n;
+
+        RunningTracker(VmStore d, int n) {
+            this.d = d;
+            this.n = n;
+        }
+
+        @Override
+        public BootcVm updateStatus(BootcVm vm) {
+            BootcVm out = d.updateStatus(vm);
+            statusWrites.incrementAndGet();
+            String key = out.getMetadata().getNamespace() + "/" + out.getMetadata().getName();
+            if (out.getStatus() != null && out.getStatus().getPhase() == Phase.Running) {
+                running.add(key);
+                if (running.size() >= n) allRunning.countDown();
+            } else {
+                running.remove(key);
+            }
+            return out;
+        }
+
+        @Override
+        public String describe() {
+            return d.describe();
+        }
+
+        @Override
+        public Optional<BootcVm> get(String namespace, String name) {
+            return d.get(namespace, name);
+        }
+
+        @Override
+        public List<BootcVm> list(String namespace) {
+            return d.list(namespace);
+        }
+
+        @Override
+        public BootcVm create(BootcVm vm) {
+            return d.create(vm);
+        }
+
+        @Override
+        public BootcVm update(BootcVm vm) {
+            return d.update(vm);
+        }
+
+        @Override
+        public boolean delete(String namespace, String name) {
+            return d.delete(namespace, name);
+        }
+
+        @Override
+        public Watch watch(String namespace, Consumer<WatchEvent> listener) {
+            return d.watch(namespace, listener);
+        }
+
+        @Override
+        public void close() {
+            d.close();
+        }
+    }
+}
