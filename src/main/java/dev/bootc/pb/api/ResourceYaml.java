@@ -70,9 +70,6 @@ public final class ResourceYaml {
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new InvalidResourceException(source + ": " + fieldProblem(e));
         }
-        if (vm.getMetadata() != null && vm.getMetadata().getNamespace() == null) {
-            vm.getMetadata().setNamespace(null);
-        }
         List<Validation.Problem> problems = Validation.problems(vm);
         if (!problems.isEmpty()) {
             throw new InvalidResourceException(source + ": " + problems.get(0));

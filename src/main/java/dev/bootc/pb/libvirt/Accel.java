@@ -27,6 +27,11 @@ public enum Accel {
     }
 
     /** Detects on this host; {@code PB_ACCEL=kvm|tcg} overrides. */
+    /** Whether this host can run KVM guests, whatever PB_ACCEL says. */
+    public static boolean hostSupportsKvm() {
+        return detect(Map.of(), Path.of("/dev/kvm"), Path.of("/proc/cpuinfo")) == KVM;
+    }
+
     public static Accel detect() {
         return detect(System.getenv(), Path.of("/dev/kvm"), Path.of("/proc/cpuinfo"));
     }

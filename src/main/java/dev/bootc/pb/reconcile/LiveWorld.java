@@ -272,7 +272,8 @@ public final class LiveWorld implements World {
     @Override
     public Probe probeSsh(BootcVm vm, int port, VmFiles files) {
         String user = effective(vm).getSpec().getSsh().getUser();
-        SshKeyPair keys = SshKeyPair.loadOrCreate(files.vmDir(), "pb@" + vm.getMetadata().getName());
+        // The pair ensureVmFiles made: read the private key once, without loadOrCreate's second read.
+        SshKeyPair keys = new SshKeyPair(files.privateKey(), files.vmDir().resolve(SshKeyPair.PUBLIC_KEY_FILE), files.publicKey());
         SshReadinessProbe.Result r = probe.check("127.0.0.1", port, user, keys.keyPair());
         return new Probe(r.ready(), r.message());
     }

@@ -31,11 +31,11 @@ public final class HostDoctor {
         boolean ovmf = Files.isReadable(Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"));
         out.add(new Check("OVMF (UEFI firmware)", ovmf, true, ovmf ? "/usr/share/OVMF/OVMF_CODE_4M.fd" : "missing",
                 List.of("ovmf"), "apt-get install -y ovmf"));
-        Path virtiofsd = virtiofsd();
+        Path virtiofsd = dev.bootc.pb.libvirt.VirtiofsMounts.findVirtiofsd().orElse(null);
         out.add(new Check("virtiofsd (for --volume)", virtiofsd != null, false, virtiofsd != null ? virtiofsd.toString() : "missing: --volume will not work",
                 List.of(), "apt-get install -y virtiofsd (Debian 13) or qemu-system-common (Debian 12)"));
         out.add(libvirt());
-        boolean kvm = kvmUsable();
+        boolean kvm = dev.bootc.pb.libvirt.Accel.hostSupportsKvm();
         out.add(new Check("KVM", kvm, false, kvm ? "usable" : "not usable: VMs run under TCG emulation (slower)", List.of(),
                 "enable virtualization (vmx/svm) for this machine"));
         return out;
@@ -88,23 +88,6 @@ public final class HostDoctor {
     private static Check program(String name, String exe, List<String> packages) {
         Path p = which(exe);
         return new Check(name, p != null, true, p != null ? p.toString() : "missing", packages, "apt-get install -y " + String.join(" ", packages));
-    }
-
-    public static Path virtiofsd() {
-        for (String p : List.of("/usr/libexec/virtiofsd", "/usr/lib/qemu/virtiofsd", "/usr/bin/virtiofsd")) {
-            if (Files.isExecutable(Path.of(p))) return Path.of(p);
-        }
-        return null;
-    }
-
-    static boolean kvmUsable() {
-        try {
-            if (!Files.isReadable(Path.of("/dev/kvm")) || !Files.isWritable(Path.of("/dev/kvm"))) return false;
-            String cpu = Files.readString(Path.of("/proc/cpuinfo"));
-            return cpu.contains(" vmx") || cpu.contains(" svm");
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     static Path which(String exe) {

@@ -237,9 +237,7 @@ public class VmService {
 
     /** Names of every VM in the namespace. */
     public List<String> allNames() {
-        List<String> names = new ArrayList<>(list().stream().map(v -> v.getMetadata().getName()).toList());
-        for (VmRow r : orphanRows()) if (!names.contains(r.name())) names.add(r.name());
-        return names;
+        return rows().stream().map(VmRow::name).distinct().toList();
     }
 
     /** pb stop: runStrategy Halted, then (file store) a graceful shutdown here. */
@@ -371,9 +369,8 @@ public class VmService {
         for (BootcVm d : docs) {
             String name = d.getMetadata().getName();
             Timer timer = new Timer(s -> progress.accept(name + ": " + s));
-            PbContext scoped = ctx;
             if (inProcess()) {
-                scoped.engine().driver().reconcileUntil(d.getMetadata().getNamespace(), name, settled, UP_TIMEOUT, "missing", timer::phase);
+                ctx.engine().driver().reconcileUntil(d.getMetadata().getNamespace(), name, settled, UP_TIMEOUT, "missing", timer::phase);
             } else {
                 awaitStore(name, settled.or(failed()), UP_TIMEOUT, timer);
             }
@@ -411,14 +408,6 @@ public class VmService {
                     d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true));
         }
         return rows;
-    }
-
-    private List<VmRow> orphanRows() {
-        try {
-            return rows().stream().filter(VmRow::orphan).toList();
-        } catch (PbException e) {
-            return List.of();
-        }
     }
 
     private Optional<DomainInfo> orphanDomain(String name) {
