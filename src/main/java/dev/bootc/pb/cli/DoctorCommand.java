@@ -8,10 +8,11 @@ import picocli.CommandLine.Option;
 import java.util.List;
 
 /** pb doctor: what this host lacks, and the command that fixes it. */
-@Command(name = "doctor", description = {"Check what this host needs (podman, libvirtd at the URI, qemu-img, OVMF, virtiofsd, KVM).",
+@Command(name = "doctor", description = {"Check what this host needs (podman and a working container runtime, libvirtd at the URI, qemu-img, QEMU,",
+        "UEFI firmware, swtpm, virtiofsd, KVM); knows apt (Debian, Ubuntu) and dnf (Fedora, CentOS Stream, RHEL) hosts.",
         "Exits 1 when something required is missing."})
 class DoctorCommand extends BaseCommand {
-    @Option(names = "--fix", description = "Install what is missing with the package manager and start libvirtd where no init system does.")
+    @Option(names = "--fix", description = "Install what is missing with apt-get or dnf, make podman use runc where its default runtime fails, and start libvirt (by hand where no init system does).")
     boolean fix;
 
     @Override

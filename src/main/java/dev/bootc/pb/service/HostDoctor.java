@@ -1,106 +1,233 @@
 package dev.bootc.pb.service;
 
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.disk.Command;
+import dev.bootc.pb.disk.ProcessResult;
+import dev.bootc.pb.disk.ProcessRunner;
+import dev.bootc.pb.libvirt.Accel;
+import dev.bootc.pb.libvirt.FirmwareDescriptors;
+import dev.bootc.pb.libvirt.HostArch;
+import dev.bootc.pb.libvirt.VirtiofsMounts;
+import dev.bootc.pb.service.PackageManager.Need;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** Checks what the host needs to run VMs, says how to fix what is missing, and can fix it. */
+/**
+ * Checks what the host needs to run VMs, says how to fix what is missing, and can fix it.
+ *
+ * <p>Every check runs a program or reads a file; none loads a native library into this JVM. A
+ * failed class initialisation (libvirt-java before libvirt0 is installed) sticks for the life of the
+ * JVM, so a check done that way before {@code --fix} installs the library would still fail after it.
+ */
 public final class HostDoctor {
-    /** One check: what, whether it holds, a detail, and the packages / command that fix it. */
-    public record Check(String name, boolean ok, boolean required, String detail, List<String> packages, String fix) {
+    /** One check: what, whether it holds, a detail, what installs it, and the fix to print. */
+    public record Check(String name, boolean ok, boolean required, String detail, List<Need> needs, String fix) {
     }
 
+    /** What the doctor may see and touch; {@link #system()} is this host. */
+    public record Host(List<Path> path, Path osRelease, List<Path> firmwareDirs, Path containersConfDir, boolean root,
+                       boolean systemd, HostArch arch, ProcessRunner runner) {
+        public static Host system() {
+            String p = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+            List<Path> dirs = new ArrayList<>();
+            for (String d : (p + ":/usr/sbin:/sbin").split(":")) if (!d.isEmpty()) dirs.add(Path.of(d));
+            return new Host(dirs, Path.of("/etc/os-release"), FirmwareDescriptors.DEFAULT_DIRS,
+                    Path.of("/etc/containers/containers.conf.d"), dev.bootc.pb.config.PbPaths.isRoot(),
+                    systemdIsInit(), HostArch.current(), ProcessRunner.local());
+        }
+
+        Path which(String exe) {
+            for (Path dir : path) {
+                Path f = dir.resolve(exe);
+                if (Files.isExecutable(f)) return f;
+            }
+            return null;
+        }
+    }
+
+    /** The drop-in {@code --fix} writes when podman's default runtime cannot start a container here. */
+    static final String PODMAN_DROP_IN = "pb.conf";
+    static final String PODMAN_DROP_IN_TEXT = """
+            # written by pb doctor --fix: the default OCI runtime could not start a container on this host
+            [engine]
+            runtime = "runc"
+
+            [containers]
+            default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+            """;
+
     private final String libvirtUri;
+    private final Host host;
+    private final PackageManager pm;
 
     public HostDoctor(String libvirtUri) {
+        this(libvirtUri, Host.system());
+    }
+
+    public HostDoctor(String libvirtUri, Host host) {
         this.libvirtUri = libvirtUri;
+        this.host = host;
+        this.pm = PackageManager.detect(host.osRelease(), exe -> host.which(exe) != null);
+    }
+
+    /** The package manager family found on this host, or null. */
+    public PackageManager packageManager() {
+        return pm;
     }
 
     public List<Check> checks() {
         List<Check> out = new ArrayList<>();
-        out.add(program("podman", "podman", List.of("podman", "runc")));
-        out.add(program("qemu-img", "qemu-img", List.of("qemu-utils")));
-        out.add(program("qemu-system-x86_64", "qemu-system-x86_64", List.of("qemu-system-x86")));
-        out.add(program("ssh client", "ssh", List.of("openssh-client")));
-        boolean ovmf = Files.isReadable(Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"));
-        out.add(new Check("OVMF (UEFI firmware)", ovmf, true, ovmf ? "/usr/share/OVMF/OVMF_CODE_4M.fd" : "missing",
-                List.of("ovmf"), "apt-get install -y ovmf"));
-        Path virtiofsd = dev.bootc.pb.libvirt.VirtiofsMounts.findVirtiofsd().orElse(null);
-        out.add(new Check("virtiofsd (for --volume)", virtiofsd != null, false, virtiofsd != null ? virtiofsd.toString() : "missing: --volume will not work",
-                List.of(), "apt-get install -y virtiofsd (Debian 13) or qemu-system-common (Debian 12)"));
+        out.add(program("podman", "podman", Need.PODMAN));
+        if (host.which("podman") != null) out.add(podmanRuns());
+        out.add(program("qemu-img", "qemu-img", Need.QEMU_IMG));
+        out.add(program(host.arch().emulator(), host.arch().emulator(), Need.QEMU_SYSTEM));
+        out.add(program("ssh client", "ssh", Need.SSH_CLIENT));
+        out.add(firmware());
+        out.add(program("swtpm (TPM 2.0 emulator)", "swtpm", Need.SWTPM));
+        Path virtiofsd = VirtiofsMounts.findVirtiofsd().orElse(null);
+        out.add(new Check("virtiofsd (for --volume)", virtiofsd != null, false,
+                virtiofsd != null ? virtiofsd.toString() : "missing: --volume will not work", List.of(Need.VIRTIOFSD),
+                hint(List.of(Need.VIRTIOFSD))));
         out.add(libvirt());
-        boolean kvm = dev.bootc.pb.libvirt.Accel.hostSupportsKvm();
+        boolean kvm = Accel.hostSupportsKvm();
         out.add(new Check("KVM", kvm, false, kvm ? "usable" : "not usable: VMs run under TCG emulation (slower)", List.of(),
                 "enable virtualization (vmx/svm) for this machine"));
         return out;
     }
 
-    /** Installs missing packages with apt-get and starts libvirt where no init system does. */
-    public List<Check> fix(Consumer<String> progress) throws IOException, InterruptedException {
-        Set<String> packages = new LinkedHashSet<>();
-        List<Check> before = checks();
-        for (Check c : before) if (!c.ok() && c.required()) packages.addAll(c.packages());
-        if (!packages.isEmpty()) {
-            if (!onPath("apt-get")) {
-                progress.accept("No apt-get on this host: install " + String.join(" ", packages) + " with your package manager");
-            } else {
-                progress.accept("Installing " + String.join(" ", packages));
-                run(List.of("apt-get", "update", "-qq"), progress);
-                List<String> cmd = new ArrayList<>(List.of("apt-get", "install", "-y", "-qq"));
-                cmd.addAll(packages);
-                run(cmd, progress);
-            }
+    /** The commands {@code --fix} runs for these checks, in order: installs, then the podman drop-in is separate. */
+    public List<List<String>> installCommands(List<Check> checks) {
+        if (pm == null) return List.of();
+        Set<Need> needs = new LinkedHashSet<>();
+        for (Check c : checks) if (!c.ok() && c.required()) needs.addAll(c.needs());
+        return pm.installCommands(needs, host.arch().archName());
+    }
+
+    /** The commands that start libvirt for {@code qemu:///system} on this host. */
+    public List<List<String>> libvirtStartCommands() {
+        if (host.systemd()) {
+            boolean modular = Files.exists(Path.of("/usr/lib/systemd/system/virtqemud.socket"))
+                    || Files.exists(Path.of("/lib/systemd/system/virtqemud.socket"));
+            return modular ? List.of(List.of("systemctl", "enable", "--now", "virtqemud.socket", "virtlogd.socket"))
+                    : List.of(List.of("systemctl", "enable", "--now", "libvirtd"));
         }
-        if (!libvirt().ok() && libvirtUri.startsWith("qemu:///system")) {
-            if (systemdIsInit()) {
-                run(List.of("systemctl", "start", "libvirtd"), progress);
+        List<List<String>> out = new ArrayList<>();
+        if (!running("virtlogd")) out.add(List.of("virtlogd", "-d"));
+        if (!running("libvirtd")) out.add(List.of("libvirtd", "-d"));
+        return out;
+    }
+
+    /** Installs what is missing, sets podman up where its default runtime fails, starts libvirt; then checks again. */
+    public List<Check> fix(Consumer<String> progress) throws IOException, InterruptedException {
+        List<Check> before = checks();
+        List<List<String>> installs = installCommands(before);
+        if (!installs.isEmpty()) {
+            if (!host.root()) {
+                progress.accept("Installing packages needs root: sudo " + String.join(" ", fixCommandLine()));
             } else {
-                progress.accept("Starting virtlogd and libvirtd (no init system)");
-                if (!running("virtlogd")) run(List.of("virtlogd", "-d"), progress);
-                if (!running("libvirtd")) run(List.of("libvirtd", "-d"), progress);
-                for (int i = 0; i < 50 && !libvirt().ok(); i++) Thread.sleep(100);
+                for (List<String> cmd : installs) run(cmd, progress, Duration.ofMinutes(30));
+            }
+        } else if (pm == null && before.stream().anyMatch(c -> !c.ok() && c.required())) {
+            progress.accept("Neither apt-get nor dnf on this host: install the missing programs with your package manager");
+        }
+        if (host.which("podman") != null && !podmanRuns().ok()) fixPodman(progress);
+        if (libvirtUri.startsWith("qemu:///system") && !libvirt().ok()) {
+            if (!host.root()) {
+                progress.accept("Starting the system libvirt needs root: sudo " + String.join(" ", fixCommandLine()));
+            } else {
+                progress.accept("Starting libvirt" + (host.systemd() ? "" : " (no init system: virtlogd -d, libvirtd -d)"));
+                for (List<String> cmd : libvirtStartCommands()) run(cmd, progress, Duration.ofMinutes(1));
+                for (int i = 0; i < 100 && !libvirt().ok(); i++) Thread.sleep(100);
             }
         }
         return checks();
     }
 
-    private Check libvirt() {
-        String error = null;
+    private static List<String> fixCommandLine() {
+        return List.of("pb", "doctor", "--fix");
+    }
+
+    private void fixPodman(Consumer<String> progress) throws IOException {
+        if (host.which("runc") == null) {
+            progress.accept("podman cannot start a container and runc is not installed: " + hint(List.of(Need.PODMAN)));
+            return;
+        }
+        if (!host.root()) {
+            progress.accept("podman cannot start a container: as root, write " + host.containersConfDir().resolve(PODMAN_DROP_IN));
+            return;
+        }
+        Files.createDirectories(host.containersConfDir());
+        Path f = host.containersConfDir().resolve(PODMAN_DROP_IN);
+        Files.writeString(f, PODMAN_DROP_IN_TEXT);
+        progress.accept("podman's default runtime failed: wrote " + f + " (runtime runc, explicit ulimits)");
+    }
+
+    /** A container really starts: an overlay on the host's own / as its root, so no image is needed and nothing is written to the host. */
+    private Check podmanRuns() {
+        ProcessResult r;
         try {
-            org.libvirt.Connect c = new org.libvirt.Connect(libvirtUri);
-            c.close();
-        } catch (Throwable e) {
-            error = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+            r = host.runner().run(Command.of("podman", "run", "--rm", "--network", "none", "--rootfs", "/:O", "/bin/true")
+                    .timeout(Duration.ofMinutes(1)));
+        } catch (PbException e) {
+            r = null;
         }
-        boolean ok = error == null;
-        String fix = systemdIsInit() ? "apt-get install -y libvirt-daemon-system libvirt-clients && systemctl start libvirtd"
-                : "apt-get install -y libvirt-daemon-system libvirt-clients && virtlogd -d && libvirtd -d";
-        return new Check("libvirt at " + libvirtUri, ok, true, ok ? "reachable" : error,
-                List.of("libvirt-daemon-system", "libvirt-clients"), fix);
+        boolean ok = r != null && r.ok();
+        String detail = ok ? "runs containers" : r == null ? "cannot start podman" : "cannot start a container: " + oneLine(r);
+        String fix = "write " + host.containersConfDir().resolve(PODMAN_DROP_IN) + " with [engine] runtime = \"runc\" and "
+                + "[containers] default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"] (pb doctor --fix does)";
+        return new Check("podman can run a container", ok, true, detail, List.of(Need.PODMAN), fix);
     }
 
-    private static Check program(String name, String exe, List<String> packages) {
-        Path p = which(exe);
-        return new Check(name, p != null, true, p != null ? p.toString() : "missing", packages, "apt-get install -y " + String.join(" ", packages));
+    private static String oneLine(ProcessResult r) {
+        String tail = r.timedOut() ? "timed out" : r.errorTail(1).strip();
+        return tail.isEmpty() ? "exit " + r.exitCode() : tail;
     }
 
-    static Path which(String exe) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
-            Path p = Path.of(dir, exe);
-            if (Files.isExecutable(p)) return p;
+    private Check firmware() {
+        String arch = host.arch().archName();
+        FirmwareDescriptors fw = FirmwareDescriptors.load(host.firmwareDirs());
+        boolean ok = fw.hasUefi(arch);
+        String detail = ok ? fw.uefi(arch).size() + " UEFI build(s) described in " + host.firmwareDirs().get(0)
+                + (fw.hasSecureEnrolled(arch) ? ", Secure Boot with enrolled keys among them" : ", none with Secure Boot keys enrolled")
+                : "no UEFI firmware descriptor for " + arch + " in " + host.firmwareDirs();
+        return new Check("UEFI firmware", ok, true, detail, List.of(Need.UEFI_FIRMWARE), hint(List.of(Need.UEFI_FIRMWARE)));
+    }
+
+    /** libvirt through virsh, a process of its own: this JVM never loads libvirt-java here. */
+    private Check libvirt() {
+        String fixStart = host.systemd() ? "systemctl enable --now libvirtd" : "virtlogd -d && libvirtd -d";
+        String fix = (host.which("virsh") == null ? hint(List.of(Need.LIBVIRT)) + " && " : "") + fixStart;
+        if (host.which("virsh") == null) {
+            return new Check("libvirt at " + libvirtUri, false, true, "missing (no virsh, no libvirt client library)",
+                    List.of(Need.LIBVIRT), fix);
         }
-        return null;
+        ProcessResult r;
+        try {
+            r = host.runner().run(Command.of(host.which("virsh").toString(), "-c", libvirtUri, "uri").timeout(Duration.ofSeconds(20)));
+        } catch (PbException e) {
+            return new Check("libvirt at " + libvirtUri, false, true, e.getMessage(), List.of(Need.LIBVIRT), fix);
+        }
+        boolean ok = r.ok();
+        return new Check("libvirt at " + libvirtUri, ok, true, ok ? "reachable" : oneLine(r), List.of(Need.LIBVIRT), fix);
     }
 
-    private static boolean onPath(String exe) {
-        return which(exe) != null;
+    private Check program(String name, String exe, Need need) {
+        Path p = host.which(exe);
+        return new Check(name, p != null, true, p != null ? p.toString() : "missing", List.of(need), hint(List.of(need)));
+    }
+
+    private String hint(List<Need> needs) {
+        if (pm == null) return "install " + String.join(" ", PackageManager.APT.packages(needs.get(0), host.arch().archName()))
+                + " (Debian) or " + String.join(" ", PackageManager.DNF.packages(needs.get(0), host.arch().archName())) + " (Fedora)";
+        return pm.installHint(needs, host.arch().archName());
     }
 
     static boolean systemdIsInit() {
@@ -111,20 +238,23 @@ public final class HostDoctor {
         }
     }
 
-    private static boolean running(String process) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("pgrep", "-x", process).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor() == 0;
+    private boolean running(String process) {
+        try {
+            return host.runner().run(Command.of("pgrep", "-x", process).timeout(Duration.ofSeconds(10))).ok();
+        } catch (PbException e) {
+            return false;
+        }
     }
 
-    private static void run(List<String> cmd, Consumer<String> progress) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
-            String line;
-            while ((line = r.readLine()) != null) progress.accept("  " + line);
-        }
-        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            progress.accept(String.join(" ", cmd) + " failed");
+    private void run(List<String> cmd, Consumer<String> progress, Duration timeout) {
+        progress.accept("$ " + String.join(" ", cmd));
+        Command c = Command.of(cmd).timeout(timeout).env("DEBIAN_FRONTEND", "noninteractive")
+                .onOutput((stream, line) -> progress.accept("  " + line));
+        try {
+            ProcessResult r = host.runner().run(c);
+            if (!r.ok()) progress.accept(String.join(" ", cmd) + " failed (" + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + ")");
+        } catch (PbException e) {
+            progress.accept(e.getMessage());
         }
     }
 }
