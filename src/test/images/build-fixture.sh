@@ -1,35 +1,77 @@
 #!/usr/bin/env bash
-# build-fixture.sh - builds localhost/pb-fixture:latest in local podman storage.
+# build-fixture.sh - builds the pb test images in local podman storage:
+#   localhost/pb-fixture:latest          like Fedora bootc: declares no root filesystem
+#   localhost/pb-fixture-xfs:latest      like CentOS Stream bootc: /usr/lib/bootc/install/ says xfs
+#   localhost/pb-fixture-signed:latest   as pb-fixture, with a signed UEFI boot chain (shim, GRUB,
+#                                        kernel) that boots under Secure Boot with Microsoft's keys
+# (the variant names derive from PB_FIXTURE_IMAGE: REPO:TAG -> REPO-xfs:TAG, REPO-signed:TAG).
 #
-# THIS IS A TEST STAND-IN FOR A REAL BOOTC IMAGE. No container registry is reachable from the test
-# machines, so pb's integration tests cannot pull quay.io/fedora/fedora-bootc. This script builds a
-# small Debian (trixie, systemd 257) image from the Debian mirror instead:
-#   * labelled containers.bootc=1 (and dev.bootc.pb.fixture-hash=<sha256 of this script>),
-#   * systemd-networkd DHCP on en*/eth*, sshd (root: keys only), serial console, busybox (httpd),
-#   * /usr/bin/bootc is a SHELL-SCRIPT STAND-IN that implements only
+# THESE ARE TEST STAND-INS FOR REAL BOOTC IMAGES. No container registry is reachable from the test
+# machines, so pb's integration tests cannot pull quay.io/fedora/fedora-bootc. One Debian (trixie,
+# systemd 257) debootstrap is customised, imported once, and the two variants are small layers
+# (podman build FROM it, COPY only).
+#
+# What the images reproduce of real (Fedora/CentOS) bootc images:
+#   * labels containers.bootc=1, ostree.bootable=1; image config USER 1000 (user "bootc-user"): so
+#     `bootc install` must be run with `podman run --user root:root` (as podman-bootc does);
+#   * filesystem layout: /root -> var/roothome, /home -> var/home, /mnt -> var/mnt, /srv -> var/srv,
+#     /opt -> var/opt (relative symlinks); the targets do not exist in the image and are made at boot
+#     by /usr/lib/tmpfiles.d/rpm-ostree-0-integration.conf, which sorts after systemd's
+#     provision.conf. Hence the credential ssh.authorized_keys.root writes nothing at first boot
+#     (provision.conf runs while /root dangles), while a tmpfiles.extra credential with
+#     `d /root/.ssh 0750 - - -` and `f+~ /root/.ssh/authorized_keys 700 - - - <base64>` works;
+#   * in the booted guest / is read-only except /etc and /var (like bootc's composefs root): an
+#     early unit (pb-fixture-ro-root.service, after systemd-remount-fs) bind-mounts /etc and /var
+#     onto themselves and remounts / `remount,bind,ro`; `mkdir /data` fails, /root, /home, /mnt/x
+#     (all in /var) and /etc are writable, /tmp is a tmpfs;
+#   * install configuration in /usr/lib/bootc/install/*.toml (none, or root type xfs), merged and
+#     printed by `bootc install print-configuration` with real bootc's JSON shape;
+#   * /usr/bin/bootc is a SHELL-SCRIPT STAND-IN with real bootc's CLI contract for
 #       bootc install to-disk --via-loopback --generic-image --skip-fetch-check \
-#           [--filesystem ext4|xfs|btrfs] [--root-size SIZE] [--karg ARG]... /output/disk.raw
-#     for this image only. It writes a GPT disk (BIOS-boot + ESP + root labelled "root") that boots
-#     under UEFI (OVMF without secure boot, GRUB as EFI/BOOT/BOOTX64.EFI) and BIOS (SeaBIOS, GRUB).
-#     The kernel command line is: root=LABEL=root rw console=tty0 console=ttyS0,115200 <--karg...>
+#           [--filesystem xfs|ext4|btrfs] [--root-size SIZE] [--karg ARG]... /output/disk.raw
+#     (all of real bootc's to-disk options are accepted, unknown ones rejected as clap does; the
+#     target file must exist, the root partition fills it; it refuses to run unless uid 0 with
+#     CAP_SYS_ADMIN, in a container, with --pid=host; without --filesystem and without an install
+#     config it fails "ERROR Installing to disk: Creating rootfs: No root filesystem specified").
+#     It writes a GPT disk (BIOS-BOOT 1 MiB, EFI-SYSTEM 512 MiB, root labelled "root") that boots
+#     under UEFI and BIOS (SeaBIOS, GRUB i386-pc). UEFI: the plain and -xfs images get an unsigned
+#     GRUB as EFI/BOOT/BOOTX64.EFI (refused under Secure Boot, as an unsigned loader is); the
+#     -signed image carries /usr/lib/bootupd/updates/EFI/BOOT/{BOOTX64.EFI (Debian's shim, signed by
+#     Microsoft), grubx64.efi (Debian-signed GRUB), mmx64.efi}, copied to the ESP as bootupd would,
+#     with grub.cfg in /EFI/debian (the signed GRUB's built-in prefix); the kernel is Debian's signed
+#     one; mokutil is installed. Kernel command line:
+#       root=LABEL=root rw console=tty0 console=ttyS0,115200 <install config kargs> <--karg...>
 #
-# Idempotent: if $PB_FIXTURE_IMAGE already carries this script's hash it exits 0 at once.
-# The debootstrap result is cached in $PB_FIXTURE_WORK (default /var/tmp/pb-fixture).
+# What they do NOT reproduce: ostree/composefs (no deployments, no /sysroot, no `bootc status`,
+# upgrade, switch, rollback; / is a plain ext4/xfs/btrfs with a per-mount read-only flag, so root
+# could remount it rw), SELinux, bootupd itself, BLS entries and /boot (kernel and initrd live on
+# the ESP), fstab-less root (the stand-in writes LABEL=root into /etc/fstab), LUKS (--block-setup
+# tpm2-luks), block device targets, fetching --source-imgref / --target-imgref (ignored), the
+# /var copy-once semantics of ostree, and real bootc's progress output. The stand-in installs the
+# running container's own / (podman's bind mounts over /etc/hosts etc. restored).
+#
+# Idempotent: if all three images carry this script's hash (label dev.bootc.pb.fixture-hash) it
+# exits 0 at once. The debootstrap result is cached in $PB_FIXTURE_WORK (default /var/tmp/pb-fixture).
 # Must run as root. Installs its host prerequisites with apt-get when they are missing, and runs
 # host-setup.sh (podman runtime/ulimits) next to it.
 #
 # Environment:
-#   PB_FIXTURE_IMAGE   image to build           (default localhost/pb-fixture:latest)
+#   PB_FIXTURE_IMAGE   image to build           (default localhost/pb-fixture:latest); the variants
+#                                                are named after it (REPO-xfs:TAG, REPO-signed:TAG)
 #   PB_FIXTURE_WORK    work/cache folder        (default /var/tmp/pb-fixture)
 #   PB_FIXTURE_MIRROR  Debian mirror            (default: taken from /etc/apt/sources.list*, else
 #                                                http://deb.debian.org/debian)
 #   PB_FIXTURE_SUITE   Debian suite             (default trixie)
-# Options: --force  rebuild even when the image is up to date
+# Options: --force  rebuild even when the images are up to date
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 HERE=$(dirname "$SELF")
 IMAGE=${PB_FIXTURE_IMAGE:-localhost/pb-fixture:latest}
+# variants: REPO:TAG -> REPO-xfs:TAG and REPO-signed:TAG (a ':' after the last '/' starts the tag)
+if [[ "${IMAGE##*/}" == *:* ]]; then REPO=${IMAGE%:*} TAG=${IMAGE##*:}; else REPO=$IMAGE TAG=latest; fi
+IMAGE_XFS=$REPO-xfs:$TAG
+IMAGE_SIGNED=$REPO-signed:$TAG
 WORK=${PB_FIXTURE_WORK:-/var/tmp/pb-fixture}
 SUITE=${PB_FIXTURE_SUITE:-trixie}
 HASH_LABEL=dev.bootc.pb.fixture-hash
@@ -59,14 +101,15 @@ HASH=$(sha256sum "$SELF" | cut -d' ' -f1)
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, podman storage)"
 
-image_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$IMAGE" 2>/dev/null || true; }
+image_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
 up_to_date() {
-    [ "$FORCE" = 0 ] && command -v podman >/dev/null 2>&1 && [ "$(image_hash)" = "$HASH" ]
+    [ "$FORCE" = 0 ] && command -v podman >/dev/null 2>&1 && [ "$(image_hash "$IMAGE")" = "$HASH" ] &&
+        [ "$(image_hash "$IMAGE_XFS")" = "$HASH" ] && [ "$(image_hash "$IMAGE_SIGNED")" = "$HASH" ]
 }
 
 # ---- fast path ------------------------------------------------------------------------------------
 if up_to_date; then
-    echo "build-fixture: $IMAGE is up to date ($HASH_LABEL=$HASH)" >&2
+    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED are up to date ($HASH_LABEL=$HASH)" >&2
     exit 0
 fi
 
@@ -94,7 +137,7 @@ if ! flock -n 9; then
     flock 9
 fi
 if up_to_date; then   # built by whoever held the lock
-    echo "build-fixture: $IMAGE is up to date ($HASH_LABEL=$HASH)" >&2
+    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED are up to date ($HASH_LABEL=$HASH)" >&2
     exit 0
 fi
 
@@ -114,6 +157,8 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 PACKAGES=linux-image-amd64,systemd-sysv,udev,dbus,openssh-server,iproute2,kmod,busybox,mount
 PACKAGES+=,e2fsprogs,xfsprogs,btrfs-progs,dosfstools,mtools,fdisk,grub-efi-amd64-bin,grub-pc-bin
 PACKAGES+=,libarchive13t64,zstd,procps
+# the signed UEFI boot chain of the -signed variant (shim signed by Microsoft, GRUB and kernel by Debian)
+PACKAGES+=,shim-signed,grub-efi-amd64-signed,mokutil
 BASE_KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" minbase v1 | sha256sum | cut -c1-16)
 BASE=$WORK/base-$BASE_KEY
 
@@ -216,6 +261,61 @@ chroot "$R" update-initramfs -u -k all >"$WORK/update-initramfs.log" 2>&1 \
     || { cat "$WORK/update-initramfs.log" >&2; die "update-initramfs failed"; }
 umount "$R/proc"
 trap - EXIT
+# The image config says USER 1000, as many derived bootc images do: bootc must be run --user root:root.
+chroot "$R" useradd --uid 1000 --user-group --no-create-home --home-dir /var/home/bootc-user \
+    --shell /usr/sbin/nologin --comment "pb-fixture image USER" bootc-user || die "useradd failed"
+
+# Real bootc images' layout: these are relative symlinks into /var whose targets do not exist in the
+# image; rpm-ostree-0-integration.conf makes them at boot, after provision.conf (ssh.authorized_keys.root).
+for d in root home mnt srv opt; do
+    rm -rf --one-file-system "${R:?}/$d" "${R:?}/var/$d"
+done
+ln -s var/roothome "$R/root"
+ln -s var/home "$R/home"
+ln -s var/mnt "$R/mnt"
+ln -s var/srv "$R/srv"
+ln -s var/opt "$R/opt"
+rm -rf --one-file-system "${R:?}/var/roothome"
+# With / read-only a mount point must exist in the image: systemd-gpt-auto-generator's efi.automount
+# (the ESP, found on the boot disk under BIOS) fails otherwise.
+mkdir -p "$R/efi"
+cat >"$R/usr/lib/tmpfiles.d/rpm-ostree-0-integration.conf" <<'EOF'
+# pb-fixture: as in Fedora/CentOS bootc images (rpm-ostree). /root, /home, /mnt, /srv, /opt are
+# symlinks into /var; their targets are made here, at boot. This file sorts after provision.conf.
+d /var/home 0755 root root -
+d /var/mnt 0755 root root -
+d /var/opt 0755 root root -
+d /var/roothome 0700 root root -
+d /var/srv 0755 root root -
+EOF
+
+# Read-only / except /etc and /var, like bootc's composefs root. systemd-remount-fs would undo a
+# per-mount read-only flag set earlier (a superblock remount resets it), so this runs right after it
+# and before anything else of sysinit writes. rbind keeps submounts (e.g. /etc/machine-id from /run).
+cat >"$R/usr/lib/systemd/system/pb-fixture-ro-root.service" <<'EOF'
+[Unit]
+Description=Read-only / except /etc and /var (pb-fixture stand-in for bootc's composefs root)
+DefaultDependencies=no
+After=systemd-remount-fs.service
+Before=local-fs-pre.target local-fs.target sysinit.target systemd-sysusers.service
+Before=systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev-early.service systemd-tmpfiles-setup-dev.service
+Before=systemd-random-seed.service systemd-journal-flush.service systemd-machine-id-commit.service
+Before=systemd-update-done.service ldconfig.service systemd-firstboot.service systemd-growfs-root.service
+Wants=local-fs-pre.target
+ConditionPathIsReadWrite=/
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/mount --rbind /etc /etc
+ExecStart=/bin/mount --rbind /var /var
+ExecStart=/bin/mount -o remount,bind,ro /
+
+[Install]
+WantedBy=local-fs.target
+EOF
+chroot "$R" systemctl enable pb-fixture-ro-root.service >/dev/null 2>&1 || die "systemctl enable pb-fixture-ro-root failed"
+
 # ConditionNeedsUpdate=: no ldconfig/journal-catalog rebuild on the first boot.
 touch -r "$R/usr" "$R/etc/.updated" "$R/var/.updated"
 : >"$R/etc/machine-id"
@@ -230,97 +330,310 @@ echo "$HASH" >"$R/usr/lib/pb-fixture/fixture-hash"
 cat >"$R/usr/bin/bootc" <<'BOOTC_EOF'
 #!/bin/bash
 # /usr/bin/bootc - TEST STAND-IN written by pb's src/test/images/build-fixture.sh. NOT the real bootc.
-# Implements only what podman-bootc (and pb) run, for this image only:
-#   bootc install to-disk --via-loopback --generic-image --skip-fetch-check \
-#       [--filesystem ext4|xfs|btrfs] [--root-size SIZE] [--karg ARG]... TARGET
-# TARGET is a raw image file (created 10 GiB sparse if missing, never shrunk). Layout (GPT):
-#   1: BIOS boot, 1 MiB (GRUB core.img)   2: ESP FAT32 256 MiB, label EFI-SYSTEM (GRUB EFI,
-#   grub.cfg, kernel, initrd)              3: root, partition+fs label "root", rest of the disk
-#   or --root-size.
+# Reproduces the CLI contract of real bootc (containers/bootc, lib/src/install.rs, cli.rs) for what
+# podman-bootc and pb run, for this image only:
+#   bootc install to-disk [OPTIONS] <DEVICE>     (DEVICE: an existing regular file, with --via-loopback)
+#   bootc install print-configuration [--all]
+#   bootc --version
+# Errors as real bootc prints them: usage errors in clap's format on stderr, exit 2; failures as
+# "ERROR <context>: <context>: <message>" on stderr, exit 1.
+# Disk layout (GPT, as real bootc's sfdisk script on x86_64): 1: BIOS-BOOT 1 MiB, 2: EFI-SYSTEM
+# 512 MiB FAT32 (bootloader, grub.cfg, kernel, initrd), 3: root (partition and fs label "root"),
+# the rest of the disk or --root-size.
 set -euo pipefail
 
 ME="bootc (pb-fixture stand-in)"
 T0=$(date +%s.%N)
 say() { printf '%s: [%5.1fs] %s\n' "$ME" "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$*"; }
-die() { echo "$ME: error: $*" >&2; exit 1; }
-usage() {
-    cat >&2 <<'EOF'
-usage: bootc install to-disk [--via-loopback] [--generic-image] [--skip-fetch-check] [--wipe]
-                             [--filesystem ext4|xfs|btrfs] [--root-size SIZE] [--karg ARG]... TARGET
-(pb-fixture test stand-in: nothing else is implemented)
+fail() { echo "ERROR $*" >&2; exit 1; }            # real: tracing::error!("{:#}", e); exit(1)
+clap_error() {                                      # $1 message, $2 usage line (optional)
+    printf 'error: %s\n\n' "$1" >&2
+    [ -z "${2:-}" ] || printf 'Usage: %s\n\n' "$2" >&2
+    echo "For more information, try '--help'." >&2
+    exit 2
+}
+TODISK_USAGE="bootc install to-disk [OPTIONS] <DEVICE>"
+help_todisk() {
+    cat <<'EOF'
+Install to the target block device (pb-fixture test stand-in for bootc)
+
+Usage: bootc install to-disk [OPTIONS] <DEVICE>
+
+Arguments:
+  <DEVICE>  Target block device for installation; with --via-loopback an existing regular file
+
+Options:
+      --wipe                            Automatically wipe all existing data on device
+      --block-setup <BLOCK_SETUP>       [possible values: direct, tpm2-luks] (only direct here)
+      --filesystem <FILESYSTEM>         Target root filesystem type [possible values: xfs, ext4, btrfs]
+      --root-size <ROOT_SIZE>           Size of the root partition (default specifier: M)
+      --source-imgref <SOURCE_IMGREF>   (accepted, ignored: the container's own / is installed)
+      --target-transport <TRANSPORT>    (accepted, ignored) [default: registry]
+      --target-imgref <TARGET_IMGREF>   (accepted, ignored)
+      --enforce-container-sigpolicy     (accepted, ignored)
+      --skip-fetch-check                (accepted; nothing is fetched)
+      --disable-selinux                 (accepted, ignored)
+      --karg <KARG>                     Add a kernel argument (repeatable)
+      --root-ssh-authorized-keys <PATH> authorized_keys for root, via /etc/tmpfiles.d/bootc-root-ssh.conf
+      --generic-image                   (accepted; all bootloaders are always installed)
+      --bound-images <BOUND_IMAGES>     (accepted, ignored) [possible values: stored, pull]
+      --stateroot <STATEROOT>           (accepted, ignored)
+      --via-loopback                    Instead of targeting a block device, write to a file via loopback
+  -h, --help                            Print help
 EOF
 }
 
 case "${1:-}" in
-    --version|-V) echo "bootc 0.0.0 (pb-fixture test stand-in)"; exit 0 ;;
+    --version|-V) echo "bootc 0.0.0-pb-fixture (test stand-in)"; exit 0 ;;
+    -h|--help|help) echo "Usage: bootc <COMMAND>  (pb-fixture test stand-in: only 'install to-disk' and 'install print-configuration')"; exit 0 ;;
     install) shift ;;
-    ""|-h|--help|help) usage; exit 2 ;;
-    *) usage; die "'bootc $1' is not implemented by this test stand-in (only 'install to-disk')" ;;
+    "") clap_error "'bootc' requires a subcommand but one was not provided" "bootc <COMMAND>" ;;
+    -*) clap_error "unexpected argument '$1' found" "bootc <COMMAND>" ;;
+    upgrade|switch|rollback|edit|status|usr-overlay|container|image|state|internals)
+        fail "'bootc $1' is not implemented by this test stand-in (pb-fixture)" ;;
+    *) clap_error "unrecognized subcommand '$1'" "bootc <COMMAND>" ;;
 esac
-case "${1:-}" in
-    to-disk) shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage; die "'bootc install ${1:-}' is not implemented by this test stand-in (only 'to-disk')" ;;
+SUB=${1:-}
+shift || true
+case "$SUB" in
+    to-disk|print-configuration) ;;
+    -h|--help|help) echo "Usage: bootc install <COMMAND>  (stand-in: to-disk, print-configuration)"; exit 0 ;;
+    "") clap_error "'bootc install' requires a subcommand but one was not provided" "bootc install <COMMAND>" ;;
+    to-filesystem|to-existing-root|ensure-completion|finalize)
+        fail "'bootc install $SUB' is not implemented by this test stand-in (pb-fixture)" ;;
+    -*) clap_error "unexpected argument '$SUB' found" "bootc install <COMMAND>" ;;
+    *) clap_error "unrecognized subcommand '$SUB'" "bootc install <COMMAND>" ;;
 esac
 
-FS=ext4 ROOT_SIZE="" TARGET="" KARGS=()
-need_val() { [ $# -ge 2 ] && [ -n "$2" ] || die "option $1 needs a value"; }
-while [ $# -gt 0 ]; do
+# -- install configuration: /usr/lib, /usr/local/lib, /etc, /run + bootc/install/*.toml -----------
+# Merged as real bootc does (lib/src/install/config.rs): files sorted by name, a later directory's
+# file of the same name replaces an earlier one; root-fs-type, block, filesystem.root.type replace,
+# kargs append; match-architectures filters a file; then canonicalize().
+ARCH=$(uname -m)
+CFG_PRESENT=0 CFG_ROOTFS="" CFG_FSROOT="" CFG_BLOCK="" CFG_KARGS=() CFG_ARCHES=""
+toml_values() {   # file -> "TABLE.KEY<TAB>VALUE" lines ([install], [install.filesystem.root], ...)
+    awk '
+        { sub(/\r$/, "") }
+        /^[[:space:]]*(#.*)?$/ { next }
+        /^[[:space:]]*\[/ { t = $0; sub(/^[[:space:]]*\[[[:space:]]*/, "", t); sub(/[[:space:]]*\].*$/, "", t); print "[" t "]"; next }
+        /=/ { k = $0; sub(/[[:space:]]*=.*/, "", k); sub(/^[[:space:]]*/, "", k)
+              v = $0; sub(/^[^=]*=[[:space:]]*/, "", v); sub(/[[:space:]]+#[^"]*$/, "", v); sub(/[[:space:]]*$/, "", v)
+              print t "." k "\t" v; next }
+        { print "?" $0 }' "$1"
+}
+toml_str() {   # "xfs" -> xfs
+    local v=$1
+    [[ "$v" =~ ^\"([^\"]*)\"$ ]] || [[ "$v" =~ ^\'([^\']*)\'$ ]] || return 1
+    printf '%s' "${BASH_REMATCH[1]}"
+}
+toml_array() {  # ["a", "b"] -> a<NL>b
+    local v=$1
+    [[ "$v" =~ ^\[(.*)\]$ ]] || return 1
+    v=${BASH_REMATCH[1]}
+    printf '%s' "$v" | awk 'BEGIN { RS = "\"" } NR % 2 == 0 { print }'
+}
+json_array() { local first=1 e out="["; while IFS= read -r e; do [ $first = 1 ] || out+=","; first=0; out+="\"$e\""; done; printf '%s]' "$out"; }
+load_config() {
+    local base f name names=() paths=() i fs_ok
+    declare -A pick=()
+    for base in /usr/lib /usr/local/lib /etc /run; do
+        for f in "$base"/bootc/install/*.toml; do
+            [ -f "$f" ] || continue
+            name=${f##*/}
+            pick[$name]=$f
+        done
+    done
+    [ ${#pick[@]} -gt 0 ] || return 0
+    mapfile -t names < <(printf '%s\n' "${!pick[@]}" | LC_ALL=C sort)
+    for name in "${names[@]}"; do
+        f=${pick[$name]}
+        local rootfs="" fsroot="" block="" arches="" kargs=() has_install=0 line key val
+        while IFS= read -r line; do
+            case "$line" in
+                "[install]"|"[install.filesystem]"|"[install.filesystem.root]") has_install=1; continue ;;
+                "["*"]") fail "Loading configuration: Parsing \"$f\": unknown field \`${line//[\[\]]/}\`" ;;
+                "?"*) fail "Loading configuration: Parsing \"$f\": cannot parse: ${line#?}" ;;
+            esac
+            key=${line%%$'\t'*} val=${line#*$'\t'}
+            case "$key" in
+                install.root-fs-type) rootfs=$(toml_str "$val") || fail "Loading configuration: Parsing \"$f\": invalid type for root-fs-type" ;;
+                install.filesystem.root.type) fsroot=$(toml_str "$val") || fail "Loading configuration: Parsing \"$f\": invalid type for type" ;;
+                install.block) block=$(toml_array "$val" | json_array) || fail "Loading configuration: Parsing \"$f\": invalid type for block" ;;
+                install.kargs) mapfile -t kargs < <(toml_array "$val") ;;
+                install.match-architectures|install.match_architectures) arches=$(toml_array "$val" | tr '\n' ' ') ;;
+                .*) ;;   # outside [install]: real bootc ignores other tables only in the toplevel struct
+                *) echo "warning: \"$f\": Unknown key ${key#install.}" >&2 ;;
+            esac
+        done < <(toml_values "$f")
+        for fs_ok in "$rootfs" "$fsroot"; do
+            case "$fs_ok" in ""|xfs|ext4|btrfs) ;;
+                *) fail "Loading configuration: Parsing \"$f\": unknown variant \`$fs_ok\`, expected one of \`xfs\`, \`ext4\`, \`btrfs\`" ;;
+            esac
+        done
+        [ "$has_install" = 1 ] || continue
+        if [ -n "$arches" ] && [[ " $arches " != *" $ARCH "* ]]; then continue; fi
+        CFG_PRESENT=1
+        [ -z "$rootfs" ] || CFG_ROOTFS=$rootfs
+        [ -z "$fsroot" ] || CFG_FSROOT=$fsroot
+        [ -z "$block" ] || CFG_BLOCK=$block
+        [ -z "$arches" ] || CFG_ARCHES=$(printf '%s\n' $arches | json_array)
+        for i in ${kargs[@]+"${kargs[@]}"}; do CFG_KARGS+=("$i"); done
+    done
+    if [ "$CFG_PRESENT" = 1 ]; then   # canonicalize(): filesystem.root.type wins, block defaults to direct
+        if [ -n "$CFG_FSROOT" ]; then CFG_ROOTFS=$CFG_FSROOT; elif [ -n "$CFG_ROOTFS" ]; then CFG_FSROOT=$CFG_ROOTFS; fi
+        [ -n "$CFG_BLOCK" ] || CFG_BLOCK='["direct"]'
+    fi
+}
+
+if [ "$SUB" = print-configuration ]; then
+    ALL=0
+    for a in "$@"; do
+        case "$a" in
+            --all) ALL=1 ;;
+            -h|--help) echo "Usage: bootc install print-configuration [--all]"; exit 0 ;;
+            *) clap_error "unexpected argument '$a' found" "bootc install print-configuration" ;;
+        esac
+    done
+    load_config
+    # serde_json::to_writer of InstallConfiguration: field order as declared, no trailing newline;
+    # kargs only with --all (filter_to_external() drops them), and only when set.
+    q() { if [ -n "$1" ]; then printf '"%s"' "$1"; else printf null; fi; }
+    out="{\"root-fs-type\":$(q "$CFG_ROOTFS"),\"block\":${CFG_BLOCK:-null},\"filesystem\":"
+    if [ -n "$CFG_FSROOT" ]; then out+="{\"root\":{\"type\":\"$CFG_FSROOT\"}}"; else out+=null; fi
+    if [ "$ALL" = 1 ] && [ ${#CFG_KARGS[@]} -gt 0 ]; then out+=",\"kargs\":$(printf '%s\n' "${CFG_KARGS[@]}" | json_array)"; fi
+    out+=",\"match-architectures\":${CFG_ARCHES:-null}}"
+    printf '%s' "$out"
+    exit 0
+fi
+
+# -- install to-disk: options as clap parses them ----------------------------------------------
+FS="" ROOT_SIZE="" TARGET="" KARGS=() VIA_LOOPBACK=0 WIPE=0 SOURCE_IMGREF="" ROOT_SSH_KEYS="" BLOCK_SETUP=""
+FS_VALUES="[possible values: xfs, ext4, btrfs]"
+value_opt() {   # $1 option name, $2 value name, $3 value -> validates
     case "$1" in
-        --via-loopback|--generic-image|--skip-fetch-check|--wipe) ;;
-        --filesystem) need_val "$@"; FS=$2; shift ;;
-        --filesystem=*) FS=${1#*=} ;;
-        --root-size) need_val "$@"; ROOT_SIZE=$2; shift ;;
-        --root-size=*) ROOT_SIZE=${1#*=} ;;
-        --karg) need_val "$@"; KARGS+=("$2"); shift ;;
-        --karg=*) KARGS+=("${1#*=}") ;;
-        -h|--help) usage; exit 0 ;;
-        --) shift; [ $# -le 1 ] || die "more than one target given"; TARGET=${1:-}; break ;;
-        -*) usage; die "unknown flag: $1 (this test stand-in implements only the flags listed above)" ;;
-        *) [ -z "$TARGET" ] || die "more than one target given: $TARGET $1"; TARGET=$1 ;;
+        --filesystem) case "$3" in xfs|ext4|btrfs) ;; *)
+            printf "error: invalid value '%s' for '--filesystem <FILESYSTEM>'\n  %s\n\nFor more information, try '--help'.\n" "$3" "$FS_VALUES" >&2; exit 2 ;; esac ;;
+        --block-setup) case "$3" in direct|tpm2-luks) ;; *)
+            printf "error: invalid value '%s' for '--block-setup <BLOCK_SETUP>'\n  [possible values: direct, tpm2-luks]\n\nFor more information, try '--help'.\n" "$3" >&2; exit 2 ;; esac ;;
+        --bound-images) case "$3" in stored|skip|pull) ;; *)
+            printf "error: invalid value '%s' for '--bound-images <BOUND_IMAGES>'\n  [possible values: stored, pull]\n\nFor more information, try '--help'.\n" "$3" >&2; exit 2 ;; esac ;;
+    esac
+}
+declare -A VALNAME=([--filesystem]=FILESYSTEM [--root-size]=ROOT_SIZE [--karg]=KARG
+    [--target-imgref]=TARGET_IMGREF [--target-transport]=TARGET_TRANSPORT [--source-imgref]=SOURCE_IMGREF
+    [--block-setup]=BLOCK_SETUP [--stateroot]=STATEROOT [--bound-images]=BOUND_IMAGES
+    [--root-ssh-authorized-keys]=ROOT_SSH_AUTHORIZED_KEYS)
+FLAGS=" --via-loopback --generic-image --skip-fetch-check --wipe --disable-selinux --enforce-container-sigpolicy --target-no-signature-verification "
+POSITIONAL=()
+while [ $# -gt 0 ]; do
+    a=$1
+    case "$a" in
+        -h|--help) help_todisk; exit 0 ;;
+        --) shift; POSITIONAL+=("$@"); break ;;
+        --*)
+            name=${a%%=*} val="" has_val=0
+            [ "$name" = "$a" ] || { val=${a#*=}; has_val=1; }
+            if [[ "$FLAGS" == *" $name "* ]]; then
+                [ $has_val = 0 ] || clap_error "unexpected value '$val' for '$name' found; no more were expected" "$TODISK_USAGE"
+                case "$name" in --via-loopback) VIA_LOOPBACK=1 ;; --wipe) WIPE=1 ;; esac
+            elif [ -n "${VALNAME[$name]:-}" ]; then
+                if [ $has_val = 0 ]; then
+                    if [ $# -lt 2 ] || [[ "$2" == --* ]]; then
+                        msg="a value is required for '$name <${VALNAME[$name]}>' but none was supplied"
+                        [ "$name" != --filesystem ] || msg+=$'\n  '"$FS_VALUES"
+                        printf "error: %s\n\nFor more information, try '--help'.\n" "$msg" >&2; exit 2
+                    fi
+                    val=$2; shift
+                fi
+                value_opt "$name" "${VALNAME[$name]}" "$val"
+                case "$name" in
+                    --filesystem) FS=$val ;;
+                    --root-size) ROOT_SIZE=$val ;;
+                    --karg) KARGS+=("$val") ;;
+                    --source-imgref) SOURCE_IMGREF=$val ;;
+                    --root-ssh-authorized-keys) ROOT_SSH_KEYS=$val ;;
+                    --block-setup) BLOCK_SETUP=$val ;;
+                esac
+            else
+                printf "error: unexpected argument '%s' found\n\n  tip: to pass '%s' as a value, use '-- %s'\n\nUsage: %s\n\nFor more information, try '--help'.\n" \
+                    "$name" "$name" "$name" "$TODISK_USAGE" >&2
+                exit 2
+            fi
+            ;;
+        -?*) clap_error "unexpected argument '$a' found" "$TODISK_USAGE" ;;
+        *) POSITIONAL+=("$a") ;;
     esac
     shift
 done
-[ -n "$TARGET" ] || { usage; die "no target device/file given"; }
-case "$FS" in
-    ext4|xfs|btrfs) ;;
-    *) die "unsupported --filesystem '$FS' (this test stand-in supports ext4, xfs and btrfs)" ;;
-esac
+[ ${#POSITIONAL[@]} -ge 1 ] || { printf "error: the following required arguments were not provided:\n  <DEVICE>\n\nUsage: %s\n\nFor more information, try '--help'.\n" "$TODISK_USAGE" >&2; exit 2; }
+[ ${#POSITIONAL[@]} -eq 1 ] || clap_error "unexpected argument '${POSITIONAL[1]}' found" "$TODISK_USAGE"
+TARGET=${POSITIONAL[0]}
 for k in ${KARGS[@]+"${KARGS[@]}"}; do
-    case "$k" in *\'*|*$'\n'*) die "kernel argument with a quote or newline is not supported: $k" ;; esac
+    case "$k" in *\'*|*$'\n'*) fail "Installing to disk: kernel argument with a quote or newline is not supported by this test stand-in: $k" ;; esac
 done
 
-MiB=$((1024 * 1024))
-to_bytes() {   # 10G, 10GiB, 10GB (treated as binary like bootc), 512M, 1048576
-    local v=${1%B}
-    v=${v%i}
-    [[ "$v" =~ ^[0-9]+[KMGT]?$ ]] || die "cannot parse size '$1' (use e.g. 10G, 512M)"
-    numfmt --from=iec "$v"
-}
+# -- the checks of install_to_disk() and prepare_install(), in real bootc's order --------------
+C="Installing to disk"
+if [ ! -e "$TARGET" ]; then fail "$C: Querying $TARGET: No such file or directory (os error 2)"; fi
+if [ "$VIA_LOOPBACK" = 1 ]; then
+    [ -f "$TARGET" ] || fail "$C: Not a regular file (to be used via loopback): $TARGET"
+else
+    [ -b "$TARGET" ] || fail "$C: Not a block device: $TARGET"
+    fail "$C: block device targets are not supported by this test stand-in; use --via-loopback with an image file"
+fi
+cap_sys_admin() { local bnd; bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status); (( (16#$bnd >> 21) & 1 )); }
+if [ -z "$SOURCE_IMGREF" ]; then
+    [ -e /run/.containerenv ] || fail "$C: Either --source-imgref must be defined or this command must be executed inside a podman container."
+    [ "$(id -u)" = 0 ] || fail "$C: Querying root privilege: The user inside the container from which you are running this command must be root"
+    cap_sys_admin || fail "$C: Querying root privilege: The container must be executed with full privileges (e.g. --privileged flag)"
+    [ "$$" != 1 ] || fail "$C: This command must be run with the podman --pid=host flag"
+    p1=$(stat -c %u /proc/1)
+    [ "$p1" = 0 ] || fail "$C: /proc/1 is owned by $p1, not zero; this command must be run in the root user namespace (e.g. not rootless podman)"
+    if grep -q 'rootless=1' /run/.containerenv 2>/dev/null; then fail "$C: Cannot install from rootless podman; this command must be run as root"; fi
+else
+    [ "$(id -u)" = 0 ] || fail "$C: Querying root privilege: This command must be executed as the root user"
+    cap_sys_admin || fail "$C: Querying root privilege: This command requires full root privileges (CAP_SYS_ADMIN)"
+    echo "$ME: note: --source-imgref $SOURCE_IMGREF is ignored; installing this container's own /" >&2
+fi
+load_config
+C="$C: Creating rootfs"
+[ -n "$FS" ] || FS=$CFG_FSROOT
+[ -n "$FS" ] || fail "$C: No root filesystem specified"
+if [ "$BLOCK_SETUP" = tpm2-luks ]; then fail "$C: Block setup tpm2-luks is not supported by this test stand-in"; fi
+if [ "$WIPE" = 0 ] && sfdisk -d "$TARGET" >/dev/null 2>&1; then
+    fail "$C: Detected existing partitions on $TARGET; use e.g. \`wipefs\` or --wipe if you intend to overwrite"
+fi
+ROOT_MIB=""
+if [ -n "$ROOT_SIZE" ]; then    # bootc_blockdev::parse_size_mib: M/MiB (default), G/GiB, T/TiB
+    v=$ROOT_SIZE mul=1
+    for sm in MiB:1 M:1 GiB:1024 G:1024 TiB:1048576 T:1048576; do
+        suf=${sm%%:*}
+        if [[ "$v" == *"$suf"* ]]; then
+            rest=${v##*"$suf"}
+            [ -z "$rest" ] || fail "$C: Parsing root size: Trailing text after size: $rest"
+            v=${v%"$suf"}; mul=${sm#*:}
+        fi
+    done
+    [[ "$v" =~ ^[0-9]+$ ]] || { [ -n "$v" ] && fail "$C: Parsing root size: invalid digit found in string"; fail "$C: Parsing root size: cannot parse integer from empty string"; }
+    ROOT_MIB=$((10#$v * mul))
+fi
 
-# -- target file ---------------------------------------------------------------------------------
-if [ -b "$TARGET" ]; then
-    die "block device targets are not supported by this test stand-in; give a raw image file"
-fi
-if [ ! -e "$TARGET" ]; then
-    truncate -s 10G "$TARGET" || die "cannot create $TARGET"
-    say "created sparse 10 GiB $TARGET"
-fi
+MiB=$((1024 * 1024))
 DISK_BYTES=$(stat -c %s "$TARGET")
 DISK_SECTORS=$((DISK_BYTES / 512))
-
 BIOS_START=2048 BIOS_SECTORS=2048                 # 1 MiB at 1 MiB
-ESP_START=4096 ESP_SECTORS=$((256 * MiB / 512))   # 256 MiB at 2 MiB
+ESP_START=4096 ESP_SECTORS=$((512 * MiB / 512))   # 512 MiB at 2 MiB (bootc's EFIPN_SIZE_MB)
 ROOT_START=$((ESP_START + ESP_SECTORS))
 ROOT_MAX=$((DISK_SECTORS - ROOT_START - 34))      # backup GPT header+table
 ROOT_MAX=$((ROOT_MAX / 2048 * 2048))
-if [ -n "$ROOT_SIZE" ]; then
-    ROOT_SECTORS=$(( $(to_bytes "$ROOT_SIZE") / 512 / 2048 * 2048 ))
-    [ "$ROOT_SECTORS" -le "$ROOT_MAX" ] || die "--root-size $ROOT_SIZE does not fit into $TARGET ($DISK_BYTES bytes)"
+if [ -n "$ROOT_MIB" ]; then
+    ROOT_SECTORS=$((ROOT_MIB * 2048))
+    [ "$ROOT_SECTORS" -le "$ROOT_MAX" ] || fail "$C: Initializing partitions: --root-size $ROOT_SIZE does not fit into $TARGET ($DISK_BYTES bytes)"
 else
     ROOT_SECTORS=$ROOT_MAX
 fi
-[ "$ROOT_SECTORS" -ge $((1024 * MiB / 512)) ] || die "$TARGET is too small ($DISK_BYTES bytes; need >= 1.3 GiB)"
+[ "$ROOT_SECTORS" -ge $((1024 * MiB / 512)) ] || fail "$C: $TARGET is too small ($DISK_BYTES bytes; this stand-in needs >= 1.6 GiB)"
+for k in ${CFG_KARGS[@]+"${CFG_KARGS[@]}"}; do KARGS=("$k" ${KARGS[@]+"${KARGS[@]}"}); done
 
 say "installing to $TARGET ($((DISK_BYTES / MiB)) MiB): root $FS $((ROOT_SECTORS / 2048)) MiB, kargs: ${KARGS[*]-}"
 
@@ -330,14 +643,14 @@ trap cleanup EXIT
 TMP=$(mktemp -d /tmp/bootc-install.XXXXXX)
 CLEANUP+=("rm -rf '$TMP'")
 
-# -- partition table -----------------------------------------------------------------------------
-sfdisk -q --wipe always --no-reread --no-tell-kernel "$TARGET" >/dev/null <<EOF || die "sfdisk failed"
+# -- partition table (real bootc: type 0FC63DAF... "linux" for root) ------------------------------
+sfdisk -q --wipe always --no-reread --no-tell-kernel "$TARGET" >/dev/null <<EOF || fail "$C: Initializing partitions: sfdisk failed"
 label: gpt
-start=$BIOS_START, size=$BIOS_SECTORS, type=21686148-6449-6E6F-744E-656564454649, name="BIOS-BOOT"
+start=$BIOS_START, size=$BIOS_SECTORS, bootable, type=21686148-6449-6E6F-744E-656564454649, name="BIOS-BOOT"
 start=$ESP_START, size=$ESP_SECTORS, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI-SYSTEM"
-start=$ROOT_START, size=$ROOT_SECTORS, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name="root"
+start=$ROOT_START, size=$ROOT_SECTORS, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
 EOF
-say "partitioned (GPT: bios-boot, ESP, root)"
+say "partitioned (GPT: BIOS-BOOT, EFI-SYSTEM, root)"
 
 # -- what goes into the root filesystem ----------------------------------------------------------
 # The container's own / (throw-away, --rm) is the source. podman bind-mounts /etc/hostname,
@@ -350,6 +663,12 @@ done
 case "$FS" in ext4) pass=1 ;; *) pass=0 ;; esac
 echo "LABEL=root / $FS defaults 0 $pass" >/etc/fstab
 : >/etc/machine-id
+if [ -n "$ROOT_SSH_KEYS" ]; then   # as real bootc: a tmpfiles.d snippet, so it works with /root -> var/roothome
+    [ -f "$ROOT_SSH_KEYS" ] || fail "Installing to disk: Installing to filesystem: Reading $ROOT_SSH_KEYS: No such file or directory (os error 2)"
+    mkdir -p /etc/tmpfiles.d
+    printf 'd /root/.ssh 0700 root root -\nf+~ /root/.ssh/authorized_keys 600 root root - %s\n' \
+        "$(base64 -w0 "$ROOT_SSH_KEYS")" >/etc/tmpfiles.d/bootc-root-ssh.conf
+fi
 root_tar() {   # tar stream of the container's /, without pseudo file systems, volumes and temp files
     tar -C / --numeric-owner --xattrs --xattrs-include='*' --acls \
         --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' \
@@ -364,26 +683,26 @@ case "$FS" in
     ext4)
         # Straight into the partition: mke2fs writes at an offset and populates from a tar stream.
         root_tar | mkfs.ext4 -q -F -L root -d - -E offset=$ROOT_OFF "$TARGET" $((ROOT_BYTES / 1024))k \
-            || die "mkfs.ext4 failed"
+            || fail "$C: mkfs.ext4 failed"
         ;;
     xfs|btrfs)
         LOOP=$(losetup --find --show --offset "$ROOT_OFF" --sizelimit "$ROOT_BYTES" "$TARGET") \
-            || die "losetup failed (--filesystem $FS needs a loop device: run the container --privileged)"
+            || fail "$C: losetup failed (--filesystem $FS needs a loop device: run the container --privileged)"
         CLEANUP+=("losetup -d '$LOOP'")
         if [ "$FS" = xfs ]; then
-            mkfs.xfs -q -f -L root "$LOOP" || die "mkfs.xfs failed"
+            mkfs.xfs -q -f -L root "$LOOP" || fail "$C: mkfs.xfs failed"
             mkdir -p "$TMP/mnt"
-            mount -t xfs "$LOOP" "$TMP/mnt" || die "cannot mount the new xfs file system (host kernel lacks xfs?)"
+            mount -t xfs "$LOOP" "$TMP/mnt" || fail "$C: cannot mount the new xfs file system (host kernel lacks xfs?)"
             CLEANUP+=("umount '$TMP/mnt'")
             root_tar | tar -C "$TMP/mnt" --numeric-owner --xattrs --xattrs-include='*' --acls -xpf - \
-                || die "copying the root file system failed"
+                || fail "$C: copying the root file system failed"
             umount "$TMP/mnt"
             unset 'CLEANUP[${#CLEANUP[@]}-1]'
         else
             mkdir -p "$TMP/stage"
             root_tar | tar -C "$TMP/stage" --numeric-owner --xattrs --xattrs-include='*' --acls -xpf - \
-                || die "staging the root file system failed"
-            mkfs.btrfs -q -f -L root --rootdir "$TMP/stage" "$LOOP" >/dev/null || die "mkfs.btrfs failed"
+                || fail "$C: staging the root file system failed"
+            mkfs.btrfs -q -f -L root --rootdir "$TMP/stage" "$LOOP" >/dev/null || fail "$C: mkfs.btrfs failed"
             rm -rf "$TMP/stage"
         fi
         sync
@@ -391,10 +710,11 @@ case "$FS" in
 esac
 say "root file system ($FS, label root) written"
 
-# -- ESP: GRUB for UEFI, grub.cfg, kernel and initrd ---------------------------------------------
+# -- ESP: bootloader for UEFI, grub.cfg, kernel and initrd ---------------------------------------
+C="Installing to disk: Installing bootloader"
 KVER=$(ls /usr/lib/modules | sort -V | tail -n1)
-[ -f "/boot/vmlinuz-$KVER" ] && [ -f "/boot/initrd.img-$KVER" ] || die "kernel/initrd for $KVER missing in /boot"
-mkfs.fat -F 32 -s 2 -n EFI-SYSTEM --offset $ESP_START "$TARGET" $((ESP_SECTORS / 2)) >/dev/null 2>&1 || die "mkfs.fat failed"
+[ -f "/boot/vmlinuz-$KVER" ] && [ -f "/boot/initrd.img-$KVER" ] || fail "$C: kernel/initrd for $KVER missing in /boot"
+mkfs.fat -F 32 -s 2 -n EFI-SYSTEM --offset $ESP_START "$TARGET" $((ESP_SECTORS / 2)) >/dev/null 2>&1 || fail "$C: mkfs.fat failed"
 ESP="$TARGET@@$((ESP_START * 512))"
 export MTOOLS_SKIP_CHECK=1
 
@@ -403,6 +723,7 @@ GRUB_KARGS=""
 for k in ${KARGS[@]+"${KARGS[@]}"}; do CMDLINE+=" $k"; GRUB_KARGS+=" '$k'"; done
 cat >"$TMP/grub.cfg" <<EOF
 # written by the pb-fixture bootc stand-in
+search --no-floppy --label EFI-SYSTEM --set=root
 serial --unit=0 --speed=115200
 terminal_input console serial
 terminal_output console serial
@@ -418,24 +739,35 @@ set prefix=($root)/grub
 EOF
 MODS="part_gpt part_msdos fat search search_label normal configfile linux boot echo test ls cat
       serial terminal gzio"
-# shellcheck disable=SC2086
-grub-mkimage -O x86_64-efi -o "$TMP/BOOTX64.EFI" -c "$TMP/early.cfg" -p /grub $MODS efi_gop \
-    || die "grub-mkimage x86_64-efi failed"
-# shellcheck disable=SC2086
-grub-mkimage -O i386-pc -o "$TMP/core.img" -c "$TMP/early.cfg" -p /grub biosdisk $MODS \
-    || die "grub-mkimage i386-pc failed"
-
 mmd -i "$ESP" ::/EFI ::/EFI/BOOT ::/grub
-mcopy -i "$ESP" "$TMP/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$ESP" "$TMP/grub.cfg" ::/grub/grub.cfg
+# Like bootupd: an image that ships a (signed) UEFI boot chain in /usr/lib/bootupd/updates/EFI gets
+# exactly that on the ESP (shim as EFI/BOOT/BOOTX64.EFI, grubx64.efi and mmx64.efi next to it);
+# Debian's signed GRUB reads $prefix/grub.cfg with its built-in prefix /EFI/debian.
+UPDATES=/usr/lib/bootupd/updates
+if [ -f "$UPDATES/EFI/BOOT/BOOTX64.EFI" ]; then
+    mcopy -s -i "$ESP" "$UPDATES"/EFI/* ::/EFI/
+    mmd -i "$ESP" ::/EFI/debian 2>/dev/null || true
+    mcopy -o -i "$ESP" "$TMP/grub.cfg" ::/EFI/debian/grub.cfg
+    UEFI_CHAIN="signed: shim + GRUB from $UPDATES"
+else
+    # shellcheck disable=SC2086
+    grub-mkimage -O x86_64-efi -o "$TMP/BOOTX64.EFI" -c "$TMP/early.cfg" -p /grub $MODS efi_gop \
+        || fail "$C: grub-mkimage x86_64-efi failed"
+    mcopy -i "$ESP" "$TMP/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+    UEFI_CHAIN="unsigned GRUB (refused under Secure Boot)"
+fi
 mcopy -i "$ESP" "/boot/vmlinuz-$KVER" ::/vmlinuz
 mcopy -i "$ESP" "/boot/initrd.img-$KVER" ::/initrd.img
-say "ESP written (GRUB EFI, grub.cfg, kernel $KVER, initrd)"
+say "ESP written (UEFI: $UEFI_CHAIN; grub.cfg, kernel $KVER, initrd)"
 
 # -- BIOS: what grub-bios-setup would write, placed by hand (it refuses image files) -------------
+# shellcheck disable=SC2086
+grub-mkimage -O i386-pc -o "$TMP/core.img" -c "$TMP/early.cfg" -p /grub biosdisk $MODS \
+    || fail "$C: grub-mkimage i386-pc failed"
 le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf "\\x$(printf %02x $(((v >> (8 * i)) & 255)))"; done; }
 CORE_SECTORS=$((($(stat -c %s "$TMP/core.img") + 511) / 512))
-[ "$CORE_SECTORS" -le "$BIOS_SECTORS" ] || die "core.img ($CORE_SECTORS sectors) does not fit the BIOS boot partition"
+[ "$CORE_SECTORS" -le "$BIOS_SECTORS" ] || fail "$C: core.img ($CORE_SECTORS sectors) does not fit the BIOS boot partition"
 # core.img starts with diskboot.img whose blocklist (last 12 bytes of its sector) says where the
 # rest of core.img is: start = partition start + 1 (the length is already set by grub-mkimage).
 le64 $((BIOS_START + 1)) | dd of="$TMP/core.img" bs=1 seek=500 conv=notrunc status=none
@@ -448,28 +780,64 @@ say "BIOS boot code written"
 
 sync
 say "done: $TARGET (kernel command line: $CMDLINE)"
+echo "Installation complete!"
 BOOTC_EOF
 chmod 0755 "$R/usr/bin/bootc"
 mkdir -p "$R/usr/lib/pb-fixture/etc"
 cp "$R/etc/hostname" "$R/etc/hosts" "$R/etc/resolv.conf" "$R/usr/lib/pb-fixture/etc/"
 
-# ---- import into podman -------------------------------------------------------------------------
+# The -signed variant's boot chain, laid out as bootupd's payload (see the stand-in's ESP step).
+L=$WORK/layers
+rm -rf --one-file-system "$L"
+mkdir -p "$L/signed/usr/lib/bootupd/updates/EFI/BOOT" "$L/xfs/usr/lib/bootc/install"
+cp -L "$R/usr/lib/shim/shimx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/BOOTX64.EFI"
+cp -L "$R/usr/lib/shim/mmx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/mmx64.efi"
+cp -L "$R/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/grubx64.efi"
+# CentOS Stream's /usr/lib/bootc/install/20-rhel.toml says the same.
+printf '[install.filesystem.root]\ntype = "xfs"\n' >"$L/xfs/usr/lib/bootc/install/20-pb-fixture-xfs.toml"
+
+# ---- import into podman, then the two variants as small layers -------------------------------
 phase "podman import"
-OLD_ID=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+old_ids=()
+for img in "$IMAGE_SIGNED" "$IMAGE_XFS" "$IMAGE"; do   # variants first: they are children of the base
+    id=$(podman image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)
+    [ -z "$id" ] || old_ids+=("$id")
+done
+DESC="pb test stand-in for a bootc image (Debian $SUITE); NOT a real bootc image"
 tar -C "$R" --numeric-owner --xattrs --xattrs-include='*' -cf - . |
     podman import \
         --change 'LABEL containers.bootc=1' \
         --change 'LABEL ostree.bootable=1' \
         --change "LABEL $HASH_LABEL=$HASH" \
-        --change 'LABEL org.opencontainers.image.description="pb test stand-in for a bootc image (Debian '"$SUITE"'); NOT a real bootc image"' \
+        --change "LABEL org.opencontainers.image.description=\"$DESC\"" \
+        --change 'USER 1000' \
         --change 'CMD ["/sbin/init"]' \
         - "$IMAGE" >/dev/null 2>"$WORK/import.log" || { cat "$WORK/import.log" >&2; die "podman import failed"; }
 NEW_ID=$(podman image inspect --format '{{.Id}}' "$IMAGE")
-if [ -n "$OLD_ID" ] && [ "$OLD_ID" != "$NEW_ID" ]; then
-    podman rmi "$OLD_ID" >/dev/null 2>&1 || true   # only succeeds when nothing else uses it
-fi
 rm -rf --one-file-system "$R"
 
+phase "variants (podman build)"
+layer() {   # $1 context folder, $2 image, $3 description
+    cat >"$1/Containerfile" <<EOF
+FROM $NEW_ID
+COPY usr/ /usr/
+LABEL $HASH_LABEL=$HASH
+LABEL org.opencontainers.image.description="$3"
+EOF
+    podman build --pull=never -q -f "$1/Containerfile" -t "$2" "$1" >/dev/null 2>"$WORK/build.log" \
+        || { cat "$WORK/build.log" >&2; die "podman build of $2 failed"; }
+}
+layer "$L/xfs" "$IMAGE_XFS" "$DESC; declares root filesystem xfs (like CentOS Stream)"
+layer "$L/signed" "$IMAGE_SIGNED" "$DESC; signed UEFI boot chain (shim, GRUB, kernel) for Secure Boot"
+rm -rf --one-file-system "$L"
+for id in ${old_ids[@]+"${old_ids[@]}"}; do   # only succeeds when nothing else uses it
+    [ "$(podman image inspect --format '{{len .RepoTags}}' "$id" 2>/dev/null || echo x)" = 0 ] || continue
+    podman rmi "$id" >/dev/null 2>&1 || true
+done
+
 phase ""
-SIZE=$(podman image inspect --format '{{.Size}}' "$IMAGE")
-echo "build-fixture: built $IMAGE (${NEW_ID:0:12}, $((SIZE / 1024 / 1024)) MiB, $HASH_LABEL=$HASH) in $(elapsed "$T0") s" >&2
+for img in "$IMAGE" "$IMAGE_XFS" "$IMAGE_SIGNED"; do
+    SIZE=$(podman image inspect --format '{{.Size}}' "$img")
+    echo "build-fixture: built $img ($(podman image inspect --format '{{.Id}}' "$img" | cut -c1-12), $((SIZE / 1024 / 1024)) MiB)" >&2
+done
+echo "build-fixture: $HASH_LABEL=$HASH; total $(elapsed "$T0") s" >&2

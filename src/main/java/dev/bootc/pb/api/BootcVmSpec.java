@@ -26,8 +26,11 @@ public class BootcVmSpec {
     private Resources resources;
     private DiskSpec disk;
 
-    @JsonPropertyDescription("Boot firmware: uefi or bios.")
+    @JsonPropertyDescription("Boot firmware: uefi, uefi-secure (Secure Boot with Microsoft's keys enrolled) or bios. libvirt chooses the firmware build.")
     private Firmware firmware;
+
+    @JsonPropertyDescription("An emulated TPM 2.0 (swtpm); its state lives and dies with the VM. Default true.")
+    private Boolean tpm;
 
     @JsonPropertyDescription("Extra kernel arguments baked into the base disk.")
     private List<@Pattern(Validation.KARG_PATTERN) String> kernelArgs;
@@ -58,6 +61,8 @@ public class BootcVmSpec {
     public void setDisk(DiskSpec disk) { this.disk = disk; }
     public Firmware getFirmware() { return firmware; }
     public void setFirmware(Firmware firmware) { this.firmware = firmware; }
+    public Boolean getTpm() { return tpm; }
+    public void setTpm(Boolean tpm) { this.tpm = tpm; }
     public List<String> getKernelArgs() { return kernelArgs; }
     public void setKernelArgs(List<String> kernelArgs) { this.kernelArgs = kernelArgs; }
     public SshSpec getSsh() { return ssh; }

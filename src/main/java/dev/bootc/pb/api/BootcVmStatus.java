@@ -1,6 +1,7 @@
 package dev.bootc.pb.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ public class BootcVmStatus {
     private String domainUUID;
     private String imageDigest;
     private String baseDisk;
+    @JsonPropertyDescription("Root file system of the VM's disk: the spec's, else the image's declared one, else pb's default (xfs).")
+    private String filesystem;
     private String diskPath;
     private Integer sshPort;
     private String sshUser;
@@ -39,6 +42,8 @@ public class BootcVmStatus {
     public void setDomainUUID(String domainUUID) { this.domainUUID = domainUUID; }
     public String getImageDigest() { return imageDigest; }
     public void setImageDigest(String imageDigest) { this.imageDigest = imageDigest; }
+    public String getFilesystem() { return filesystem; }
+    public void setFilesystem(String filesystem) { this.filesystem = filesystem; }
     public String getBaseDisk() { return baseDisk; }
     public void setBaseDisk(String baseDisk) { this.baseDisk = baseDisk; }
     public String getDiskPath() { return diskPath; }

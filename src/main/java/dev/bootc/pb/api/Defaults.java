@@ -10,6 +10,7 @@ public final class Defaults {
     public static final int CPUS = 2;
     public static final String DISK_SIZE = "20Gi";
     public static final Firmware FIRMWARE = Firmware.uefi;
+    public static final boolean TPM = true;
     public static final String SSH_USER = "root";
     public static final NetworkMode NETWORK = NetworkMode.user;
     public static final Protocol PROTOCOL = Protocol.tcp;
@@ -30,6 +31,7 @@ public final class Defaults {
         if (s.getDisk() == null) s.setDisk(new DiskSpec());
         if (s.getDisk().getSize() == null) s.getDisk().setSize(DISK_SIZE);
         if (s.getFirmware() == null) s.setFirmware(FIRMWARE);
+        if (s.getTpm() == null) s.setTpm(TPM);
         if (s.getSsh() == null) s.setSsh(new SshSpec());
         if (s.getSsh().getUser() == null) s.getSsh().setUser(SSH_USER);
         if (s.getNetwork() == null) s.setNetwork(NETWORK);

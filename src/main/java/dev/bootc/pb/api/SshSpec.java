@@ -16,11 +16,16 @@ public class SshSpec {
     @JsonPropertyDescription("Extra public keys (OpenSSH format) allowed to log in.")
     private List<@Pattern(Validation.PUBLIC_KEY_PATTERN) String> authorizedKeys;
 
+    @JsonPropertyDescription("Type of the VM's own key pair: ed25519 (default) or rsa (RSA 4096, for FIPS-mode guests). Fixed when the VM is created.")
+    private SshKeyType keyType;
+
     public SshSpec() {
     }
 
     public String getUser() { return user; }
     public void setUser(String user) { this.user = user; }
+    public SshKeyType getKeyType() { return keyType; }
+    public void setKeyType(SshKeyType keyType) { this.keyType = keyType; }
     public List<String> getAuthorizedKeys() { return authorizedKeys; }
     public void setAuthorizedKeys(List<String> authorizedKeys) { this.authorizedKeys = authorizedKeys; }
 }

@@ -4,6 +4,8 @@ import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.DiskSpec;
 import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.SshKeyType;
+import dev.bootc.pb.disk.PullPolicy;
 import dev.bootc.pb.api.NetworkMode;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PortForward;
@@ -70,11 +72,19 @@ class RunCommand extends BaseCommand {
     @Option(names = "--ssh-key", paramLabel = "FILE", description = "An extra public key file allowed to log in.")
     Path sshKey;
 
+    @Option(names = "--ssh-key-type", paramLabel = "ed25519|rsa",
+            description = "Type of the VM's own SSH key (default ed25519; rsa gives RSA 4096, for guests in FIPS mode).")
+    SshKeyType sshKeyType;
+
     @Option(names = "--network", paramLabel = "user|none", description = "Networking (default user).")
     NetworkMode network;
 
-    @Option(names = "--firmware", paramLabel = "uefi|bios", description = "Boot firmware (default uefi).")
-    Firmware firmware;
+    @Option(names = "--firmware", paramLabel = "uefi|uefi-secure|bios",
+            description = "Boot firmware (default uefi): uefi-secure has Secure Boot on with Microsoft's keys enrolled. libvirt picks the firmware build.")
+    String firmware;
+
+    @Option(names = "--no-tpm", description = "No TPM 2.0 (by default each VM gets an emulated TPM, swtpm).")
+    boolean noTpm;
 
     @Option(names = "--karg", paramLabel = "ARG", description = "Extra kernel argument (repeatable).")
     List<String> kargs = new ArrayList<>();
@@ -87,6 +97,7 @@ class RunCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
+        PullPolicy.parse(pull); // invalid input is refused before anything is written
         BootcVmSpec spec = toSpec();
         RunOptions opts = new RunOptions(name, spec, replace, background, removeAfter, command, pull);
         return vms().run(opts, out(), err(), this::progress);
@@ -104,9 +115,10 @@ class RunCommand extends BaseCommand {
             if (rootSizeMax != null) d.setRootSizeMax(Quantity.fromCliDisk(rootSizeMax));
             s.setDisk(d);
         }
-        if (user != null || sshKey != null) {
+        if (user != null || sshKey != null || sshKeyType != null) {
             SshSpec ssh = new SshSpec();
             ssh.setUser(user);
+            ssh.setKeyType(sshKeyType);
             if (sshKey != null) {
                 if (!Files.isRegularFile(sshKey)) {
                     throw new PbException.Invalid("InvalidSshKey", "--ssh-key: file " + sshKey + " does not exist: give a public key file like ~/.ssh/id_ed25519.pub");
@@ -142,7 +154,8 @@ class RunCommand extends BaseCommand {
             s.getVolumes().add(new VolumeMount(parts[0], parts[1], ro));
         }
         s.setNetwork(network);
-        s.setFirmware(firmware);
+        if (firmware != null) s.setFirmware(Firmware.parse(firmware));
+        if (noTpm) s.setTpm(false);
         if (!kargs.isEmpty()) s.setKernelArgs(new ArrayList<>(kargs));
         return s;
     }

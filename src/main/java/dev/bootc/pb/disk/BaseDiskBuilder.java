@@ -77,8 +77,9 @@ public final class BaseDiskBuilder {
      * {@code --pull=never} (the image was resolved already; a build never reaches for the network).
      */
     public static List<String> installCommand(String imageRef, Path outputDir, BaseDiskOptions options, String containerName) {
+        // --user root:root: bootc must run as root, and some derived images set USER (podman-bootc learnt this)
         List<String> cmd = new ArrayList<>(List.of("podman", "run", "--rm", "--name", containerName, "--pull=never",
-                "--privileged", "--pid=host", "--security-opt", "label=type:unconfined_t",
+                "--user", "root:root", "--privileged", "--pid=host", "--security-opt", "label=type:unconfined_t",
                 "-v", "/var/lib/containers:/var/lib/containers", "-v", "/dev:/dev",
                 "-v", outputDir.toAbsolutePath() + ":/output",
                 imageRef,
@@ -90,10 +91,23 @@ public final class BaseDiskBuilder {
         return cmd;
     }
 
-    /** max(2 × image size, 10 GiB, root size + boot partitions), in whole MiB. */
+    /**
+     * The disk size asked for (refused when it cannot hold the image: 2 × image size, or root size +
+     * boot partitions); without one, max(2 × image size, 10 GiB, root size + boot partitions). In whole MiB.
+     */
     public static long rawSizeBytes(long imageSizeBytes, BaseDiskOptions options) {
-        long size = Math.max(2 * Math.max(0, imageSizeBytes), MIN_RAW_BYTES);
-        if (options.rootSizeBytes() != null) size = Math.max(size, options.rootSizeBytes() + BOOT_PARTITIONS_BYTES);
+        long needed = 2 * Math.max(0, imageSizeBytes);
+        if (options.rootSizeBytes() != null) needed = Math.max(needed, options.rootSizeBytes() + BOOT_PARTITIONS_BYTES);
+        long size;
+        if (options.diskSizeBytes() != null) {
+            if (options.diskSizeBytes() < needed) {
+                throw new PbException.Invalid("InvalidDiskSize", "disk size " + gib(options.diskSizeBytes()) + " cannot hold this image: give --disk-size "
+                        + (needed + (1L << 30) - 1) / (1L << 30) + "G or more");
+            }
+            size = options.diskSizeBytes();
+        } else {
+            size = Math.max(needed, MIN_RAW_BYTES);
+        }
         long mib = 1L << 20;
         return (size + mib - 1) / mib * mib;
     }

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  */
 public final class BaseDiskCache {
     /** Bump when the way base disks are built changes, so old entries stop matching. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     static final int KEY_HEX_CHARS = 16;
     static final String CONTAINER_PREFIX = "pb-build-";
     private static final Pattern BUILD_DIR = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.build-([0-9a-f]+)$");
@@ -54,11 +54,13 @@ public final class BaseDiskCache {
     private final Path dir;
     private final BaseDiskBuilder builder;
     private final ProcessRunner runner;
+    private final InstallConfig installConfig;
 
     public BaseDiskCache(Path dir, BaseDiskBuilder builder, ProcessRunner runner) {
         this.dir = dir.toAbsolutePath().normalize();
         this.builder = builder;
         this.runner = runner;
+        this.installConfig = new InstallConfig(runner, dir.resolve(InstallConfig.FOLDER));
     }
 
     /** The cache in {@link PbPaths#baseDisks()}, building with real podman and qemu-img. */
@@ -79,7 +81,8 @@ public final class BaseDiskCache {
                 .append("digest=").append(digest).append('\n')
                 .append("filesystem=").append(options.filesystem() == null ? "" : options.filesystem().name()).append('\n')
                 .append("rootSize=").append(options.rootSizeBytes() == null ? "" : options.rootSizeBytes()).append('\n')
-                .append("firmware=").append(options.firmware().name()).append('\n');
+                .append("firmware=").append(options.firmware().name()).append('\n')
+                .append("diskSize=").append(options.diskSizeBytes() == null ? "" : options.diskSizeBytes()).append('\n');
         // kernel arguments hold no whitespace (validated), so one per line is unambiguous; order is kept
         for (String karg : options.kernelArgs()) canonical.append("karg=").append(karg).append('\n');
         try {
@@ -96,8 +99,9 @@ public final class BaseDiskCache {
      *
      * @throws PbException.Failed (DiskBuildFailed) with the end of the build log
      */
-    public BaseDisk ensure(ResolvedImage image, BaseDiskOptions options, ProgressListener progress) {
+    public BaseDisk ensure(ResolvedImage image, BaseDiskOptions asked, ProgressListener progress) {
         ProgressListener p = progress == null ? ProgressListener.none() : progress;
+        BaseDiskOptions options = asked.filesystem() != null ? asked : asked.withFilesystem(installConfig.rootFilesystem(image));
         String key = key(image.digest(), options);
         FileModes.directories(dir);
         removeDeadBuilds();
@@ -226,7 +230,7 @@ public final class BaseDiskCache {
             force(built);
             Instant created = Instant.now();
             Metadata meta = new Metadata(FORMAT_VERSION, key, image.reference(), image.digest(), image.id(),
-                    options.filesystem(), options.rootSizeBytes(), options.kernelArgs(), options.firmware(), virtual,
+                    options.filesystem(), options.rootSizeBytes(), options.kernelArgs(), options.firmware(), options.diskSizeBytes(), virtual,
                     created.toString(), Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0);
             Path metaTmp = work.resolve("metadata.json");
             Files.write(metaTmp, JSON.writeValueAsBytes(meta));
@@ -349,10 +353,10 @@ public final class BaseDiskCache {
     /** What {@code KEY.json} holds. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Metadata(int formatVersion, String key, String image, String digest, String imageId, Filesystem filesystem,
-                    Long rootSizeBytes, List<String> kernelArgs, Firmware firmware, long virtualSizeBytes, String created,
+                    Long rootSizeBytes, List<String> kernelArgs, Firmware firmware, Long diskSizeBytes, long virtualSizeBytes, String created,
                     double buildSeconds) {
         BaseDisk toBaseDisk(Path path, long sizeOnDisk, boolean builtNow) {
-            return new BaseDisk(key, path, image, digest, imageId, new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, firmware),
+            return new BaseDisk(key, path, image, digest, imageId, new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, firmware, diskSizeBytes),
                     virtualSizeBytes, sizeOnDisk, Instant.parse(created), builtNow);
         }
     }

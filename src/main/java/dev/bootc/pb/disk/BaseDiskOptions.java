@@ -11,16 +11,24 @@ import java.util.List;
 
 /**
  * How a base disk is built from an image: everything that changes its bytes, so everything in its cache key.
- * The VM's disk size is not here: it is the virtual size of the VM's overlay, which any base disk can serve.
+ * The disk size is here: the base disk is built at the VM's disk size so that the root partition
+ * (and file system) spans the whole disk the guest sees, as podman-bootc does; growing a bootc root
+ * after the fact needs tools the images do not all have.
  *
- * @param filesystem    root filesystem, or null for the image's default
+ * @param filesystem    root filesystem, or null until decided (the image's install configuration, else pb's default)
  * @param rootSizeBytes maximum size of the root partition, or null to fill the disk
  * @param kernelArgs    extra kernel arguments, in order
  * @param firmware      the firmware the VM boots with
+ * @param diskSizeBytes size of the whole disk, or null for the minimum the image needs
  */
-public record BaseDiskOptions(Filesystem filesystem, Long rootSizeBytes, List<String> kernelArgs, Firmware firmware) {
+public record BaseDiskOptions(Filesystem filesystem, Long rootSizeBytes, List<String> kernelArgs, Firmware firmware, Long diskSizeBytes) {
     private static final long MIB = 1L << 20;
     private static final long GIB = 1L << 30;
+
+    /** Options without a disk size: the base disk gets the minimum size the image needs. */
+    public BaseDiskOptions(Filesystem filesystem, Long rootSizeBytes, List<String> kernelArgs, Firmware firmware) {
+        this(filesystem, rootSizeBytes, kernelArgs, firmware, null);
+    }
 
     public BaseDiskOptions {
         kernelArgs = kernelArgs == null ? List.of() : List.copyOf(kernelArgs);
@@ -49,23 +57,30 @@ public record BaseDiskOptions(Filesystem filesystem, Long rootSizeBytes, List<St
             if (b <= 0) throw new PbException.Invalid("InvalidRootSize", "spec.disk.rootSizeMax '" + root + "' is not a size like 10Gi");
             rootBytes = b;
         }
-        return new BaseDiskOptions(fs, rootBytes, spec.kernelArgsOrEmpty(), spec.getFirmware());
+        String size = spec.getDisk() == null || spec.getDisk().getSize() == null ? Defaults.DISK_SIZE : spec.getDisk().getSize();
+        long sizeBytes = Quantity.bytes(size);
+        if (sizeBytes <= 0) throw new PbException.Invalid("InvalidDiskSize", "spec.disk.size '" + size + "' is not a size like 20Gi");
+        return new BaseDiskOptions(fs, rootBytes, spec.kernelArgsOrEmpty(), spec.getFirmware(), sizeBytes);
     }
 
     public BaseDiskOptions withFilesystem(Filesystem value) {
-        return new BaseDiskOptions(value, rootSizeBytes, kernelArgs, firmware);
+        return new BaseDiskOptions(value, rootSizeBytes, kernelArgs, firmware, diskSizeBytes);
     }
 
     public BaseDiskOptions withRootSizeBytes(Long value) {
-        return new BaseDiskOptions(filesystem, value, kernelArgs, firmware);
+        return new BaseDiskOptions(filesystem, value, kernelArgs, firmware, diskSizeBytes);
     }
 
     public BaseDiskOptions withKernelArgs(List<String> value) {
-        return new BaseDiskOptions(filesystem, rootSizeBytes, value, firmware);
+        return new BaseDiskOptions(filesystem, rootSizeBytes, value, firmware, diskSizeBytes);
     }
 
     public BaseDiskOptions withFirmware(Firmware value) {
-        return new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, value);
+        return new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, value, diskSizeBytes);
+    }
+
+    public BaseDiskOptions withDiskSizeBytes(Long value) {
+        return new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, firmware, value);
     }
 
     /** The value of bootc's {@code --root-size} (its units: M, G), rounded up to whole MiB; null when unset. */

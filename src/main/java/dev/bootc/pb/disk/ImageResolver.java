@@ -107,11 +107,12 @@ public final class ImageResolver {
         ProcessResult r = runner.run(Command.of("podman", "pull", reference).timeout(PULL_TIMEOUT)
                 .onOutput((s, line) -> progress.output(line)));
         if (r.ok()) return;
-        String why = r.errorTail(5);
+        PbException why = PullErrors.classify(reference, r.stderr());
         if (exists(reference)) {
-            throw new PbException.Failed("PullFailed", "cannot pull " + reference + " (a local copy exists; use --pull missing to use it): " + why);
+            String reason = why.reason().equals("RegistryUnreachable") ? why.reason() : "PullFailed";
+            throw new PbException.Failed(reason, why.getMessage() + " (a local copy exists; use --pull missing to use it)");
         }
-        throw new PbException.NotFound("ImageNotFound", "image " + reference + " not found: " + why);
+        throw why;
     }
 
     private boolean hasBootcBinaryMounted(String id) {

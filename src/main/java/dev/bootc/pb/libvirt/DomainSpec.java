@@ -23,9 +23,9 @@ public record DomainSpec(
         int memoryMiB,
         int vcpus,
         Accel accel,
+        HostArch arch,
         Firmware firmware,
-        Path ovmfCode,
-        Path ovmfVarsTemplate,
+        boolean tpm,
         Path nvramPath,
         Path diskPath,
         Path serialLogPath,
@@ -36,10 +36,6 @@ public record DomainSpec(
         List<SharedFolder> sharedFolders,
         Path virtiofsd,
         PbMetadata metadata) {
-
-    /** OVMF without secure boot: plain firmware='efi' on libvirt 9.0 picks the MS-keys build (see HOST.md). */
-    public static final Path DEFAULT_OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
-    public static final Path DEFAULT_OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
 
     private static final Pattern IPV4 = Pattern.compile(Validation.IPV4_PATTERN);
 
@@ -82,14 +78,14 @@ public record DomainSpec(
         if (memoryMiB < 128) throw new IllegalArgumentException("memory must be at least 128 MiB: " + memoryMiB);
         if (vcpus < 1) throw new IllegalArgumentException("vcpus must be at least 1: " + vcpus);
         Objects.requireNonNull(accel, "accel");
+        arch = arch == null ? HostArch.current() : arch;
         firmware = firmware == null ? Firmware.uefi : firmware;
+        if (firmware == Firmware.bios && !arch.hasBios()) {
+            throw new IllegalArgumentException("firmware bios does not exist on " + arch.archName() + ": use uefi");
+        }
         network = network == null ? NetworkMode.user : network;
         Objects.requireNonNull(diskPath, "diskPath");
-        if (firmware == Firmware.uefi) {
-            Objects.requireNonNull(ovmfCode, "ovmfCode");
-            Objects.requireNonNull(ovmfVarsTemplate, "ovmfVarsTemplate");
-            Objects.requireNonNull(nvramPath, "nvramPath (UEFI needs a per-VM NVRAM file)");
-        }
+        if (firmware.isUefi()) Objects.requireNonNull(nvramPath, "nvramPath (UEFI needs a per-VM NVRAM file)");
         smbiosStrings = List.copyOf(smbiosStrings == null ? List.of() : smbiosStrings);
         forwards = List.copyOf(forwards == null ? List.of() : forwards);
         sharedFolders = List.copyOf(sharedFolders == null ? List.of() : sharedFolders);
@@ -112,15 +108,15 @@ public record DomainSpec(
         return new Builder(name);
     }
 
-    /** Fluent construction with pb's defaults (2 GiB, 2 vCPUs, UEFI, user networking). */
+    /** Fluent construction with pb's defaults (2 GiB, 2 vCPUs, the host's architecture, UEFI, a TPM, user networking). */
     public static final class Builder {
         private final String name;
         private int memoryMiB = 2048;
         private int vcpus = 2;
         private Accel accel;
+        private HostArch arch;
         private Firmware firmware = Firmware.uefi;
-        private Path ovmfCode = DEFAULT_OVMF_CODE;
-        private Path ovmfVars = DEFAULT_OVMF_VARS;
+        private boolean tpm = true;
         private Path nvramPath;
         private Path diskPath;
         private Path serialLogPath;
@@ -140,7 +136,8 @@ public record DomainSpec(
         public Builder vcpus(int v) { this.vcpus = v; return this; }
         public Builder accel(Accel v) { this.accel = v; return this; }
         public Builder firmware(Firmware v) { this.firmware = v; return this; }
-        public Builder ovmf(Path code, Path varsTemplate) { this.ovmfCode = code; this.ovmfVars = varsTemplate; return this; }
+        public Builder arch(HostArch v) { this.arch = v; return this; }
+        public Builder tpm(boolean v) { this.tpm = v; return this; }
         public Builder nvramPath(Path v) { this.nvramPath = v; return this; }
         public Builder diskPath(Path v) { this.diskPath = v; return this; }
         public Builder serialLogPath(Path v) { this.serialLogPath = v; return this; }
@@ -172,7 +169,7 @@ public record DomainSpec(
             Accel a = accel != null ? accel : Accel.detect();
             Path fsd = virtiofsd;
             if (fsd == null && !sharedFolders.isEmpty()) fsd = VirtiofsMounts.requireVirtiofsd();
-            return new DomainSpec(name, memoryMiB, vcpus, a, firmware, ovmfCode, ovmfVars, nvramPath, diskPath,
+            return new DomainSpec(name, memoryMiB, vcpus, a, arch, firmware, tpm, nvramPath, diskPath,
                     serialLogPath, smbiosStrings, network, sshPort, forwards, sharedFolders, fsd, metadata);
         }
     }

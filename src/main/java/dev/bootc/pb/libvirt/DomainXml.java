@@ -1,6 +1,5 @@
 package dev.bootc.pb.libvirt;
 
-import dev.bootc.pb.api.Firmware;
 import dev.bootc.pb.api.NetworkMode;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -78,7 +77,10 @@ public final class DomainXml {
         writeOs(domain, spec);
         Element features = add(domain, "features");
         add(features, "acpi"); // graceful shutdown is an ACPI power button press
-        add(features, "apic");
+        if (spec.arch() == HostArch.X86_64) add(features, "apic");
+        else add(features, "gic").setAttribute("version", "3");
+        // Secure Boot firmware needs SMM on x86_64 (libvirt would add it too; saying so keeps the XML honest)
+        if (spec.firmware().secureBoot() && spec.arch() == HostArch.X86_64) add(features, "smm").setAttribute("state", "on");
         Element cpu = add(domain, "cpu");
         if (spec.accel() == Accel.KVM) {
             cpu.setAttribute("mode", "host-passthrough");
@@ -99,14 +101,21 @@ public final class DomainXml {
     private static void writeOs(Element domain, DomainSpec spec) {
         Element os = add(domain, "os");
         Element type = text(os, "type", "hvm");
-        type.setAttribute("arch", "x86_64");
-        type.setAttribute("machine", "q35");
-        if (spec.firmware() == Firmware.uefi) {
-            Element loader = text(os, "loader", spec.ovmfCode().toString());
-            loader.setAttribute("readonly", "yes");
-            loader.setAttribute("secure", "no");
-            loader.setAttribute("type", "pflash");
-            text(os, "nvram", spec.nvramPath().toString()).setAttribute("template", spec.ovmfVarsTemplate().toString());
+        type.setAttribute("arch", spec.arch().archName());
+        type.setAttribute("machine", spec.arch().machine());
+        if (spec.firmware().isUefi()) {
+            // No firmware path: libvirt picks the build from QEMU's descriptors (/usr/share/qemu/firmware),
+            // which differ between distributions (Debian's OVMF_CODE_4M.fd, Fedora's .qcow2 under edk2/).
+            os.setAttribute("firmware", "efi");
+            Element fw = add(os, "firmware");
+            String sb = spec.firmware().secureBoot() ? "yes" : "no";
+            Element secure = add(fw, "feature");
+            secure.setAttribute("enabled", sb);
+            secure.setAttribute("name", "secure-boot");
+            Element keys = add(fw, "feature");
+            keys.setAttribute("enabled", sb);
+            keys.setAttribute("name", "enrolled-keys");
+            text(os, "nvram", spec.nvramPath().toString());
         }
         add(os, "boot").setAttribute("dev", "hd");
         if (!spec.smbiosStrings().isEmpty()) add(os, "smbios").setAttribute("mode", "sysinfo");
@@ -151,6 +160,15 @@ public final class DomainXml {
         Element consoleTarget = add(console, "target");
         consoleTarget.setAttribute("type", "serial");
         consoleTarget.setAttribute("port", "0");
+
+        if (spec.tpm()) {
+            Element tpm = add(devices, "tpm");
+            // tpm-crb on x86_64 (what podman-bootc and bcvk give); aarch64's virt machine takes tpm-tis
+            tpm.setAttribute("model", spec.arch() == HostArch.X86_64 ? "tpm-crb" : "tpm-tis");
+            Element backend = add(tpm, "backend");
+            backend.setAttribute("type", "emulator");
+            backend.setAttribute("version", "2.0");
+        }
 
         Element usb = add(devices, "controller");
         usb.setAttribute("type", "usb");

@@ -33,6 +33,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static final Logger LOG = Logger.getLogger(LibvirtHypervisor.class);
     /** VIR_DOMAIN_UNDEFINE_NVRAM: libvirt-java 0.5.4's UndefineFlags lacks it. */
     static final int UNDEFINE_NVRAM = 4;
+    /** VIR_DOMAIN_UNDEFINE_TPM: the swtpm state goes with the domain. */
+    static final int UNDEFINE_TPM = 32;
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration ACPI_RESEND = Duration.ofSeconds(5);
 
@@ -151,7 +153,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             Domain d = lookup(c, name);
             if (d == null) return null;
             try {
-                d.undefine(UNDEFINE_NVRAM);
+                d.undefine(UNDEFINE_NVRAM | UNDEFINE_TPM);
             } catch (LibvirtException e) {
                 ErrorNumber code = code(e);
                 if (code == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;

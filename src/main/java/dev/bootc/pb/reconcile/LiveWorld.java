@@ -136,11 +136,23 @@ public final class LiveWorld implements World {
     }
 
     @Override
+    public void checkGuestPaths(Image image, List<dev.bootc.pb.api.VolumeMount> volumes) {
+        new dev.bootc.pb.disk.GuestPaths(runner).check(image.reference(), volumes);
+    }
+
+    /** Before anything is written: refuses bad volume guest paths when the image is already in local storage. */
+    public void checkGuestPathsIfLocal(String imageRef, List<dev.bootc.pb.api.VolumeMount> volumes) {
+        if (volumes.isEmpty()) return;
+        if (new ImageResolver(runner).inspect(imageRef).isEmpty()) return; // checked after the pull, by the reconciler
+        new dev.bootc.pb.disk.GuestPaths(runner).check(imageRef, volumes);
+    }
+
+    @Override
     public BaseDisk ensureBaseDisk(BootcVm vm, Image image, Consumer<String> progress) {
         BootcVmSpec spec = effective(vm).getSpec();
         var disk = cache.ensure(new ResolvedImage(image.reference(), image.id(), image.digest(), image.sizeBytes()),
                 BaseDiskOptions.of(spec), listener(progress));
-        return new BaseDisk(disk.key(), disk.path());
+        return new BaseDisk(disk.key(), disk.path(), disk.options().filesystem() == null ? null : disk.options().filesystem().name());
     }
 
     @Override
@@ -154,7 +166,8 @@ public final class LiveWorld implements World {
             overlays.create(base.path(), overlay, size);
         }
         Path dir = vmDir(vm);
-        SshKeyPair keys = SshKeyPair.loadOrCreate(dir, "pb@" + vm.getMetadata().getName());
+        dev.bootc.pb.api.SshKeyType type = effective(vm).getSpec().getSsh().getKeyType();
+        SshKeyPair keys = SshKeyPair.loadOrCreate(dir, "pb@" + vm.getMetadata().getName(), type == null ? dev.bootc.pb.api.SshKeyType.ed25519 : type);
         return new VmFiles(overlay, keys.privateKeyFile(), keys.publicKey(), dir);
     }
 
@@ -223,6 +236,7 @@ public final class LiveWorld implements World {
                 .vcpus(spec.getResources().getCpus())
                 .accel(hypervisor().accel())
                 .firmware(spec.getFirmware())
+                .tpm(!Boolean.FALSE.equals(spec.getTpm()))
                 .nvramPath(nvramPath(vm))
                 .diskPath(files.overlay())
                 .serialLogPath(files.vmDir().resolve("serial.log"))
@@ -273,8 +287,9 @@ public final class LiveWorld implements World {
     public Probe probeSsh(BootcVm vm, int port, VmFiles files) {
         String user = effective(vm).getSpec().getSsh().getUser();
         // The pair ensureVmFiles made: read the private key once, without loadOrCreate's second read.
-        SshKeyPair keys = new SshKeyPair(files.privateKey(), files.vmDir().resolve(SshKeyPair.PUBLIC_KEY_FILE), files.publicKey());
+        SshKeyPair keys = new SshKeyPair(files.privateKey(), files.privateKey().resolveSibling(files.privateKey().getFileName() + ".pub"), files.publicKey());
         SshReadinessProbe.Result r = probe.check("127.0.0.1", port, user, keys.keyPair());
+        if (!r.ready()) SerialLogFailures.check(vm.getMetadata().getName(), effective(vm).getSpec().getFirmware(), files.vmDir().resolve("serial.log"));
         return new Probe(r.ready(), r.message());
     }
 

@@ -24,6 +24,6 @@ public record Outcome(BootcVmStatus status, Duration requeueAfter, boolean delet
 
     /** The failure cannot heal by waiting: someone must change something. */
     public boolean terminal() {
-        return failure != null && StatusBuilder.TERMINAL_REASONS.contains(failure.reason());
+        return failure != null && StatusBuilder.isTerminal(failure.reason());
     }
 }

@@ -17,7 +17,13 @@ import java.util.Set;
 public final class StatusBuilder {
     /** Reasons that mean the VM cannot come up until someone changes something. */
     public static final Set<String> TERMINAL_REASONS = Set.of("ImageNotFound", "NotBootcImage", "Invalid", "PodmanMissing",
-            "DiskBuildFailed", "VirtiofsdMissing", "SshTimeout", "LibvirtError", "VmCrashed");
+            "DiskBuildFailed", "VirtiofsdMissing", "SshTimeout", "LibvirtError", "VmCrashed", "SecureBootRefused",
+            "FirmwareMissing", "RegistryUnreachable");
+
+    /** Whether a failure of this reason needs a person (retrying cannot help): the known set, and every invalid input. */
+    public static boolean isTerminal(String reason) {
+        return reason != null && (TERMINAL_REASONS.contains(reason) || reason.startsWith("Invalid"));
+    }
 
     private final BootcVmStatus status;
     private final long generation;
@@ -77,7 +83,7 @@ public final class StatusBuilder {
         if (deleting) return Phase.Deleting;
         for (String t : List.of(Conditions.READY, Conditions.DISK_READY, Conditions.DOMAIN_READY, Conditions.SSH_READY)) {
             var c = st.condition(t).orElse(null);
-            if (c != null && "False".equals(c.getStatus()) && TERMINAL_REASONS.contains(c.getReason())) return Phase.Failed;
+            if (c != null && "False".equals(c.getStatus()) && isTerminal(c.getReason())) return Phase.Failed;
         }
         if (halted) return domainRunning ? Phase.Stopping : Phase.Stopped;
         if (!st.isTrue(Conditions.DISK_READY)) {

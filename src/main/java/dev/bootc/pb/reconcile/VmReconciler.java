@@ -74,11 +74,13 @@ public final class VmReconciler {
                 progress.accept("Pulling image " + spec.getImage());
                 image = world.resolveImage(spec.getImage(), pullPolicy, progress);
                 st.setImageDigest(image.digest());
+                world.checkGuestPaths(image, spec.volumesOrEmpty());
                 events.add(new Outcome.Event(VmEvent.Pulled, "Image " + spec.getImage() + " is " + image.digest(), false));
                 sb.set(Conditions.DISK_READY, false, "BuildingDisk", "Building the base disk of " + spec.getImage());
                 progress.accept("Building disk");
                 base = world.ensureBaseDisk(vm, image, progress);
                 st.setBaseDisk(base.path().toString());
+                st.setFilesystem(base.filesystem());
                 events.add(new Outcome.Event(VmEvent.DiskBuilt, "Base disk " + base.key() + " at " + base.path(), false));
             }
             World.VmFiles files = world.ensureVmFiles(vm, base);
@@ -145,7 +147,7 @@ public final class VmReconciler {
             sb.set(Conditions.READY, false, e.reason(), e.getMessage());
             events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
             boolean running = world.domain(vm).map(World.Domain::running).orElse(false);
-            Duration retry = StatusBuilder.TERMINAL_REASONS.contains(e.reason()) ? Duration.ofSeconds(30) : Duration.ofSeconds(2);
+            Duration retry = StatusBuilder.isTerminal(e.reason()) ? Duration.ofSeconds(30) : Duration.ofSeconds(2);
             return new Outcome(sb.finish(false, running, false), retry, false, e, events);
         }
     }

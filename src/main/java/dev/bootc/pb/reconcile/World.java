@@ -19,7 +19,7 @@ public interface World {
     }
 
     /** A base disk in the cache. */
-    record BaseDisk(String key, Path path) {
+    record BaseDisk(String key, Path path, String filesystem) {
     }
 
     /** The VM's own disk and SSH identity, stable across restarts. */
@@ -53,6 +53,10 @@ public interface World {
     Image resolveImage(String reference, String pullPolicy, Consumer<String> progress);
 
     BaseDisk ensureBaseDisk(BootcVm vm, Image image, Consumer<String> progress);
+
+    /** Refuses (InvalidGuestPath) volumes whose guest path a booted guest of this image cannot have. */
+    default void checkGuestPaths(Image image, java.util.List<dev.bootc.pb.api.VolumeMount> volumes) {
+    }
 
     /** The overlay on the base disk (created when missing) and the VM's key pair. */
     VmFiles ensureVmFiles(BootcVm vm, BaseDisk base);

@@ -45,7 +45,7 @@ public class VmService {
     private static final int CONFLICT_RETRIES = 20;
     private static final Duration UP_TIMEOUT = Engine.durationEnv("PB_RUN_TIMEOUT", Duration.ofMinutes(20));
     private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
-    private static final Set<String> IMAGE_FAILURES = Set.of("ImageNotFound", "NotBootcImage", "PodmanMissing", "PullFailed", "InvalidPullPolicy");
+    private static final Set<String> IMAGE_FAILURES = Set.of("ImageNotFound", "NotBootcImage", "PodmanMissing", "PullFailed", "InvalidPullPolicy", "RegistryUnreachable");
     protected final PbContext ctx;
 
     public VmService(PbContext ctx) {
@@ -125,6 +125,7 @@ public class VmService {
     public int run(RunOptions o, PrintWriter out, PrintWriter err, Consumer<String> progress) {
         RunDecision d = declareRun(o.name(), o.spec(), o.replace());
         String name = d.vm().getMetadata().getName();
+        if (d.created() && inProcess()) world().checkGuestPathsIfLocal(d.vm().getSpec().getImage(), d.vm().getSpec().volumesOrEmpty());
         if (d.replaced() != null) remove(name, true, progress);
         if (d.created()) {
             BootcVm vm = d.vm();
@@ -137,7 +138,7 @@ public class VmService {
             ready = awaitUp(name, o.pull(), timer);
         } catch (PbException e) {
             // A VM this run just declared, whose image cannot be had, leaves nothing behind.
-            if (d.created() && IMAGE_FAILURES.contains(e.reason())) {
+            if (d.created() && (IMAGE_FAILURES.contains(e.reason()) || e.exitCode() == ExitCodes.INVALID)) {
                 try {
                     remove(name, true, s -> { });
                 } catch (PbException cleanup) {
@@ -445,7 +446,7 @@ public class VmService {
         }
         Path overlay = w.overlayPath(vm);
         runtime.put("disk", Files.exists(overlay) ? overlay.toString() : null);
-        runtime.put("sshKey", w.vmDir(vm).resolve("id_ed25519").toString());
+        runtime.put("sshKey", dev.bootc.pb.ssh.SshKeyPair.privateKeyIn(w.vmDir(vm)).toString());
         runtime.put("serialLog", w.vmDir(vm).resolve("serial.log").toString());
         view.put("runtime", runtime);
         view.put("spec", vm.getSpec());

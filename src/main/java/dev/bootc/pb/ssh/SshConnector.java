@@ -40,7 +40,7 @@ public final class SshConnector {
 
         /** A VM reached on 127.0.0.1 with the key and known_hosts in its folder. */
         public static Target forVm(Path vmDir, int port, String user) {
-            return new Target("127.0.0.1", port, user, vmDir.resolve(SshKeyPair.PRIVATE_KEY_FILE), vmDir.resolve("known_hosts"));
+            return new Target("127.0.0.1", port, user, SshKeyPair.privateKeyIn(vmDir), vmDir.resolve("known_hosts"));
         }
     }
 

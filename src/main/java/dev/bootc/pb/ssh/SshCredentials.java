@@ -12,8 +12,11 @@ import java.util.regex.Pattern;
 
 /**
  * Encodes a VM's SSH access as systemd credentials in SMBIOS type-11 strings, which the guest's
- * systemd imports at boot. root: {@code ssh.authorized_keys.root} (systemd's own tmpfiles
- * provision.conf writes /root/.ssh/authorized_keys from it). Any other user: {@code sysusers.extra}
+ * systemd imports at boot. root: {@code tmpfiles.extra} writing /root/.ssh/authorized_keys, as
+ * podman-bootc and bcvk send: on bootc images /root is a symlink to var/roothome, made by
+ * rpm-ostree-0-integration.conf after systemd's provision.conf, so {@code ssh.authorized_keys.root}
+ * alone writes nothing at first boot (it is sent too, for images where it works and tmpfiles.extra
+ * is unknown). Any other user: {@code sysusers.extra}
  * creates the user when missing and {@code tmpfiles.extra} creates its home, {@code ~/.ssh} (0700)
  * and {@code authorized_keys} (0600, rewritten on every boot) — the approach of podman-bootc.
  */
@@ -36,7 +39,9 @@ public final class SshCredentials {
         }
         String keys = authorizedKeys(publicKeys);
         if (u.equals("root")) {
-            return List.of(credential("ssh.authorized_keys.root", keys));
+            String tmpfiles = "d /root/.ssh 0700 - - -\n"
+                    + "f+~ /root/.ssh/authorized_keys 0600 - - - " + base64(keys) + "\n";
+            return List.of(credential("tmpfiles.extra", tmpfiles), credential("ssh.authorized_keys.root", keys));
         }
         String home = "/home/" + u;
         String sysusers = "u " + u + " - \"pb SSH user\" " + home + " /bin/bash\n";

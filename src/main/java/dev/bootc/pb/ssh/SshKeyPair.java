@@ -9,6 +9,7 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
+import dev.bootc.pb.api.SshKeyType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,10 +32,28 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
     public static final String PRIVATE_KEY_FILE = "id_ed25519";
     public static final String PUBLIC_KEY_FILE = "id_ed25519.pub";
 
-    /** Loads the pair in {@code vmDir}, or generates and writes one when there is none. */
+    /** The private key file of the VM whose folder this is: the one that exists, ed25519 first. */
+    public static Path privateKeyIn(Path vmDir) {
+        for (SshKeyType t : SshKeyType.values()) {
+            Path p = vmDir.resolve(t.privateKeyFile());
+            if (Files.exists(p)) return p;
+        }
+        return vmDir.resolve(SshKeyType.ed25519.privateKeyFile());
+    }
+
+    /** Loads the ed25519 pair in {@code vmDir}, or generates and writes one when there is none. */
     public static SshKeyPair loadOrCreate(Path vmDir, String comment) {
-        Path priv = vmDir.resolve(PRIVATE_KEY_FILE);
-        Path pub = vmDir.resolve(PUBLIC_KEY_FILE);
+        return loadOrCreate(vmDir, comment, SshKeyType.ed25519);
+    }
+
+    /**
+     * Loads the pair in {@code vmDir} (whatever its type: a VM keeps its key), or generates one of
+     * {@code type} when there is none.
+     */
+    public static SshKeyPair loadOrCreate(Path vmDir, String comment, SshKeyType type) {
+        Path priv = privateKeyIn(vmDir);
+        if (!Files.exists(priv)) priv = vmDir.resolve(type.privateKeyFile());
+        Path pub = priv.resolveSibling(priv.getFileName() + ".pub");
         try {
             if (Files.exists(priv)) {
                 KeyPair kp = readPrivateKey(priv);
@@ -43,7 +62,8 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
                 return new SshKeyPair(priv, pub, Files.readString(pub).trim());
             }
             Files.createDirectories(vmDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            KeyPair kp = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+            KeyPair kp = type == SshKeyType.rsa ? KeyUtils.generateKeyPair(KeyPairProvider.SSH_RSA, 4096)
+                    : KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
             ByteArrayOutputStream privateBytes = new ByteArrayOutputStream();
             OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, comment, (OpenSSHKeyEncryptionContext) null, privateBytes);
             String publicLine = publicKeyLine(kp, comment);

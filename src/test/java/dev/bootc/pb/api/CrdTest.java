@@ -42,7 +42,7 @@ class CrdTest {
         assertEquals(1, spec.at("/properties/resources/properties/cpus/minimum").asInt());
         assertEquals(65535, spec.at("/properties/ports/items/properties/hostPort/maximum").asInt());
         assertEquals("[\"Always\",\"Halted\"]", spec.at("/properties/runStrategy/enum").toString());
-        assertEquals("[\"bios\",\"uefi\"]", sorted(spec.at("/properties/firmware/enum")));
+        assertEquals("[\"bios\",\"uefi\",\"uefi-secure\"]", sorted(spec.at("/properties/firmware/enum")));
         assertEquals("[\"none\",\"user\"]", sorted(spec.at("/properties/network/enum")));
         assertEquals("[\"btrfs\",\"ext4\",\"xfs\"]", sorted(spec.at("/properties/disk/properties/filesystem/enum")));
         assertEquals(Validation.ABSOLUTE_PATH_PATTERN, spec.at("/properties/volumes/items/properties/hostPath/pattern").asText());

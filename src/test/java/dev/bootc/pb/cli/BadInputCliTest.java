@@ -77,6 +77,10 @@ class BadInputCliTest {
                 Arguments.of(new String[]{"run", "-p", "70000:22", "-B", "img"}, "\"70000:22\""),
                 Arguments.of(new String[]{"run", "-v", "data:/mnt", "-B", "img"}, "\"data:/mnt\""),
                 Arguments.of(new String[]{"run", "--firmware", "efi", "-B", "img"}, "efi"),
+                Arguments.of(new String[]{"run", "--firmware", "uefi_secure", "-B", "img"}, "uefi, uefi-secure, bios"),
+                Arguments.of(new String[]{"run", "--pull", "bogus", "-B", "img"}, "'bogus'"),
+                Arguments.of(new String[]{"run", "--pull", "bogus", "-B", "localhost/pb-fixture:latest"}, "always, missing or never"),
+                Arguments.of(new String[]{"run", "--ssh-key-type", "dsa", "-B", "img"}, "dsa"),
                 Arguments.of(new String[]{"run", "-B"}, "IMAGE"));
     }
 
@@ -84,7 +88,9 @@ class BadInputCliTest {
     @MethodSource("badRunFlags")
     void runRejects(String[] args, String expected) throws Exception {
         String before = snapshot();
+        long start = System.nanoTime();
         Cli.Result r = cli.run(args);
+        assertTrue(System.nanoTime() - start < 3_000_000_000L, "bad input is refused at once, not after retries");
         assertEquals(2, r.exit(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());

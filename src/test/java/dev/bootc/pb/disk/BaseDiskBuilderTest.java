@@ -28,7 +28,7 @@ class BaseDiskBuilderTest {
 
     @Test
     void installCommandIsPodmanBootcs() {
-        assertEquals(List.of("podman", "run", "--rm", "--name", "pb-build-k", "--pull=never", "--privileged", "--pid=host",
+        assertEquals(List.of("podman", "run", "--rm", "--name", "pb-build-k", "--pull=never", "--user", "root:root", "--privileged", "--pid=host",
                         "--security-opt", "label=type:unconfined_t", "-v", "/var/lib/containers:/var/lib/containers",
                         "-v", "/dev:/dev", "-v", "/cache/k.build-1:/output", "quay.io/x/y:1",
                         "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
@@ -46,6 +46,19 @@ class BaseDiskBuilderTest {
         assertEquals(12 * GIB, BaseDiskBuilder.rawSizeBytes(6 * GIB, BaseDiskOptions.defaults()));
         assertEquals(2 * (6 * GIB + 1) + (1 << 20) - 2, BaseDiskBuilder.rawSizeBytes(6 * GIB + 1, BaseDiskOptions.defaults()));
         assertEquals(22 * GIB, BaseDiskBuilder.rawSizeBytes(GIB, BaseDiskOptions.defaults().withRootSizeBytes(20 * GIB)));
+    }
+
+    @Test
+    void aVmsDiskSizeIsTheBaseDisksSoTheRootSpansIt() {
+        assertEquals(20 * GIB, BaseDiskBuilder.rawSizeBytes(502_488_426L, BaseDiskOptions.defaults().withDiskSizeBytes(20 * GIB)));
+        assertEquals(5 * GIB, BaseDiskBuilder.rawSizeBytes(GIB, BaseDiskOptions.defaults().withDiskSizeBytes(5 * GIB)),
+                "smaller than the legacy 10 GiB minimum is fine when the image fits");
+        dev.bootc.pb.api.PbException e = org.junit.jupiter.api.Assertions.assertThrows(dev.bootc.pb.api.PbException.class,
+                () -> BaseDiskBuilder.rawSizeBytes(6 * GIB, BaseDiskOptions.defaults().withDiskSizeBytes(10 * GIB)));
+        assertEquals("InvalidDiskSize", e.reason());
+        assertEquals("disk size 10 GiB cannot hold this image: give --disk-size 12G or more", e.getMessage());
+        dev.bootc.pb.api.BootcVmSpec spec = new dev.bootc.pb.api.BootcVmSpec("img");
+        assertEquals(20 * GIB, BaseDiskOptions.of(spec).diskSizeBytes(), "the default disk size is the base disk's");
     }
 
     @Test

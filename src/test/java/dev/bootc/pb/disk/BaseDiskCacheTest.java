@@ -44,6 +44,7 @@ class BaseDiskCacheTest {
 
     /** podman run writes a partition table into OUT/disk.raw; qemu-img convert writes a qcow2 header. */
     final FakeRunner runner = new FakeRunner(c -> {
+        if (c.argv().contains("print-configuration")) return FakeRunner.Reply.ok("{}"); // declares no file system, as Fedora
         if (FakeRunner.starts(c, "podman", "run")) {
             sleep(installMillis);
             if (installFails) return new FakeRunner.Reply(1, "bootc: installing\n", "error: boom\n");
@@ -63,21 +64,21 @@ class BaseDiskCacheTest {
     }
 
     int installs() {
-        return runner.callsStartingWith("podman", "run").size();
+        return (int) runner.callsStartingWith("podman", "run").stream().filter(c -> c.contains("to-disk")).count();
     }
 
     @Test
     void buildsOnceThenServesFromTheCache() throws IOException {
         BaseDiskCache cache = cache();
         BaseDisk built = cache.ensure(IMAGE, BaseDiskOptions.defaults(), ProgressListener.none());
-        String key = BaseDiskCache.key(IMAGE.digest(), BaseDiskOptions.defaults());
+        String key = BaseDiskCache.key(IMAGE.digest(), BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs));
         assertTrue(built.builtNow());
         assertEquals(key, built.key());
         assertEquals(cache.dir().resolve(key + ".qcow2"), built.path());
         assertEquals(10L << 30, built.virtualSizeBytes());
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(built.path())));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir())));
-        assertEquals(Set.of(key + ".qcow2", key + ".json", key + ".log", key + ".lock"), names(cache.dir()));
+        assertEquals(Set.of(key + ".qcow2", key + ".json", key + ".log", key + ".lock", InstallConfig.FOLDER), names(cache.dir()));
 
         JsonNode meta = new ObjectMapper().readTree(cache.dir().resolve(key + ".json").toFile());
         assertEquals(key, meta.get("key").asText());
@@ -100,12 +101,17 @@ class BaseDiskCacheTest {
     void anotherFilesystemOrKernelArgumentIsAnotherBaseDisk() {
         BaseDiskCache cache = cache();
         BaseDisk a = cache.ensure(IMAGE, BaseDiskOptions.defaults(), null);
-        BaseDisk b = cache.ensure(IMAGE, BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs), null);
+        BaseDisk b = cache.ensure(IMAGE, BaseDiskOptions.defaults().withFilesystem(Filesystem.ext4), null);
         BaseDisk c = cache.ensure(IMAGE, BaseDiskOptions.defaults().withKernelArgs(List.of("quiet")), null);
         assertEquals(3, Set.of(a.key(), b.key(), c.key()).size());
         assertEquals(3, installs());
-        List<String> install = runner.callsStartingWith("podman", "run").get(2);
-        assertEquals(List.of("--karg", "quiet", "/output/disk.raw"), install.subList(install.size() - 3, install.size()));
+        List<List<String>> installs = runner.callsStartingWith("podman", "run").stream().filter(x -> x.contains("to-disk")).toList();
+        assertEquals(List.of("--filesystem", "xfs", "/output/disk.raw"), installs.get(0).subList(installs.get(0).size() - 3, installs.get(0).size()),
+                "an image that declares no file system gets pb's default, xfs, said to bootc");
+        assertEquals(Filesystem.xfs, a.options().filesystem(), "and recorded with the disk");
+        assertEquals(List.of("--karg", "quiet", "/output/disk.raw"), installs.get(2).subList(installs.get(2).size() - 3, installs.get(2).size()));
+        assertEquals(a.key(), cache.ensure(IMAGE, BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs), null).key(),
+                "asking for the default explicitly is the same disk");
         assertEquals(3, cache.list().size());
     }
 
@@ -167,11 +173,11 @@ class BaseDiskCacheTest {
         installFails = true;
         BaseDiskCache cache = cache();
         PbException e = assertThrows(PbException.class, () -> cache.ensure(IMAGE, BaseDiskOptions.defaults(), null));
-        String key = BaseDiskCache.key(IMAGE.digest(), BaseDiskOptions.defaults());
+        String key = BaseDiskCache.key(IMAGE.digest(), BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs));
         assertEquals("DiskBuildFailed", e.reason());
         assertTrue(e.getMessage().contains("error: boom"), e.getMessage());
         assertTrue(e.getMessage().endsWith("(build log: " + cache.dir().resolve(key + ".log") + ")"), e.getMessage());
-        assertEquals(Set.of(key + ".log", key + ".lock"), names(cache.dir()));
+        assertEquals(Set.of(key + ".log", key + ".lock", InstallConfig.FOLDER), names(cache.dir()));
         assertTrue(cache.list().isEmpty());
         assertEquals(1, runner.callsStartingWith("podman", "rm").size());
         installFails = false;

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DomainXmlTest {
@@ -60,12 +61,19 @@ class DomainXmlTest {
         assertEquals("MiB", x(d, "/domain/memory/@unit"));
         assertEquals("2", x(d, "/domain/vcpu"));
         assertEquals("q35", x(d, "/domain/os/type/@machine"));
-        assertEquals("/usr/share/OVMF/OVMF_CODE_4M.fd", x(d, "/domain/os/loader"));
-        assertEquals("pflash", x(d, "/domain/os/loader/@type"));
-        assertEquals("yes", x(d, "/domain/os/loader/@readonly"));
-        assertEquals("no", x(d, "/domain/os/loader/@secure"));
-        assertEquals("/usr/share/OVMF/OVMF_VARS_4M.fd", x(d, "/domain/os/nvram/@template"));
+        assertEquals("x86_64", x(d, "/domain/os/type/@arch"));
+        // libvirt chooses the firmware build: no path to a firmware file anywhere in the XML
+        assertEquals("efi", x(d, "/domain/os/@firmware"));
+        assertEquals("0", x(d, "count(/domain/os/loader)"));
+        assertEquals("0", x(d, "count(/domain/os/nvram/@template)"));
+        assertFalse(xml.contains("OVMF") || xml.contains("edk2") || xml.contains("/usr/share"), xml);
+        assertEquals("no", x(d, "/domain/os/firmware/feature[@name='secure-boot']/@enabled"));
+        assertEquals("no", x(d, "/domain/os/firmware/feature[@name='enrolled-keys']/@enabled"));
+        assertEquals("0", x(d, "count(/domain/features/smm)"));
         assertEquals(tmp.resolve("web.nvram").toString(), x(d, "/domain/os/nvram"));
+        assertEquals("tpm-crb", x(d, "/domain/devices/tpm/@model"));
+        assertEquals("emulator", x(d, "/domain/devices/tpm/backend/@type"));
+        assertEquals("2.0", x(d, "/domain/devices/tpm/backend/@version"));
         assertEquals("sysinfo", x(d, "/domain/os/smbios/@mode"));
         assertEquals("maximum", x(d, "/domain/cpu/@mode"));
         assertEquals("1", x(d, "count(/domain/features/acpi)"));
@@ -98,8 +106,40 @@ class DomainXmlTest {
     }
 
     @Test
+    void uefiSecureAsksForSecureBootAndEnrolledKeysWithSmm() throws Exception {
+        DomainSpec spec = DomainSpec.builder("secure").accel(Accel.TCG).firmware(Firmware.uefi_secure).arch(HostArch.X86_64)
+                .nvramPath(tmp.resolve("s.nvram")).diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("efi", x(d, "/domain/os/@firmware"));
+        assertEquals("yes", x(d, "/domain/os/firmware/feature[@name='secure-boot']/@enabled"));
+        assertEquals("yes", x(d, "/domain/os/firmware/feature[@name='enrolled-keys']/@enabled"));
+        assertEquals("on", x(d, "/domain/features/smm/@state"));
+        assertEquals("0", x(d, "count(/domain/os/loader)"));
+    }
+
+    @Test
+    void aarch64GetsTheVirtMachineUefiAndNoX86Devices() throws Exception {
+        DomainSpec spec = DomainSpec.builder("arm").accel(Accel.TCG).firmware(Firmware.uefi).arch(HostArch.AARCH64)
+                .nvramPath(tmp.resolve("a.nvram")).diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.user).sshPort(2222).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("aarch64", x(d, "/domain/os/type/@arch"));
+        assertEquals("virt", x(d, "/domain/os/type/@machine"));
+        assertEquals("efi", x(d, "/domain/os/@firmware"));
+        assertEquals("0", x(d, "count(/domain/features/apic)"));
+        assertEquals("1", x(d, "count(/domain/features/gic)"));
+        assertEquals("tpm-tis", x(d, "/domain/devices/tpm/@model"));
+        assertFalse(xml.contains("q35") || xml.contains("x86_64") || xml.contains("OVMF"), xml);
+        assertThrows(IllegalArgumentException.class, () -> DomainSpec.builder("arm-bios").accel(Accel.TCG).firmware(Firmware.bios)
+                .arch(HostArch.AARCH64).diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build());
+    }
+
+    @Test
     void biosKvmWithoutNetworkValidates() throws Exception {
-        DomainSpec spec = DomainSpec.builder("plain").accel(Accel.KVM).firmware(Firmware.bios)
+        DomainSpec spec = DomainSpec.builder("plain").accel(Accel.KVM).firmware(Firmware.bios).arch(HostArch.X86_64).tpm(false)
                 .diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();
         String xml = DomainXml.write(spec);
         assertValid(xml);
@@ -108,6 +148,8 @@ class DomainXmlTest {
         assertEquals("host-passthrough", x(d, "/domain/cpu/@mode"));
         assertEquals("0", x(d, "count(/domain/os/loader)"));
         assertEquals("0", x(d, "count(/domain/os/nvram)"));
+        assertEquals("0", x(d, "count(/domain/os/@firmware)"));
+        assertEquals("0", x(d, "count(/domain/devices/tpm)"));
         assertEquals("0", x(d, "count(/domain/os/smbios)"));
         assertEquals("0", x(d, "count(/domain/sysinfo)"));
         assertEquals("0", x(d, "count(/domain/memoryBacking)"));

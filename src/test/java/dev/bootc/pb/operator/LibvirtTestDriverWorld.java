@@ -52,7 +52,7 @@ public final class LibvirtTestDriverWorld implements World {
 
     @Override
     public BaseDisk ensureBaseDisk(BootcVm vm, Image image, Consumer<String> progress) {
-        return new BaseDisk("testkey", base);
+        return new BaseDisk("testkey", base, "xfs");
     }
 
     @Override

@@ -53,7 +53,7 @@ class FakeWorld implements World {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return new BaseDisk("k1", Path.of("/cache/k1.qcow2"));
+        return new BaseDisk("k1", Path.of("/cache/k1.qcow2"), "xfs");
     }
 
     @Override

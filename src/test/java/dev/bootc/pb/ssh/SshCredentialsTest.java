@@ -22,11 +22,22 @@ class SshCredentialsTest {
     }
 
     @Test
-    void rootGetsSystemdsOwnAuthorizedKeysCredential() {
+    void rootGetsTmpfilesExtraThatWritesThroughTheRootSymlinkOfBootcImages() {
         List<String> s = SshCredentials.smbiosStrings("root", List.of(K1, K2, K1 + "  "));
-        assertEquals(1, s.size());
-        assertEquals(K1 + "\n" + K2 + "\n", decode(s.get(0), "ssh.authorized_keys.root"));
+        assertEquals(2, s.size());
+        String[] lines = decode(s.get(0), "tmpfiles.extra").split("\n");
+        assertEquals(2, lines.length);
+        assertEquals("d /root/.ssh 0700 - - -", lines[0]);
+        String prefix = "f+~ /root/.ssh/authorized_keys 0600 - - - ";
+        assertTrue(lines[1].startsWith(prefix), lines[1]);
+        assertEquals(K1 + "\n" + K2 + "\n", new String(Base64.getDecoder().decode(lines[1].substring(prefix.length())), StandardCharsets.UTF_8));
         assertEquals(s, SshCredentials.smbiosStrings(null, List.of(K1, K2)), "no user means root");
+    }
+
+    @Test
+    void rootAlsoGetsSystemdsOwnAuthorizedKeysCredentialForImagesWithARealRootFolder() {
+        List<String> s = SshCredentials.smbiosStrings("root", List.of(K1, K2));
+        assertEquals(K1 + "\n" + K2 + "\n", decode(s.get(1), "ssh.authorized_keys.root"));
     }
 
     @Test

@@ -57,4 +57,20 @@ class SshKeyPairTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(kp.publicKey().startsWith(out), out + " vs " + kp.publicKey());
     }
+
+    @Test
+    void rsaForFipsGuestsIs4096BitsOpensshReadsItAndTheVmKeepsItsKey() throws Exception {
+        Path vmDir = tmp.resolve("fips");
+        SshKeyPair kp = SshKeyPair.loadOrCreate(vmDir, "fips", dev.bootc.pb.api.SshKeyType.rsa);
+        assertEquals(vmDir.resolve("id_rsa"), kp.privateKeyFile());
+        assertEquals(vmDir.resolve("id_rsa.pub"), kp.publicKeyFile());
+        assertTrue(kp.publicKey().startsWith("ssh-rsa "), kp.publicKey());
+        Process p = new ProcessBuilder(List.of("ssh-keygen", "-l", "-f", kp.publicKeyFile().toString())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(out.startsWith("4096 ") && out.endsWith("(RSA)"), out);
+        assertEquals(vmDir.resolve("id_rsa"), SshKeyPair.privateKeyIn(vmDir));
+        assertEquals(kp.publicKey(), SshKeyPair.loadOrCreate(vmDir, "fips", dev.bootc.pb.api.SshKeyType.ed25519).publicKey(),
+                "an existing key is kept whatever the type asked later");
+    }
 }

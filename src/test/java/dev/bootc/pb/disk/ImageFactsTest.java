@@ -1,0 +1,93 @@
+package dev.bootc.pb.disk;
+
+import dev.bootc.pb.api.ExitCodes;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.VolumeMount;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What pb reads from an image before building its disk: install configuration, top-level folders; and pull errors. */
+class ImageFactsTest {
+    @TempDir
+    Path tmp;
+
+    static final ResolvedImage IMAGE = new ResolvedImage("quay.io/fedora/fedora-bootc:42", "sha256:1111", "sha256:2222", 1L << 30);
+
+    @Test
+    void rootFilesystemComesFromPrintConfigurationElseXfs() {
+        assertEquals(Optional.of(Filesystem.xfs), InstallConfig.parseRootFilesystem("{\"root-fs-type\":\"xfs\"}"));
+        assertEquals(Optional.of(Filesystem.ext4), InstallConfig.parseRootFilesystem("{\"filesystem\":{\"root\":{\"type\":\"ext4\"}},\"kargs\":[]}"));
+        assertEquals(Optional.empty(), InstallConfig.parseRootFilesystem("{}"));
+        assertEquals(Optional.empty(), InstallConfig.parseRootFilesystem(""));
+        assertEquals(Optional.empty(), InstallConfig.parseRootFilesystem("{\"root-fs-type\":\"f2fs\"}"));
+
+        FakeRunner fedora = new FakeRunner(c -> FakeRunner.Reply.ok("{}"));
+        InstallConfig ic = new InstallConfig(fedora, tmp.resolve("ic"));
+        assertEquals(Filesystem.xfs, ic.rootFilesystem(IMAGE), "an image that declares none gets pb's default");
+        assertEquals(Filesystem.xfs, ic.rootFilesystem(IMAGE));
+        assertEquals(1, fedora.calls.size(), "asked once per image: " + fedora.calls);
+        assertEquals(List.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root", "--entrypoint", "bootc",
+                IMAGE.reference(), "install", "print-configuration"), fedora.calls.get(0));
+
+        FakeRunner centos = new FakeRunner(c -> FakeRunner.Reply.ok("{\"root-fs-type\":\"ext4\"}"));
+        assertEquals(Filesystem.ext4, new InstallConfig(centos, tmp.resolve("ic2")).rootFilesystem(IMAGE));
+    }
+
+    @Test
+    void guestPathsUnderVarAndTheImagesFoldersWorkOthersAreRefused() {
+        FakeRunner image = new FakeRunner(c -> FakeRunner.Reply.ok("usr\td\nvar\td\netc\td\nroot\tl\nmnt\tl\nhome\tl\nsrv\tl\nopt\td\n"));
+        GuestPaths g = new GuestPaths(image);
+        assertDoesNotThrow(() -> g.check("img", List.of(new VolumeMount("/h", "/var/data", false))));
+        assertEquals(0, image.calls.size(), "/var needs no look at the image");
+        assertDoesNotThrow(() -> g.check("img", List.of(new VolumeMount("/h", "/mnt/share", false), new VolumeMount("/h", "/srv/x", true))));
+        PbException e = assertThrows(PbException.class, () -> g.check("img", List.of(new VolumeMount("/h", "/data", false))));
+        assertEquals(ExitCodes.INVALID, e.exitCode());
+        assertEquals("InvalidGuestPath", e.reason());
+        assertTrue(e.getMessage().contains("/data") && e.getMessage().contains("/var") && e.getMessage().contains("/mnt"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertThrows(PbException.class, () -> g.check("img", List.of(new VolumeMount("/h", "/", false))));
+        assertEquals("data", GuestPaths.topLevel("//data/x"));
+    }
+
+    @Test
+    void anUnreachableRegistryIsNotANotFound() {
+        String podman = """
+                Trying to pull quay.io/fedora/fedora-bootc:42...
+                time="2026-12-01T22:10:41Z" level=warning msg="Failed, retrying in 1s ... (2/3). Error: ..."
+                Error: initializing source docker://quay.io/fedora/fedora-bootc:42: pinging container registry quay.io: Get "https://quay.io/v2/": dial tcp: lookup quay.io: no such host
+                """;
+        PbException e = PullErrors.classify("quay.io/fedora/fedora-bootc:42", podman);
+        assertEquals("RegistryUnreachable", e.reason());
+        assertEquals(ExitCodes.FAILURE, e.exitCode());
+        assertEquals("cannot reach registry quay.io to pull quay.io/fedora/fedora-bootc:42 (lookup quay.io: no such host): "
+                + "check the network and the image name, or use an image in local storage", e.getMessage());
+        PbException refused = PullErrors.classify("localhost:5999/x:1", "Error: initializing source docker://localhost:5999/x:1: pinging container registry "
+                + "localhost:5999: Get \"https://localhost:5999/v2/\": dial tcp 127.0.0.1:5999: connect: connection refused");
+        assertTrue(refused.getMessage().startsWith("cannot reach registry localhost:5999 to pull localhost:5999/x:1 (connect: connection refused)"),
+                refused.getMessage());
+    }
+
+    @Test
+    void notFoundOnlyWhenTheRegistrySaysSo() {
+        PbException e = PullErrors.classify("quay.io/fedora/nope:1", "Error: initializing source docker://quay.io/fedora/nope:1: "
+                + "reading manifest 1 in quay.io/fedora/nope: manifest unknown");
+        assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
+        assertEquals("ImageNotFound", e.reason());
+        PbException other = PullErrors.classify("quay.io/x:1", "Error: writing blob: storage full");
+        assertEquals(ExitCodes.FAILURE, other.exitCode());
+        assertEquals("cannot pull quay.io/x:1: writing blob: storage full", other.getMessage());
+        assertEquals("docker.io", PullErrors.registryOf("fedora:42"));
+        assertEquals("localhost", PullErrors.registryOf("localhost/pb-fixture:latest"));
+    }
+}
