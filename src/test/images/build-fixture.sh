@@ -434,7 +434,7 @@ toml_array() {  # ["a", "b"] -> a<NL>b
 }
 json_array() { local first=1 e out="["; while IFS= read -r e; do [ $first = 1 ] || out+=","; first=0; out+="\"$e\""; done; printf '%s]' "$out"; }
 load_config() {
-    local base f name names=() paths=() i fs_ok
+    local base f name names=() i fs_ok
     declare -A pick=()
     for base in /usr/lib /usr/local/lib /etc /run; do
         for f in "$base"/bootc/install/*.toml; do

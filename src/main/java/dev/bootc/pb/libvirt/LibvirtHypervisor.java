@@ -427,7 +427,13 @@ public final class LibvirtHypervisor implements Hypervisor {
         if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) {
             return new PbException.NotFound("DomainNotFound", what + ": no such domain in " + uri);
         }
-        return new PbException.Failed("LibvirtError", what + ": " + message(e), e);
+        String m = message(e);
+        if (m.contains("Unable to find") && m.contains("firmware")) {
+            // libvirt found no QEMU firmware descriptor with the features asked for (uefi-secure on a host without enrolled keys, say)
+            return new PbException.Failed("FirmwareMissing", what + ": " + m + ": install the UEFI firmware package with pb doctor --fix"
+                    + " (ovmf on Debian, edk2-ovmf on Fedora), or choose another --firmware", e);
+        }
+        return new PbException.Failed("LibvirtError", what + ": " + m, e);
     }
 
     static ErrorNumber code(LibvirtException e) {

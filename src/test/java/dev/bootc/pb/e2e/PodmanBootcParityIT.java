@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * End to end on real guests (qemu:///system, TCG here), through the packaged pb as a user types it:
  * what podman-bootc's own e2e tests check, and what podman-bootc cannot do. Two VMs boot in
  * parallel and are shared by the cases, in order:
- * vm-a: UEFI, root, a port forward; vm-b: BIOS, a non-root user, a virtiofs volume.
+ * vm-a: UEFI, root, a port forward; vm-b: BIOS, no TPM, a non-root user, a virtiofs volume under /mnt
+ * (a symlink into /var on the strict fixture, as on bootc images).
  */
 @Tag("vm")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -59,7 +60,7 @@ class PodmanBootcParityIT {
         CompletableFuture<Pb.Result> a = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-a", "--memory", "1G",
                 "-p", httpPort + ":80", IMAGE));
         CompletableFuture<Pb.Result> b = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-b", "--memory", "1G",
-                "--firmware", "bios", "-u", "core", "-v", shared + ":/mnt/host:ro", IMAGE));
+                "--firmware", "bios", "--no-tpm", "-u", "core", "-v", shared + ":/mnt/host:ro", IMAGE));
         Pb.Result ra = a.get();
         Pb.Result rb = b.get();
         System.out.println("vm-a: " + ra + "\nvm-b: " + rb);
@@ -110,6 +111,8 @@ class PodmanBootcParityIT {
         assertEquals("hello from the host\n", file.out(), file.toString());
         assertNotEquals(0, pb.run("ssh", "vm-b", "--", "test", "-d", "/sys/firmware/efi").exit(), "vm-b booted through BIOS");
         assertEquals(0, pb.run("ssh", "vm-a", "--", "test", "-d", "/sys/firmware/efi").exit(), "vm-a booted through UEFI");
+        assertEquals(0, pb.run("ssh", "vm-a", "--", "test", "-c", "/dev/tpm0").exit(), "vm-a has a TPM by default");
+        assertNotEquals(0, pb.run("ssh", "vm-b", "--", "test", "-e", "/dev/tpm0").exit(), "vm-b was run with --no-tpm");
     }
 
     @Test

@@ -9,7 +9,12 @@ import java.util.concurrent.TimeUnit;
  * Started or built when missing; when that is impossible the test fails, it never skips.
  */
 public final class Prerequisites {
+    /** Fedora-like strict stand-in: no root file system declared, unsigned GRUB. */
     public static final String IMAGE = "localhost/pb-fixture:latest";
+    /** CentOS-like: declares xfs in /usr/lib/bootc/install. */
+    public static final String IMAGE_XFS = "localhost/pb-fixture-xfs:latest";
+    /** Boot chain signed as real images' (shim, GRUB, kernel): boots under Secure Boot. */
+    public static final String IMAGE_SIGNED = "localhost/pb-fixture-signed:latest";
     private static boolean ready;
 
     private Prerequisites() {
@@ -24,9 +29,10 @@ public final class Prerequisites {
         if (run("pgrep", "-x", "libvirtd") != 0) run("libvirtd", "-d");
         for (int i = 0; i < 100 && run("virsh", "-c", "qemu:///system", "uri") != 0; i++) sleep(100);
         if (run("virsh", "-c", "qemu:///system", "uri") != 0) throw new AssertionError("libvirtd does not answer on qemu:///system");
-        if (run("podman", "image", "exists", IMAGE) != 0 || run("src/test/images/build-fixture.sh") != 0) {
-            if (run("podman", "image", "exists", IMAGE) != 0) {
-                throw new AssertionError("the fixture image " + IMAGE + " is missing and src/test/images/build-fixture.sh could not build it");
+        int built = run("src/test/images/build-fixture.sh");
+        for (String image : new String[] {IMAGE, IMAGE_XFS, IMAGE_SIGNED}) {
+            if (run("podman", "image", "exists", image) != 0) {
+                throw new AssertionError("the fixture image " + image + " is missing and src/test/images/build-fixture.sh could not build it (exit " + built + ")");
             }
         }
         ready = true;

@@ -1,0 +1,181 @@
+package dev.bootc.pb.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The strict fixture behaves as Fedora's and CentOS's bootc images do (a /root symlink into /var
+ * made at boot, a read-only root, USER set, install configuration or none); pb runs both with no
+ * options, boots a signed boot chain under Secure Boot and reports an unsigned one refused, and
+ * gives every VM a TPM. Four VMs boot in parallel and are shared by the cases.
+ */
+@Tag("vm")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealImagesIT {
+    /** Fedora-like: declares no root file system, so pb's default (xfs) is used. */
+    static final String FEDORA_LIKE = Prerequisites.IMAGE;
+    static final String FEDORA_LIKE_VM = "pb-fixture-latest";
+    /** CentOS-like: declares xfs in /usr/lib/bootc/install. */
+    static final String CENTOS_LIKE = Prerequisites.IMAGE_XFS;
+    static final String CENTOS_LIKE_VM = "pb-fixture-xfs-latest";
+    static final long GIB = 1L << 30;
+    static final long ESP = 512L << 20;
+
+    static Path home;
+    static Pb pb;
+    static Pb.Result unsignedUnderSecureBoot;
+    static long suiteStart;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        suiteStart = System.nanoTime();
+        Prerequisites.ensure();
+        home = Files.createTempDirectory("pb-e2e-real");
+        home.toFile().setExecutable(true, false);
+        pb = new Pb(home);
+        CompletableFuture<Pb.Result> fedora = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", FEDORA_LIKE));
+        CompletableFuture<Pb.Result> centos = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", CENTOS_LIKE));
+        CompletableFuture<Pb.Result> signed = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-secure", "--memory", "1G",
+                "--firmware", "uefi-secure", Prerequisites.IMAGE_SIGNED));
+        CompletableFuture<Pb.Result> unsigned = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-unsigned", "--memory", "1G",
+                "--firmware", "uefi-secure", FEDORA_LIKE));
+        for (var f : List.of(fedora, centos, signed)) {
+            Pb.Result r = f.get();
+            System.out.println(r);
+            assertEquals(0, r.exit(), r.toString());
+        }
+        unsignedUnderSecureBoot = unsigned.get();
+        System.out.printf("real-image VMs ready in %.1f s%n", (System.nanoTime() - suiteStart) / 1e9);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (pb != null) pb.run("rm", "-f", "--all");
+        System.out.printf("RealImagesIT wall time: %.1f s%n", (System.nanoTime() - suiteStart) / 1e9);
+    }
+
+    static Pb.Result ssh(String vm, String... cmd) {
+        String[] args = new String[cmd.length + 3];
+        args[0] = "ssh";
+        args[1] = vm;
+        args[2] = "--";
+        System.arraycopy(cmd, 0, args, 3, cmd.length);
+        return pb.run(args);
+    }
+
+    static JsonNode get(String vm) throws Exception {
+        return new ObjectMapper().readTree(pb.run("get", vm, "-o", "json").out());
+    }
+
+    @Test
+    @Order(1)
+    void rootLogsInAtFirstBootThroughTheRootSymlinkOfBothVariants() {
+        for (String vm : List.of(FEDORA_LIKE_VM, CENTOS_LIKE_VM)) {
+            // /root is var/roothome, made at boot after provision.conf: ssh.authorized_keys.root alone writes nothing there
+            assertEquals("var/roothome\n", ssh(vm, "readlink", "/root").out(), vm + " is as strict as a bootc image");
+            Pb.Result who = ssh(vm, "id", "-un");
+            assertEquals("root\n", who.out(), who.toString());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theRootFileSystemIsXfsAndSpansTheDisk() throws Exception {
+        for (String vm : List.of(FEDORA_LIKE_VM, CENTOS_LIKE_VM)) {
+            assertEquals("xfs", get(vm).at("/status/filesystem").asText(), vm + ": the default for an image that declares none, the declared one otherwise");
+            Pb.Result df = ssh(vm, "df", "-B1", "--output=size,fstype", "/");
+            String[] row = df.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
+            long size = Long.parseLong(row[0]);
+            assertEquals("xfs", row[1], df.toString());
+            long expected = 20 * GIB - ESP;
+            assertTrue(Math.abs(size - expected) <= expected * 0.05, vm + ": df / = " + size + " bytes, disk.size - ESP = " + expected);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void theRootIsReadOnlyButEtcAndVarAreWritable() {
+        assertNotEquals(0, ssh(FEDORA_LIKE_VM, "mkdir", "/data").exit(), "a top-level folder cannot be made on a bootc root");
+        assertEquals(0, ssh(FEDORA_LIKE_VM, "touch", "/etc/pb-e2e", "/var/pb-e2e").exit());
+    }
+
+    @Test
+    @Order(4)
+    void aDefaultVmHasATpmWhoseStateGoesWithIt() throws Exception {
+        assertEquals(0, ssh(FEDORA_LIKE_VM, "test", "-c", "/dev/tpm0").exit(), "/dev/tpm0 in a default VM");
+        String uuid = get(FEDORA_LIKE_VM).at("/status/domainUUID").asText();
+        assertTrue(Files.isDirectory(Path.of("/var/lib/libvirt/swtpm", uuid)), "swtpm state of " + uuid);
+    }
+
+    @Test
+    @Order(5)
+    void aFileUnderVarSurvivesStopAndStart() {
+        assertEquals(0, ssh(FEDORA_LIKE_VM, "sh", "-c", "mkdir -p /var/lib/pb-e2e && echo kept > /var/lib/pb-e2e/f && sync").exit());
+        assertEquals(0, pb.run("stop", FEDORA_LIKE_VM).exit());
+        Pb.Result start = pb.run("start", FEDORA_LIKE_VM);
+        assertEquals(0, start.exit(), start.toString());
+        assertEquals("kept\n", ssh(FEDORA_LIKE_VM, "cat", "/var/lib/pb-e2e/f").out());
+    }
+
+    @Test
+    @Order(6)
+    void aSignedBootChainBootsUnderSecureBoot() throws Exception {
+        Pb.Result sb = ssh("vm-secure", "mokutil", "--sb-state");
+        assertTrue(sb.out().contains("SecureBoot enabled"), sb.toString());
+        String xml = Pb.host("virsh", "-c", "qemu:///system", "dumpxml", "--inactive", get("vm-secure").at("/status/domainName").asText());
+        assertTrue(xml.contains("firmware='efi'"), xml);
+        assertFalse(xml.contains("OVMF"), "pb names no firmware file: " + xml);
+    }
+
+    @Test
+    @Order(7)
+    void anUnsignedBootLoaderUnderSecureBootIsReportedRefusedNotAnSshTimeout() throws Exception {
+        Pb.Result r = unsignedUnderSecureBoot;
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("Secure Boot refused the boot loader of VM vm-unsigned"), r.err());
+        JsonNode ready = null;
+        for (JsonNode c : get("vm-unsigned").at("/status/conditions")) if (c.get("type").asText().equals("Ready")) ready = c;
+        assertEquals("SecureBootRefused", ready.get("reason").asText(), String.valueOf(ready));
+        assertEquals(0, pb.run("rm", "-f", "vm-unsigned").exit());
+    }
+
+    @Test
+    @Order(8)
+    void aVolumeTheReadOnlyRootCannotHoldIsRefusedAndLeavesNothing() throws Exception {
+        Path shared = Files.createDirectories(home.resolve("data"));
+        String before = pb.run("list", "--format", "json").out();
+        String domains = Pb.host("virsh", "-c", "qemu:///system", "list", "--all", "--name");
+        Pb.Result r = pb.run("run", "-B", "--name", "vm-data", "-v", shared + ":/data", FEDORA_LIKE);
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("/data") && r.err().contains("/var") && r.err().contains("/mnt"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals(before, pb.run("list", "--format", "json").out());
+        assertEquals(3, pb.run("get", "vm-data").exit(), "no resource left behind");
+        assertEquals(domains, Pb.host("virsh", "-c", "qemu:///system", "list", "--all", "--name"));
+    }
+
+    @Test
+    @Order(9)
+    void rmTakesTheTpmStateWithTheDomain() throws Exception {
+        String uuid = get(FEDORA_LIKE_VM).at("/status/domainUUID").asText();
+        assertEquals(0, pb.run("rm", "-f", FEDORA_LIKE_VM).exit());
+        assertFalse(Files.exists(Path.of("/var/lib/libvirt/swtpm", uuid)), "TPM state removed with the VM");
+    }
+}
