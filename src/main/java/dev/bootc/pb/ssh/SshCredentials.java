@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * systemd imports at boot. root: {@code tmpfiles.extra} writing /root/.ssh/authorized_keys, as
  * podman-bootc and bcvk send: on bootc images /root is a symlink to var/roothome, made by
  * rpm-ostree-0-integration.conf after systemd's provision.conf, so {@code ssh.authorized_keys.root}
- * alone writes nothing at first boot (it is sent too, for images where it works and tmpfiles.extra
- * is unknown). Any other user: {@code sysusers.extra}
+ * writes nothing at first boot. It is not sent beside it either: systemd-tmpfiles takes the first
+ * line it reads for a path, so provision.conf's {@code /root/.ssh} lines (read before the credential)
+ * would shadow ours and the key would never land (measured on the strict fixture). Any other user: {@code sysusers.extra}
  * creates the user when missing and {@code tmpfiles.extra} creates its home, {@code ~/.ssh} (0700)
  * and {@code authorized_keys} (0600, rewritten on every boot) — the approach of podman-bootc.
  */
@@ -41,7 +42,7 @@ public final class SshCredentials {
         if (u.equals("root")) {
             String tmpfiles = "d /root/.ssh 0700 - - -\n"
                     + "f+~ /root/.ssh/authorized_keys 0600 - - - " + base64(keys) + "\n";
-            return List.of(credential("tmpfiles.extra", tmpfiles), credential("ssh.authorized_keys.root", keys));
+            return List.of(credential("tmpfiles.extra", tmpfiles));
         }
         String home = "/home/" + u;
         String sysusers = "u " + u + " - \"pb SSH user\" " + home + " /bin/bash\n";
