@@ -18,15 +18,18 @@ final class Fixture {
     private Fixture() {
     }
 
-    /** Makes sure podman works and the fixture image exists, building it if needed. */
+    /**
+     * Makes sure podman works and the fixture image is the one the current script builds: the script
+     * runs every time (it returns at once when the image carries its hash), so a changed stand-in is
+     * never tested through a stale image.
+     */
     static synchronized void ensureImage() {
         ProcessRunner local = ProcessRunner.local();
         // PodmanMissing (a Failed) propagates: the test fails with "install the podman package"
         ProcessResult version = local.run(Command.of("podman", "version", "--format", "{{.Client.Version}}"));
         assertTrue(version.ok(), "podman does not work: " + version.errorTail(10));
-        if (local.run(Command.of("podman", "image", "exists", IMAGE)).ok()) return;
         if (!Files.isExecutable(SCRIPT)) fail(IMAGE + " is missing and " + SCRIPT.toAbsolutePath() + " does not exist to build it");
-        System.out.println("building " + IMAGE + " with " + SCRIPT + " ...");
+        System.out.println("checking or building " + IMAGE + " with " + SCRIPT + " ...");
         ProcessResult r = local.run(Command.of(SCRIPT.toString()).timeout(Duration.ofMinutes(40))
                 .onOutput((s, l) -> System.out.println("  " + l)));
         assertTrue(r.ok(), r.failureMessage(SCRIPT.toString()));

@@ -54,7 +54,21 @@ public final class Pb {
         env.put("PB_STORE_DIR", storeDir().toString());
         env.put("PB_DATA_DIR", dataDir().toString());
         env.remove("PB_STORE");
+        // Several TCG guests boot at once on this 2-core machine (70 s alone, 170-340 s four at a time):
+        // pb's default of 300 s is for one VM on a normal host.
+        env.putIfAbsent("PB_SSH_TIMEOUT", "900");
         return pb;
+    }
+
+    /** The last lines of a VM's serial log, for a failure message. */
+    public String serialTail(String vm, int lines) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(dataDir().resolve("vms/default/" + vm + "/serial.log"),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())).replaceAll("\u001b\\[[0-9;]*[A-Za-z]", "");
+        } catch (java.io.IOException e) {
+            return "(no serial log: " + e.getMessage() + ")";
+        }
     }
 
     public Result run(String... args) {
