@@ -55,8 +55,13 @@ class RealImagesIT {
         CompletableFuture<Pb.Result> centos = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", CENTOS_LIKE));
         CompletableFuture<Pb.Result> signed = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-secure", "--memory", "1G",
                 "--firmware", "uefi-secure", Prerequisites.IMAGE_SIGNED));
-        CompletableFuture<Pb.Result> unsigned = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-unsigned", "--memory", "1G",
-                "--firmware", "uefi-secure", FEDORA_LIKE));
+        CompletableFuture<Pb.Result> unsigned = CompletableFuture.supplyAsync(() -> {
+            long t0 = System.nanoTime();
+            Pb.Result r = pb.run("run", "-B", "--name", "vm-unsigned", "--memory", "1G", "--firmware", "uefi-secure", FEDORA_LIKE);
+            System.out.printf("unsigned boot loader under Secure Boot: pb run ended (exit %d) after %.1f s: %s%n", r.exit(),
+                    (System.nanoTime() - t0) / 1e9, r.err().strip().lines().reduce((x, y) -> y).orElse(""));
+            return r;
+        });
         // the refused VM sits in the firmware burning a CPU: record what it shows, then take it away
         unsignedUnderSecureBoot = unsigned.get();
         unsignedStatus = get("vm-unsigned");
