@@ -111,4 +111,15 @@ class BadInputCliTest {
         }
         return sb.toString();
     }
+
+    /** Not bad input, but the same promise: one line naming the registry and the cause, exit 1, nothing left behind. */
+    @org.junit.jupiter.api.Test
+    void anUnreachableRegistryIsNamedInOneLineAndLeavesNothing() throws Exception {
+        String before = snapshot();
+        Cli.Result r = cli.run("-q", "run", "-B", "--name", "far", "localhost:1/pb-nothing:1");
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("cannot reach registry localhost:1 to pull localhost:1/pb-nothing:1 (connect: connection refused)"), r.err());
+        assertEquals(before, snapshot(), "the store changed");
+    }
 }
