@@ -4,9 +4,8 @@ import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.VolumeMount;
 
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,7 +27,7 @@ public final class GuestPaths {
     /** Refuses (InvalidGuestPath, exit 2) a volume the guest could not mount; asks the image only when needed. */
     public void check(String imageRef, List<VolumeMount> volumes) {
         if (volumes.isEmpty()) return;
-        Map<String, Character> top = null;
+        Set<String> top = null;
         for (VolumeMount v : volumes) {
             String first = topLevel(v.getGuestPath());
             if (first == null) {
@@ -37,7 +36,7 @@ public final class GuestPaths {
             }
             if (ALWAYS_THERE.contains(first)) continue;
             if (top == null) top = topLevelEntries(imageRef);
-            if (!top.containsKey(first)) {
+            if (!top.contains(first)) {
                 throw new PbException.Invalid("InvalidGuestPath", "volume guest path " + v.getGuestPath() + ": image " + imageRef + " has no /"
                         + first + " and a bootc root is read-only, so it cannot be made: use a path under /var or /mnt, like /mnt/" + first);
             }
@@ -53,18 +52,15 @@ public final class GuestPaths {
         return parts[0];
     }
 
-    /** The image's top-level entries and their type (d: folder, l: symlink, ...), from a throw-away container. */
-    Map<String, Character> topLevelEntries(String imageRef) {
+    /** The names of the image's top-level entries (folders and symlinks alike), from a throw-away container. */
+    Set<String> topLevelEntries(String imageRef) {
         ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root",
-                "--entrypoint", "find", imageRef, "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\t%y\\n").timeout(Duration.ofMinutes(2)));
+                "--entrypoint", "find", imageRef, "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n").timeout(Duration.ofMinutes(2)));
         if (!r.ok()) {
             throw new PbException.Failed("ImageInspectFailed", "cannot list the top-level folders of " + imageRef + ": " + r.errorTail(1).strip());
         }
-        Map<String, Character> out = new HashMap<>();
-        for (String line : r.stdout().split("\n")) {
-            int tab = line.indexOf('\t');
-            if (tab > 0 && tab + 1 < line.length()) out.put(line.substring(0, tab), line.charAt(tab + 1));
-        }
+        Set<String> out = new HashSet<>();
+        for (String line : r.stdout().split("\n")) if (!line.isEmpty()) out.add(line);
         return out;
     }
 }

@@ -3,7 +3,6 @@ package dev.bootc.pb.disk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.api.Filesystem;
-import dev.bootc.pb.api.PbException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,13 +64,8 @@ final class InstallConfig {
     }
 
     private String ask(ResolvedImage image) {
-        ProcessResult r;
-        try {
-            r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root",
-                    "--entrypoint", "bootc", image.reference(), "install", "print-configuration").timeout(Duration.ofMinutes(2)));
-        } catch (PbException e) {
-            throw e;
-        }
+        ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root",
+                "--entrypoint", "bootc", image.reference(), "install", "print-configuration").timeout(Duration.ofMinutes(2)));
         // an old bootc without print-configuration, or an image that declares nothing: no answer
         String json = r.ok() ? r.stdout().strip() : "";
         store(image.id(), json);

@@ -285,11 +285,12 @@ public final class LiveWorld implements World {
 
     @Override
     public Probe probeSsh(BootcVm vm, int port, VmFiles files) {
-        String user = effective(vm).getSpec().getSsh().getUser();
+        BootcVmSpec spec = effective(vm).getSpec();
+        String user = spec.getSsh().getUser();
         // The pair ensureVmFiles made: read the private key once, without loadOrCreate's second read.
-        SshKeyPair keys = new SshKeyPair(files.privateKey(), files.privateKey().resolveSibling(files.privateKey().getFileName() + ".pub"), files.publicKey());
+        SshKeyPair keys = new SshKeyPair(files.privateKey(), SshKeyPair.publicKeyFileOf(files.privateKey()), files.publicKey());
         SshReadinessProbe.Result r = probe.check("127.0.0.1", port, user, keys.keyPair());
-        if (!r.ready()) SerialLogFailures.check(vm.getMetadata().getName(), effective(vm).getSpec().getFirmware(), files.vmDir().resolve("serial.log"));
+        if (!r.ready()) SerialLogFailures.check(vm.getMetadata().getName(), spec.getFirmware(), files.vmDir().resolve("serial.log"));
         return new Probe(r.ready(), r.message());
     }
 

@@ -29,9 +29,6 @@ import java.util.Iterator;
  * the VM.
  */
 public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicKey) {
-    public static final String PRIVATE_KEY_FILE = "id_ed25519";
-    public static final String PUBLIC_KEY_FILE = "id_ed25519.pub";
-
     /** The private key file of the VM whose folder this is: the one that exists, ed25519 first. */
     public static Path privateKeyIn(Path vmDir) {
         for (SshKeyType t : SshKeyType.values()) {
@@ -39,6 +36,11 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
             if (Files.exists(p)) return p;
         }
         return vmDir.resolve(SshKeyType.ed25519.privateKeyFile());
+    }
+
+    /** The public key file beside a private one: its name + {@code .pub}, as ssh-keygen writes it. */
+    public static Path publicKeyFileOf(Path privateKeyFile) {
+        return privateKeyFile.resolveSibling(privateKeyFile.getFileName() + ".pub");
     }
 
     /** Loads the ed25519 pair in {@code vmDir}, or generates and writes one when there is none. */
@@ -53,7 +55,7 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
     public static SshKeyPair loadOrCreate(Path vmDir, String comment, SshKeyType type) {
         Path priv = privateKeyIn(vmDir);
         if (!Files.exists(priv)) priv = vmDir.resolve(type.privateKeyFile());
-        Path pub = priv.resolveSibling(priv.getFileName() + ".pub");
+        Path pub = publicKeyFileOf(priv);
         try {
             if (Files.exists(priv)) {
                 KeyPair kp = readPrivateKey(priv);
