@@ -1,57 +1,65 @@
 package dev.bootc.pb.api;
 
-import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
-import io.fabric8.kubernetes.api.model.Namespaced;
-import io.fabric8.kubernetes.client.CustomResource;
-import io.fabric8.kubernetes.model.annotation.Group;
-import io.fabric8.kubernetes.model.annotation.Kind;
-import io.fabric8.kubernetes.model.annotation.Plural;
-import io.fabric8.kubernetes.model.annotation.ShortNames;
-import io.fabric8.kubernetes.model.annotation.Singular;
-import io.fabric8.kubernetes.model.annotation.Version;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
-/** A bootable container image run as a persistent virtual machine: the one model of the resource. */
-@Group(BootcVm.GROUP)
-@Version(BootcVm.VERSION)
-@Kind(BootcVm.KIND)
-@Plural("bootcvms")
-@Singular("bootcvm")
-@ShortNames("bvm")
-@AdditionalPrinterColumn(name = "Image", jsonPath = ".spec.image", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
-        type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "SSH", jsonPath = ".status.sshPort", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Node", jsonPath = ".spec.nodeName", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class BootcVm extends CustomResource<BootcVmSpec, BootcVmStatus> implements Namespaced {
+/**
+ * A bootable container image run as a persistent virtual machine: the one model of the resource,
+ * used by the CLI, both stores and the reconciler. Plain Java: a verb on the file store loads no
+ * Kubernetes library (the cluster side converts at its edge, see the kube store).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"apiVersion", "kind", "metadata", "spec", "status"})
+public class BootcVm {
     public static final String GROUP = "bootc.dev";
     public static final String VERSION = "v1alpha1";
     public static final String KIND = "BootcVm";
+    public static final String PLURAL = "bootcvms";
     public static final String API_VERSION = GROUP + "/" + VERSION;
     public static final String FINALIZER = "bootc.dev/cleanup";
+    /** The label that names the node whose operator owns the VM. */
+    public static final String NODE_LABEL = "bootc.dev/node";
+
+    private String apiVersion = API_VERSION;
+    private String kind = KIND;
+    private ObjectMeta metadata = new ObjectMeta();
+    private BootcVmSpec spec = new BootcVmSpec();
+    private BootcVmStatus status;
 
     public BootcVm() {
     }
 
     public BootcVm(String namespace, String name, BootcVmSpec spec) {
-        getMetadata().setNamespace(namespace);
-        getMetadata().setName(name);
-        setSpec(spec);
+        metadata.setNamespace(namespace);
+        metadata.setName(name);
+        this.spec = spec;
     }
 
-    @Override
-    protected BootcVmSpec initSpec() {
-        return new BootcVmSpec();
-    }
-
-    @Override
-    protected BootcVmStatus initStatus() {
-        return null;
-    }
+    public String getApiVersion() { return apiVersion; }
+    public void setApiVersion(String apiVersion) { this.apiVersion = apiVersion; }
+    public String getKind() { return kind; }
+    public void setKind(String kind) { this.kind = kind; }
+    public ObjectMeta getMetadata() { return metadata; }
+    public void setMetadata(ObjectMeta metadata) { this.metadata = metadata; }
+    public BootcVmSpec getSpec() { return spec; }
+    public void setSpec(BootcVmSpec spec) { this.spec = spec; }
+    public BootcVmStatus getStatus() { return status; }
+    public void setStatus(BootcVmStatus status) { this.status = status; }
 
     /** namespace/name, the key used in messages and maps. */
     public String key() {
-        return getMetadata().getNamespace() + "/" + getMetadata().getName();
+        return metadata.getNamespace() + "/" + metadata.getName();
+    }
+
+    /** A deep copy. */
+    public BootcVm copy() {
+        return Json.copy(this, BootcVm.class);
+    }
+
+    /** Marked for deletion (it goes once its finalizers are removed). */
+    @JsonIgnore
+    public boolean isDeleting() {
+        return metadata.getDeletionTimestamp() != null;
     }
 }

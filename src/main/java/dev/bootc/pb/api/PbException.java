@@ -2,70 +2,44 @@ package dev.bootc.pb.api;
 
 /**
  * A known failure that a person can act on. Its message is one line naming the thing and saying
- * what to do; its exit code comes from the one table in {@link ExitCodes}; its reason is the
- * CamelCase word written into a status condition.
+ * what to do; its {@link Failure} gives the exit code, whether retrying can help, and the reason
+ * written into a status condition.
  */
 public class PbException extends RuntimeException {
-    private final int exitCode;
-    private final String reason;
+    private final Failure failure;
 
-    public PbException(int exitCode, String reason, String message) {
+    public PbException(Failure failure, String message) {
         super(message);
-        this.exitCode = exitCode;
-        this.reason = reason;
+        this.failure = java.util.Objects.requireNonNull(failure, "failure");
     }
 
-    public PbException(int exitCode, String reason, String message, Throwable cause) {
+    public PbException(Failure failure, String message, Throwable cause) {
         super(message, cause);
-        this.exitCode = exitCode;
-        this.reason = reason;
+        this.failure = java.util.Objects.requireNonNull(failure, "failure");
+    }
+
+    public Failure failure() {
+        return failure;
     }
 
     public int exitCode() {
-        return exitCode;
+        return failure.exitCode();
     }
 
     public String reason() {
-        return reason;
+        return failure.reason();
     }
 
-    /** Something named does not exist (exit 3). */
-    public static class NotFound extends PbException {
-        public NotFound(String reason, String message) {
-            super(ExitCodes.NOT_FOUND, reason, message);
-        }
-
-        public NotFound(String message) {
-            this("NotFound", message);
-        }
+    public boolean terminal() {
+        return failure.terminal();
     }
 
-    /** A write lost a race, or a name is taken (exit 4). */
-    public static class Conflict extends PbException {
-        public Conflict(String reason, String message) {
-            super(ExitCodes.CONFLICT, reason, message);
-        }
-
-        public Conflict(String message) {
-            this("Conflict", message);
-        }
+    /** A write lost a race or a name is taken (exit 4). */
+    public boolean isConflict() {
+        return failure.exitCode() == ExitCodes.CONFLICT;
     }
 
-    /** Bad input (exit 2). */
-    public static class Invalid extends PbException {
-        public Invalid(String reason, String message) {
-            super(ExitCodes.INVALID, reason, message);
-        }
-    }
-
-    /** Anything else that failed for a reason we know (exit 1). */
-    public static class Failed extends PbException {
-        public Failed(String reason, String message) {
-            super(ExitCodes.FAILURE, reason, message);
-        }
-
-        public Failed(String reason, String message, Throwable cause) {
-            super(ExitCodes.FAILURE, reason, message, cause);
-        }
+    public boolean isNotFound() {
+        return failure.exitCode() == ExitCodes.NOT_FOUND;
     }
 }

@@ -39,9 +39,9 @@ public final class ResourceYaml {
                 if (n != null && !n.isNull() && !(n.isObject() && n.isEmpty())) docs.add(n);
             }
         } catch (IOException | RuntimeException e) {
-            throw new InvalidResourceException(source + ": malformed YAML: " + yamlProblem(e));
+            throw Failure.Invalid.with(source + ": malformed YAML: " + yamlProblem(e));
         }
-        if (docs.isEmpty()) throw new InvalidResourceException(source + ": no BootcVm document found");
+        if (docs.isEmpty()) throw Failure.Invalid.with(source + ": no BootcVm document found");
         List<BootcVm> out = new ArrayList<>();
         for (JsonNode doc : docs) out.add(fromTree(doc, source));
         return out;
@@ -50,29 +50,29 @@ public final class ResourceYaml {
     /** One document, validated. */
     public static BootcVm fromTree(JsonNode doc, String source) {
         if (!doc.isObject()) {
-            throw new InvalidResourceException(source + ": a BootcVm document must be a mapping, not " + doc.getNodeType().toString().toLowerCase());
+            throw Failure.Invalid.with(source + ": a BootcVm document must be a mapping, not " + doc.getNodeType().toString().toLowerCase());
         }
         String apiVersion = doc.path("apiVersion").asText(null);
         String kind = doc.path("kind").asText(null);
-        if (apiVersion == null) throw new InvalidResourceException(source + ": apiVersion: missing: must be " + BootcVm.API_VERSION);
+        if (apiVersion == null) throw Failure.Invalid.with(source + ": apiVersion: missing: must be " + BootcVm.API_VERSION);
         if (!BootcVm.API_VERSION.equals(apiVersion)) {
-            throw new InvalidResourceException(source + ": apiVersion: invalid value \"" + apiVersion + "\": must be " + BootcVm.API_VERSION);
+            throw Failure.Invalid.with(source + ": apiVersion: invalid value \"" + apiVersion + "\": must be " + BootcVm.API_VERSION);
         }
-        if (kind == null) throw new InvalidResourceException(source + ": kind: missing: must be " + BootcVm.KIND);
+        if (kind == null) throw Failure.Invalid.with(source + ": kind: missing: must be " + BootcVm.KIND);
         if (!BootcVm.KIND.equals(kind)) {
-            throw new InvalidResourceException(source + ": kind: invalid value \"" + kind + "\": must be " + BootcVm.KIND);
+            throw Failure.Invalid.with(source + ": kind: invalid value \"" + kind + "\": must be " + BootcVm.KIND);
         }
         BootcVm vm;
         try {
             JsonNode spec = doc.get("spec");
             if (spec != null) strictMapper().treeToValue(spec, BootcVmSpec.class);
-            vm = Json.SERIALIZATION.convertValue(doc, BootcVm.class);
+            vm = Json.fromTree(doc, BootcVm.class);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new InvalidResourceException(source + ": " + fieldProblem(e));
+            throw Failure.Invalid.with(source + ": " + fieldProblem(e));
         }
         List<Validation.Problem> problems = Validation.problems(vm);
         if (!problems.isEmpty()) {
-            throw new InvalidResourceException(source + ": " + problems.get(0));
+            throw Failure.Invalid.with(source + ": " + problems.get(0));
         }
         return vm;
     }

@@ -133,7 +133,7 @@ public final class Validation {
         List<Problem> p = problems(vm);
         if (!p.isEmpty()) {
             String name = vm.getMetadata() == null || vm.getMetadata().getName() == null ? "" : " " + vm.getMetadata().getName();
-            throw new InvalidResourceException("BootcVm" + name + ": " + p.get(0));
+            throw Failure.Invalid.with("BootcVm" + name + ": " + p.get(0));
         }
     }
 

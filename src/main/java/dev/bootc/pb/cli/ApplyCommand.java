@@ -1,9 +1,9 @@
 package dev.bootc.pb.cli;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.ResourceYaml;
-import dev.bootc.pb.service.VmService;
+import dev.bootc.pb.verbs.ApplyVerb;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,15 +34,16 @@ class ApplyCommand extends BaseCommand {
             try {
                 text = Files.readString(Path.of(file));
             } catch (NoSuchFileException e) {
-                throw new PbException.NotFound("FileNotFound", "File " + file + " does not exist");
+                throw Failure.FileNotFound.with("File " + file + " does not exist");
             }
         }
         List<BootcVm> docs = ResourceYaml.parseAll(text, source);
-        for (VmService.Applied a : vms().apply(docs)) {
+        ApplyVerb verb = root().apply();
+        for (ApplyVerb.Applied a : verb.apply(docs)) {
             out().println("bootcvm.bootc.dev/" + a.vm().getMetadata().getName() + " " + a.action());
         }
         out().flush();
-        if (await) vms().awaitSettled(docs, this::progress);
+        if (await) verb.awaitSettled(docs, timed());
         return ok();
     }
 }

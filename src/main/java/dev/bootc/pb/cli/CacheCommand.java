@@ -10,7 +10,13 @@ class CacheCommand {
     static class ListCmd extends BaseCommand {
         @Override
         protected int execute() {
-            out().print(Output.table(java.util.List.of("KEY", "IMAGE", "DIGEST", "SIZE", "VMS"), vms().cacheRows()));
+            java.util.List<java.util.List<String>> rows = new java.util.ArrayList<>();
+            for (var c : root().cache().list()) {
+                var b = c.disk();
+                rows.add(java.util.List.of(b.key(), b.image() == null ? "-" : b.image(), b.digest() == null ? "-" : Output.abbreviateDigest(b.digest()),
+                        Output.humanBytes(b.sizeOnDiskBytes()), c.users().isEmpty() ? "-" : String.join(",", c.users())));
+            }
+            out().print(Output.table(java.util.List.of("KEY", "IMAGE", "DIGEST", "SIZE", "VMS"), rows));
             return ok();
         }
     }
@@ -19,7 +25,7 @@ class CacheCommand {
     static class Prune extends BaseCommand {
         @Override
         protected int execute() {
-            for (String removed : vms().cachePrune()) out().println(removed);
+            for (String removed : root().cache().prune()) out().println(removed);
             return ok();
         }
     }

@@ -1,7 +1,7 @@
 package dev.bootc.pb.cli;
 
 import dev.bootc.pb.api.ExitCodes;
-import dev.bootc.pb.service.HostDoctor;
+import dev.bootc.pb.port.HostSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,10 +17,10 @@ class DoctorCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
-        HostDoctor doctor = new HostDoctor(ctx().libvirtUri());
-        List<HostDoctor.Check> checks = fix ? doctor.fix(this::progress) : doctor.checks();
+        HostSetup doctor = root().doctor();
+        List<HostSetup.Check> checks = fix ? doctor.fix(this::progress) : doctor.checks();
         boolean allOk = true;
-        for (HostDoctor.Check c : checks) {
+        for (HostSetup.Check c : checks) {
             String mark = c.ok() ? "ok  " : (c.required() ? "MISSING" : "warn");
             out().println(String.format("%-8s %-28s %s", mark, c.name(), c.detail()));
             if (!c.ok()) {

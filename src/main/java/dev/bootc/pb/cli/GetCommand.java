@@ -18,7 +18,7 @@ class GetCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        BootcVm vm = vms().require(name);
+        BootcVm vm = root().views().get(name);
         if (format == Format.json) out().println(Output.json(vm));
         else out().print(Output.yaml(vm));
         return ok();

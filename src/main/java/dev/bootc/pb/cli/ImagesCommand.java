@@ -9,7 +9,9 @@ import java.util.List;
 class ImagesCommand extends BaseCommand {
     @Override
     protected int execute() {
-        out().print(Output.table(List.of("REPOSITORY", "IMAGE ID", "SIZE", "CREATED"), vms().imageRows()));
+        List<List<String>> rows = new java.util.ArrayList<>();
+        for (var i : root().cache().images()) rows.add(List.of(i.repository(), i.tag(), i.id(), i.created(), i.size()));
+        out().print(Output.table(List.of("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"), rows));
         return ok();
     }
 }

@@ -17,7 +17,7 @@ class InspectCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        Object view = vms().inspect(name);
+        Object view = root().views().inspect(name);
         if (format == Format.json) out().println(Output.json(view));
         else out().print(Output.yaml(view));
         return ok();

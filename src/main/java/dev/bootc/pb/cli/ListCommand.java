@@ -1,6 +1,7 @@
 package dev.bootc.pb.cli;
 
-import dev.bootc.pb.service.VmRow;
+import dev.bootc.pb.verbs.VmRow;
+import dev.bootc.pb.verbs.Views;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,14 +18,17 @@ class ListCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        List<VmRow> rows = vms().rows();
+        Views.Listing listing = root().views().list();
+        if (listing.warning() != null) err().println("Warning: " + listing.warning());
+        List<VmRow> rows = listing.rows();
         switch (format) {
             case json -> out().println(Output.json(rows));
             case yaml -> out().print(Output.yaml(rows));
             case table -> {
                 List<List<String>> cells = new ArrayList<>();
                 for (VmRow r : rows) {
-                    cells.add(List.of(r.name(), r.orphan() ? r.image() + " (orphaned)" : r.image(), r.size(), Output.ago(r.created()),
+                    String image = r.invalid() ? "(invalid: " + r.problem() + ")" : r.orphan() ? r.image() + " (orphaned)" : r.image();
+                    cells.add(List.of(r.name(), image, r.size(), Output.ago(r.created()),
                             Boolean.toString(r.running()), r.sshPort() == null ? "-" : r.sshPort().toString()));
                 }
                 out().print(Output.table(List.of("NAME", "REPO", "SIZE", "CREATED", "RUNNING", "SSH PORT"), cells));

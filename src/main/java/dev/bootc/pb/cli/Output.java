@@ -41,6 +41,22 @@ final class Output {
         return sb.toString();
     }
 
+    static String humanBytes(long b) {
+        if (b < 1024) return b + "B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int i = -1;
+        do {
+            v /= 1024;
+            i++;
+        } while (v >= 1024 && i < units.length - 1);
+        return String.format(java.util.Locale.ROOT, "%.1f%s", v, units[i]);
+    }
+
+    static String abbreviateDigest(String d) {
+        return d.length() > 19 ? d.substring(0, 19) : d;
+    }
+
     /** "2 minutes ago", as podman prints creation times. */
     static String ago(String timestamp) {
         if (timestamp == null) return "unknown";

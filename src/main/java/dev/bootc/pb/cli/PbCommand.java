@@ -1,17 +1,17 @@
 package dev.bootc.pb.cli;
 
 import dev.bootc.pb.api.ExitCodes;
-import dev.bootc.pb.service.PbContext;
-import dev.bootc.pb.store.StoreKind;
-import io.quarkus.picocli.runtime.annotations.TopCommand;
+import dev.bootc.pb.boot.Config;
+import dev.bootc.pb.boot.Root;
+import dev.bootc.pb.boot.StoreKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /** The root command: global options and the list of verbs. */
-@TopCommand
 @Command(name = "pb", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         scope = ScopeType.INHERIT,
         description = "Run bootable container images (bootc) as persistent virtual machines.",
@@ -22,23 +22,23 @@ import java.nio.file.Path;
                 CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class})
 public class PbCommand {
 
-    @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "file|kube", defaultValue = "${env:PB_STORE:-file}",
-            description = "Where BootcVm resources live (env PB_STORE; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "file|kube",
+            description = "Where BootcVm resources live (env PB_STORE; default: file).")
     StoreKind store;
 
-    @Option(names = "--store-dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = "${env:PB_STORE_DIR}",
+    @Option(names = "--store-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Folder of the file store (env PB_STORE_DIR; default /var/lib/pb/store as root, else $XDG_DATA_HOME/pb/store).")
     Path storeDir;
 
-    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "NS", defaultValue = "default",
-            description = "Namespace of the resources (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "NS",
+            description = "Namespace of the resources (default: default).")
     String namespace;
 
     @Option(names = "--context", scope = ScopeType.INHERIT, paramLabel = "NAME",
             description = "kubeconfig context, with --store kube.")
     String context;
 
-    @Option(names = {"-c", "--connect"}, scope = ScopeType.INHERIT, paramLabel = "URI", defaultValue = "${env:PB_LIBVIRT_URI}",
+    @Option(names = {"-c", "--connect"}, scope = ScopeType.INHERIT, paramLabel = "URI",
             description = "libvirt URI (env PB_LIBVIRT_URI; default qemu:///system as root, else qemu:///session).")
     String connect;
 
@@ -52,18 +52,26 @@ public class PbCommand {
     @Option(names = "-v", scope = ScopeType.LOCAL, description = "Same as --verbose (before the command: pb -v list).")
     boolean verboseShort;
 
-    private PbContext context_;
+    private final Function<Config.Options, Root> roots;
+    private Root root;
 
-    /** The context of this invocation, built once from the global options. */
-    public synchronized PbContext context() {
-        if (context_ == null) {
-            context_ = new PbContext(store, storeDir, namespace, context, connect, quiet, verbose || verboseShort);
-        }
-        return context_;
+    /** @param roots builds the composition root from the global options (tests give their own) */
+    public PbCommand(Function<Config.Options, Root> roots) {
+        this.roots = roots;
     }
 
-    /** Tests and embedding: use this context instead of one built from options. */
-    public synchronized void useContext(PbContext ctx) {
-        this.context_ = ctx;
+    Config.Options options() {
+        return new Config.Options(store, storeDir, namespace, context, connect, quiet, verbose || verboseShort);
+    }
+
+    /** The composition root of this invocation, built once from the global options. */
+    synchronized Root root() {
+        if (root == null) root = roots.apply(options());
+        return root;
+    }
+
+    synchronized void close() {
+        if (root != null) root.close();
+        root = null;
     }
 }

@@ -27,11 +27,11 @@ class RmCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        List<String> names = target.all ? vms().allNames() : target.names;
+        List<String> names = target.all ? root().views().allNames() : target.names;
         PbException first = null;
         for (String n : names) {
             try {
-                vms().remove(n, force, this::progress);
+                root().lifecycle().remove(n, force, timed());
                 out().println(n);
             } catch (PbException e) {
                 err().println("Error: " + e.getMessage());

@@ -5,15 +5,15 @@ import dev.bootc.pb.api.DiskSpec;
 import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Firmware;
 import dev.bootc.pb.api.SshKeyType;
-import dev.bootc.pb.disk.PullPolicy;
+import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.NetworkMode;
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PortForward;
 import dev.bootc.pb.api.Quantity;
 import dev.bootc.pb.api.Resources;
 import dev.bootc.pb.api.SshSpec;
 import dev.bootc.pb.api.VolumeMount;
-import dev.bootc.pb.service.RunOptions;
+import dev.bootc.pb.verbs.RunVerb;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -97,10 +97,27 @@ class RunCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
-        PullPolicy.parse(pull); // invalid input is refused before anything is written
+        PullPolicy policy = PullPolicy.parse(pull); // invalid input is refused before anything is written
         BootcVmSpec spec = toSpec();
-        RunOptions opts = new RunOptions(name, spec, replace, background, removeAfter, command, pull);
-        return vms().run(opts, out(), err(), this::progress);
+        var timed = timed();
+        RunVerb.Result r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, policy),
+                new RunVerb.Feedback() {
+                    @Override
+                    public void progress(String line) {
+                        timed.accept(line);
+                    }
+
+                    @Override
+                    public void connecting(String vm, boolean withCommand) {
+                        String line = "Connecting to vm " + vm + ". To close connection, use `~.` or `exit`.";
+                        // with a command, its output stays clean on stdout
+                        if (withCommand) RunCommand.this.progress(line);
+                        else out().println(line);
+                        out().flush();
+                    }
+                });
+        if (r.background()) out().println("VM " + r.name() + " is running. Connect with: pb ssh " + r.name());
+        return r.exitCode();
     }
 
     BootcVmSpec toSpec() throws IOException {
@@ -121,7 +138,7 @@ class RunCommand extends BaseCommand {
             ssh.setKeyType(sshKeyType);
             if (sshKey != null) {
                 if (!Files.isRegularFile(sshKey)) {
-                    throw new PbException.Invalid("InvalidSshKey", "--ssh-key: file " + sshKey + " does not exist: give a public key file like ~/.ssh/id_ed25519.pub");
+                    throw Failure.InvalidSshKey.with("--ssh-key: file " + sshKey + " does not exist: give a public key file like ~/.ssh/id_ed25519.pub");
                 }
                 ssh.setAuthorizedKeys(List.of(Files.readString(sshKey).trim()));
             }
@@ -130,7 +147,7 @@ class RunCommand extends BaseCommand {
         for (String p : ports) {
             String[] parts = p.split(":");
             if (parts.length != 2) {
-                throw new PbException.Invalid("InvalidPort", "--port: invalid value \"" + p + "\": must be HOST:GUEST, like 8080:80");
+                throw Failure.InvalidPort.with("--port: invalid value \"" + p + "\": must be HOST:GUEST, like 8080:80");
             }
             PortForward f = new PortForward();
             f.setHostPort(port("--port", p, parts[0]));
@@ -142,13 +159,13 @@ class RunCommand extends BaseCommand {
             String[] parts = v.split(":");
             boolean ro = parts.length == 3 && parts[2].equals("ro");
             if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !ro && !parts[2].equals("rw"))) {
-                throw new PbException.Invalid("InvalidVolume", "--volume: invalid value \"" + v + "\": must be HOSTPATH:GUESTPATH[:ro]");
+                throw Failure.InvalidVolume.with("--volume: invalid value \"" + v + "\": must be HOSTPATH:GUESTPATH[:ro]");
             }
             if (!parts[0].startsWith("/")) {
-                throw new PbException.Invalid("InvalidVolume", "--volume: invalid value \"" + v + "\": the host path must be absolute, like /srv/data");
+                throw Failure.InvalidVolume.with("--volume: invalid value \"" + v + "\": the host path must be absolute, like /srv/data");
             }
             if (!parts[1].startsWith("/")) {
-                throw new PbException.Invalid("InvalidVolume", "--volume: invalid value \"" + v + "\": the guest path must be absolute, like /mnt/data");
+                throw Failure.InvalidVolume.with("--volume: invalid value \"" + v + "\": the guest path must be absolute, like /mnt/data");
             }
             if (s.getVolumes() == null) s.setVolumes(new ArrayList<>());
             s.getVolumes().add(new VolumeMount(parts[0], parts[1], ro));
@@ -167,6 +184,6 @@ class RunCommand extends BaseCommand {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw new PbException.Invalid("InvalidPort", option + ": invalid value \"" + whole + "\": ports must be between 1 and 65535");
+        throw Failure.InvalidPort.with(option + ": invalid value \"" + whole + "\": ports must be between 1 and 65535");
     }
 }

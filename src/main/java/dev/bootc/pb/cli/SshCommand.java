@@ -22,6 +22,6 @@ class SshCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        return vms().ssh(name, user, command);
+        return root().sessions().ssh(name, user, command);
     }
 }

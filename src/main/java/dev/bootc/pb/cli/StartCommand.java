@@ -11,7 +11,7 @@ class StartCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        vms().start(name, this::progress);
+        root().lifecycle().start(name, timed());
         out().println(name);
         return ok();
     }

@@ -12,7 +12,7 @@ class StopCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        vms().stop(name, this::progress);
+        root().lifecycle().stop(name, timed());
         out().println(name);
         return ok();
     }

@@ -1,6 +1,14 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.Durations;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Progress;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -44,7 +52,7 @@ public final class BaseDiskBuilder {
      * @return the qcow2 file in workDir
      * @throws PbException.Failed (DiskBuildFailed) with the last lines of the build log
      */
-    public Path build(ResolvedImage image, BaseDiskOptions options, Path workDir, String containerName, ProgressListener progress) {
+    public Path build(Image image, BaseDiskOptions options, Path workDir, String containerName, Progress progress) {
         Path raw = workDir.resolve(RAW_NAME);
         Path qcow2 = workDir.resolve(QCOW2_NAME);
         Path log = workDir.resolve(LOG_NAME);
@@ -101,7 +109,7 @@ public final class BaseDiskBuilder {
         long size;
         if (options.diskSizeBytes() != null) {
             if (options.diskSizeBytes() < needed) {
-                throw new PbException.Invalid("InvalidDiskSize", "disk size " + gib(options.diskSizeBytes()) + " cannot hold this image: give --disk-size "
+                throw Failure.InvalidDiskSize.with("disk size " + gib(options.diskSizeBytes()) + " cannot hold this image: give --disk-size "
                         + (needed + (1L << 30) - 1) / (1L << 30) + "G or more");
             }
             size = options.diskSizeBytes();
@@ -117,9 +125,9 @@ public final class BaseDiskBuilder {
         runner.run(Command.of("podman", "rm", "--force", "--ignore", "--time", "0", name).timeout(Duration.ofMinutes(1)));
     }
 
-    private static PbException.Failed failure(ResolvedImage image, String what, Path log) {
+    private static PbException failure(Image image, String what, Path log) {
         String tail = logTail(log, ERROR_TAIL_LINES);
-        return new PbException.Failed("DiskBuildFailed", "building the base disk of " + image.reference() + " failed: "
+        return Failure.DiskBuildFailed.with("building the base disk of " + image.reference() + " failed: "
                 + what + (tail.isEmpty() ? "" : "\n" + tail));
     }
 
@@ -139,7 +147,7 @@ public final class BaseDiskBuilder {
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(size);
         } catch (IOException e) {
-            throw new PbException.Failed("DiskBuildFailed", "cannot create " + raw + ": " + e.getMessage(), e);
+            throw Failure.DiskBuildFailed.with("cannot create " + raw + ": " + e.getMessage(), e);
         }
     }
 

@@ -5,8 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Firmware;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.config.PbPaths;
+import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.Durations;
+import dev.bootc.pb.os.FileModes;
+import dev.bootc.pb.os.HostLock;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -54,19 +63,11 @@ public final class BaseDiskCache {
     private final Path dir;
     private final BaseDiskBuilder builder;
     private final ProcessRunner runner;
-    private final InstallConfig installConfig;
 
     public BaseDiskCache(Path dir, BaseDiskBuilder builder, ProcessRunner runner) {
         this.dir = dir.toAbsolutePath().normalize();
         this.builder = builder;
         this.runner = runner;
-        this.installConfig = new InstallConfig(runner, dir.resolve(InstallConfig.FOLDER));
-    }
-
-    /** The cache in {@link PbPaths#baseDisks()}, building with real podman and qemu-img. */
-    public static BaseDiskCache of(PbPaths paths) {
-        ProcessRunner runner = ProcessRunner.local();
-        return new BaseDiskCache(paths.baseDisks(), new BaseDiskBuilder(runner), runner);
     }
 
     public Path dir() {
@@ -99,9 +100,8 @@ public final class BaseDiskCache {
      *
      * @throws PbException.Failed (DiskBuildFailed) with the end of the build log
      */
-    public BaseDisk ensure(ResolvedImage image, BaseDiskOptions asked, ProgressListener progress) {
-        ProgressListener p = progress == null ? ProgressListener.none() : progress;
-        BaseDiskOptions options = asked.filesystem() != null ? asked : asked.withFilesystem(installConfig.rootFilesystem(image));
+    public BaseDisk ensure(Image image, BaseDiskOptions options, Progress progress) {
+        Progress p = progress == null ? Progress.none() : progress;
         String key = key(image.digest(), options);
         FileModes.directories(dir);
         removeDeadBuilds();
@@ -110,7 +110,7 @@ public final class BaseDiskCache {
             p.phase("Using cached base disk " + key);
             return cached.get();
         }
-        try (KeyLock lock = KeyLock.acquire(lockFile(key), () -> p.phase("Waiting for another build of base disk " + key))) {
+        try (HostLock lock = HostLock.acquire(lockFile(key), () -> p.phase("Waiting for another build of base disk " + key))) {
             cached = find(key);
             if (cached.isPresent()) {
                 p.phase("Using base disk " + key + " built meanwhile");
@@ -162,9 +162,9 @@ public final class BaseDiskCache {
         List<BaseDisk> removed = new ArrayList<>();
         for (BaseDisk disk : list()) {
             if (used.contains(canonical(disk.path()))) continue;
-            Optional<KeyLock> lock = KeyLock.tryAcquire(lockFile(disk.key()));
+            Optional<HostLock> lock = HostLock.tryAcquire(lockFile(disk.key()));
             if (lock.isEmpty()) continue;
-            try (KeyLock held = lock.get()) {
+            try (HostLock held = lock.get()) {
                 removeEntryFiles(disk.key());
                 deleteIfExists(logFile(disk.key()));
                 removed.add(disk);
@@ -182,9 +182,9 @@ public final class BaseDiskCache {
         }
         int removed = 0;
         for (Map.Entry<String, List<Path>> e : byKey.entrySet()) {
-            Optional<KeyLock> lock = KeyLock.tryAcquire(lockFile(e.getKey()));
+            Optional<HostLock> lock = HostLock.tryAcquire(lockFile(e.getKey()));
             if (lock.isEmpty()) continue; // a live build
-            try (KeyLock held = lock.get()) {
+            try (HostLock held = lock.get()) {
                 removed += removeBuildDirs(e.getValue());
             }
         }
@@ -213,7 +213,7 @@ public final class BaseDiskCache {
         return dirs.size();
     }
 
-    private BaseDisk build(String key, ResolvedImage image, BaseDiskOptions options, ProgressListener p) {
+    private BaseDisk build(String key, Image image, BaseDiskOptions options, Progress p) {
         String nonce = HexFormat.of().formatHex(randomBytes());
         Path work = dir.resolve(key + ".build-" + nonce);
         long start = System.nanoTime();
@@ -221,7 +221,7 @@ public final class BaseDiskCache {
             Files.createDirectory(work);
             Files.setPosixFilePermissions(work, FileModes.DIR);
         } catch (IOException e) {
-            throw new PbException.Failed("DiskBuildFailed", "cannot create " + work + ": " + FileModes.reason(e), e);
+            throw Failure.DiskBuildFailed.with("cannot create " + work + ": " + FileModes.reason(e), e);
         }
         try {
             Path built = builder.build(image, options, work, containerName(key, nonce), p);
@@ -242,10 +242,10 @@ public final class BaseDiskCache {
             force(dir);
             p.phase("Base disk " + key + " ready in " + Durations.human(Duration.ofNanos(System.nanoTime() - start)));
             return meta.toBaseDisk(qcow2(key), Files.size(qcow2(key)), true);
-        } catch (PbException.Failed e) {
-            throw new PbException.Failed(e.reason(), e.getMessage() + "\n(build log: " + logFile(key) + ")", e);
+        } catch (PbException e) {
+            throw e.failure().with(e.getMessage() + "\n(build log: " + logFile(key) + ")", e);
         } catch (IOException e) {
-            throw new PbException.Failed("DiskBuildFailed", "building the base disk of " + image.reference() + " failed: "
+            throw Failure.DiskBuildFailed.with("building the base disk of " + image.reference() + " failed: "
                     + FileModes.reason(e) + " (build log: " + logFile(key) + ")", e);
         } finally {
             keepLog(work.resolve(BaseDiskBuilder.LOG_NAME), logFile(key));
@@ -294,7 +294,7 @@ public final class BaseDiskCache {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
         } catch (IOException e) {
-            throw new PbException.Failed("DiskFolderFailed", "cannot list " + dir + ": " + FileModes.reason(e), e);
+            throw Failure.DiskFolderFailed.with("cannot list " + dir + ": " + FileModes.reason(e), e);
         }
     }
 
@@ -337,16 +337,15 @@ public final class BaseDiskCache {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {
-            throw new PbException.Failed("DiskDeleteFailed", "cannot delete " + p + ": " + FileModes.reason(e), e);
+            throw Failure.DiskDeleteFailed.with("cannot delete " + p + ": " + FileModes.reason(e), e);
         }
     }
 
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            throw new PbException.Failed("DiskDeleteFailed", "cannot delete " + root + ": " + e.getMessage(), e);
+        try {
+            AtomicFiles.deleteTree(root);
+        } catch (java.io.UncheckedIOException e) {
+            throw Failure.DiskDeleteFailed.with(e.getMessage(), e);
         }
     }
 

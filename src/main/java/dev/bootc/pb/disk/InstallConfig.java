@@ -3,6 +3,12 @@ package dev.bootc.pb.disk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.FileModes;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.Image;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,17 +18,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The root file system a base disk gets when the VM's spec names none: what the image's own install
- * configuration ({@code /usr/lib/bootc/install/*.toml}, read with {@code bootc install print-configuration})
- * declares, else {@link #DEFAULT}.
- *
- * <p>Fedora's bootc images declare none and bootc then refuses to install ("No root filesystem
- * specified"); CentOS Stream and RHEL declare xfs. pb's default is xfs for the same reason: it is the
- * declared choice of the images that do declare one, and Fedora's own default for servers. The answer
- * is kept per image ID, so an image is asked once.
+ * The root file system an image's own install configuration ({@code /usr/lib/bootc/install/*.toml},
+ * read with {@code bootc install print-configuration}) declares, if any. The answer is kept per image
+ * ID, so an image is asked once.
  */
 final class InstallConfig {
-    static final Filesystem DEFAULT = Filesystem.xfs;
     static final String FOLDER = "install-config";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,13 +34,8 @@ final class InstallConfig {
         this.cacheDir = cacheDir;
     }
 
-    /** The file system to build: the image's declared one, else the default. */
-    Filesystem rootFilesystem(ResolvedImage image) {
-        return declared(image).orElse(DEFAULT);
-    }
-
     /** What the image declares, if anything pb can build. */
-    Optional<Filesystem> declared(ResolvedImage image) {
+    Optional<Filesystem> declared(Image image) {
         String json = cached(image.id()).orElseGet(() -> ask(image));
         return parseRootFilesystem(json);
     }
@@ -63,7 +58,7 @@ final class InstallConfig {
         }
     }
 
-    private String ask(ResolvedImage image) {
+    private String ask(Image image) {
         ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root",
                 "--entrypoint", "bootc", image.reference(), "install", "print-configuration").timeout(Duration.ofMinutes(2)));
         // an old bootc without print-configuration, or an image that declares nothing: no answer
@@ -86,11 +81,8 @@ final class InstallConfig {
         if (imageId == null) return;
         try {
             FileModes.directories(cacheDir);
-            Path tmp = Files.createTempFile(cacheDir, ".config", ".tmp");
-            Files.writeString(tmp, json);
-            Files.move(tmp, cacheDir.resolve(safe(imageId) + ".json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
+            AtomicFiles.write(cacheDir.resolve(safe(imageId) + ".json"), json.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        } catch (IOException | RuntimeException e) {
             // asked again next time
         }
     }

@@ -2,6 +2,9 @@ package dev.bootc.pb.disk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,11 @@ package dev.bootc.pb.disk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.FileModes;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -39,11 +43,11 @@ public final class Overlays {
     public Path create(Path base, Path overlay, long virtualSizeBytes) {
         Path baseAbs = base.toAbsolutePath().normalize();
         Path target = overlay.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(baseAbs)) throw new PbException.NotFound("BaseDiskNotFound", "base disk " + baseAbs + " does not exist");
-        if (Files.exists(target)) throw new PbException.Conflict("DiskExists", "disk " + target + " exists already");
+        if (!Files.isRegularFile(baseAbs)) throw Failure.BaseDiskNotFound.with("base disk " + baseAbs + " does not exist");
+        if (Files.exists(target)) throw Failure.DiskExists.with("disk " + target + " exists already");
         long baseSize = virtualSize(baseAbs);
         if (virtualSizeBytes < baseSize) {
-            throw new PbException.Invalid("DiskTooSmall", "disk size " + virtualSizeBytes + " bytes is smaller than the base disk's "
+            throw Failure.DiskTooSmall.with("disk size " + virtualSizeBytes + " bytes is smaller than the base disk's "
                     + baseSize + " bytes (" + (baseSize >> 30) + "Gi): use at least " + ((baseSize + (1L << 30) - 1) >> 30) + "Gi");
         }
         FileModes.directories(target.getParent());
@@ -52,15 +56,15 @@ public final class Overlays {
         try {
             ProcessResult r = runner.run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
                     "-b", baseAbs.toString(), tmp.toString(), Long.toString(virtualSizeBytes)).timeout(TIMEOUT));
-            if (!r.ok()) throw new PbException.Failed("DiskCreateFailed", r.failureMessage("qemu-img create " + target));
+            if (!r.ok()) throw Failure.DiskCreateFailed.with(r.failureMessage("qemu-img create " + target));
             FileModes.readable(tmp);
             // a hard link never replaces an existing file, unlike rename: two creators cannot overwrite each other
             Files.createLink(target, tmp);
             return target;
         } catch (FileAlreadyExistsException e) {
-            throw new PbException.Conflict("DiskExists", "disk " + target + " exists already");
+            throw Failure.DiskExists.with("disk " + target + " exists already");
         } catch (IOException e) {
-            throw new PbException.Failed("DiskCreateFailed", "cannot create " + target + ": " + FileModes.reason(e), e);
+            throw Failure.DiskCreateFailed.with("cannot create " + target + ": " + FileModes.reason(e), e);
         } finally {
             quietDelete(tmp);
         }
@@ -97,19 +101,19 @@ public final class Overlays {
         try {
             return Files.deleteIfExists(overlay);
         } catch (IOException e) {
-            throw new PbException.Failed("DiskDeleteFailed", "cannot delete " + overlay + ": " + FileModes.reason(e), e);
+            throw Failure.DiskDeleteFailed.with("cannot delete " + overlay + ": " + FileModes.reason(e), e);
         }
     }
 
     private JsonNode info(Path image) {
-        if (!Files.exists(image)) throw new PbException.NotFound("DiskNotFound", "disk " + image + " does not exist");
+        if (!Files.exists(image)) throw Failure.DiskNotFound.with("disk " + image + " does not exist");
         // -U: read the header even while QEMU holds the image's write lock
         ProcessResult r = runner.run(Command.of("qemu-img", "info", "-U", "--output=json", image.toString()).timeout(TIMEOUT));
-        if (!r.ok()) throw new PbException.Failed("DiskInfoFailed", r.failureMessage("qemu-img info " + image));
+        if (!r.ok()) throw Failure.DiskInfoFailed.with(r.failureMessage("qemu-img info " + image));
         try {
             return JSON.readTree(r.stdout());
         } catch (IOException e) {
-            throw new PbException.Failed("DiskInfoFailed", "qemu-img info " + image + " gave unreadable JSON: " + e.getMessage(), e);
+            throw Failure.DiskInfoFailed.with("qemu-img info " + image + " gave unreadable JSON: " + e.getMessage(), e);
         }
     }
 

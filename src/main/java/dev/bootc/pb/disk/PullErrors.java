@@ -1,5 +1,6 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
 
 import java.util.List;
@@ -32,16 +33,16 @@ final class PullErrors {
             if (lower.contains(u)) {
                 Matcher dial = DIAL.matcher(last);
                 String cause = dial.find() ? dial.group(1) : u;
-                return new PbException.Failed("RegistryUnreachable", "cannot reach registry " + registry + " to pull " + reference + " (" + cause
+                return Failure.RegistryUnreachable.with("cannot reach registry " + registry + " to pull " + reference + " (" + cause
                         + "): check the network and the image name, or use an image in local storage");
             }
         }
         for (String n : NOT_FOUND) {
             if (lower.contains(n)) {
-                return new PbException.NotFound("ImageNotFound", "image " + reference + " not found: registry " + registry + " says: " + strip(last));
+                return Failure.ImageNotFound.with("image " + reference + " not found: registry " + registry + " says: " + strip(last));
             }
         }
-        return new PbException.Failed("PullFailed", "cannot pull " + reference + ": " + strip(last));
+        return Failure.PullFailed.with("cannot pull " + reference + ": " + strip(last));
     }
 
     /** The last line podman printed as an error, without podman's retry warnings. */

@@ -1,6 +1,10 @@
 package dev.bootc.pb.libvirt;
 
 import dev.bootc.pb.api.NetworkMode;
+import dev.bootc.pb.port.Accel;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.HostArch;
+import dev.bootc.pb.port.PbMetadata;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -216,6 +220,7 @@ public final class DomainXml {
             attr(ssh, "key", m.sshKeyPath());
         }
         if (m.created() != null) child(vm, "created").setTextContent(m.created().toString());
+        if (m.specHash() != null) child(vm, "spec").setAttribute("hash", m.specHash());
         return vm;
     }
 
@@ -230,6 +235,7 @@ public final class DomainXml {
         Element image = firstChild(vm, "image");
         Element ssh = firstChild(vm, "ssh");
         Element created = firstChild(vm, "created");
+        Element spec = firstChild(vm, "spec");
         return Optional.of(new PbMetadata(
                 owner.getAttribute("namespace"),
                 owner.getAttribute("name"),
@@ -239,7 +245,8 @@ public final class DomainXml {
                 intOrNull(attrOrNull(ssh, "port")),
                 attrOrNull(ssh, "user"),
                 attrOrNull(ssh, "key"),
-                instantOrNull(created == null ? null : created.getTextContent())));
+                instantOrNull(created == null ? null : created.getTextContent()),
+                attrOrNull(spec, "hash")));
     }
 
     /** The {@code <uuid>} of a domain XML, or null. */

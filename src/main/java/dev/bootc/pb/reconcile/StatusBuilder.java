@@ -1,77 +1,71 @@
 package dev.bootc.pb.reconcile;
 
 import dev.bootc.pb.api.BootcVmStatus;
+import dev.bootc.pb.api.Condition;
 import dev.bootc.pb.api.Conditions;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Phase;
-import io.fabric8.kubernetes.api.model.Condition;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The one place status conditions are written. A condition keeps its lastTransitionTime while its
  * status does not change; the phase is derived from the conditions, never stored on its own.
  */
-public final class StatusBuilder {
-    /** Reasons that mean the VM cannot come up until someone changes something. */
-    public static final Set<String> TERMINAL_REASONS = Set.of("ImageNotFound", "NotBootcImage", "Invalid", "PodmanMissing",
-            "DiskBuildFailed", "VirtiofsdMissing", "SshTimeout", "LibvirtError", "VmCrashed", "SecureBootRefused",
-            "FirmwareMissing", "RegistryUnreachable");
-
-    /** Whether a failure of this reason needs a person (retrying cannot help): the known set, and every invalid input. */
-    public static boolean isTerminal(String reason) {
-        return reason != null && (TERMINAL_REASONS.contains(reason) || reason.startsWith("Invalid"));
-    }
+final class StatusBuilder {
+    private static final List<String> MAIN = List.of(Conditions.READY, Conditions.DISK_READY, Conditions.DOMAIN_READY, Conditions.SSH_READY);
 
     private final BootcVmStatus status;
     private final long generation;
+    private final Instant now;
 
-    public StatusBuilder(BootcVmStatus base, long generation) {
+    StatusBuilder(BootcVmStatus base, long generation, Instant now) {
         this.status = base == null ? new BootcVmStatus() : base.copy();
         this.generation = generation;
+        this.now = now;
         this.status.setObservedGeneration(generation);
     }
 
-    public BootcVmStatus status() {
+    BootcVmStatus status() {
         return status;
     }
 
-    public StatusBuilder set(String type, boolean value, String reason, String message) {
+    StatusBuilder set(String type, boolean value, String reason, String message) {
         String s = value ? "True" : "False";
-        Condition existing = status.condition(type).orElse(null);
-        if (existing == null) {
-            existing = new Condition();
-            existing.setType(type);
-            existing.setLastTransitionTime(now());
-            existing.setStatus(s);
-            status.getConditions().add(existing);
-        } else if (!s.equals(existing.getStatus())) {
-            existing.setStatus(s);
-            existing.setLastTransitionTime(now());
+        Condition c = status.condition(type).orElse(null);
+        if (c == null) {
+            c = new Condition();
+            c.setType(type);
+            c.setLastTransitionTime(timestamp());
+            c.setStatus(s);
+            status.getConditions().add(c);
+        } else if (!s.equals(c.getStatus())) {
+            c.setStatus(s);
+            c.setLastTransitionTime(timestamp());
         }
-        existing.setReason(reason);
-        existing.setMessage(message);
-        existing.setObservedGeneration(generation);
+        c.setReason(reason);
+        c.setMessage(message);
+        c.setObservedGeneration(generation);
         return this;
     }
 
-    public StatusBuilder remove(String type) {
+    StatusBuilder remove(String type) {
         status.getConditions().removeIf(c -> type.equals(c.getType()));
         return this;
     }
 
-    public boolean isTrue(String type) {
+    boolean isTrue(String type) {
         return status.isTrue(type);
     }
 
-    public String reason(String type) {
-        return status.condition(type).map(Condition::getReason).orElse(null);
+    String timestamp() {
+        return now.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     /** Derives phase and message from the conditions and orders them for stable output. */
-    public BootcVmStatus finish(boolean halted, boolean domainRunning, boolean deleting) {
+    BootcVmStatus finish(boolean halted, boolean domainRunning, boolean deleting) {
         status.getConditions().sort((a, b) -> Integer.compare(order(a.getType()), order(b.getType())));
         status.setPhase(derivePhase(status, halted, domainRunning, deleting));
         Condition ready = status.condition(Conditions.READY).orElse(null);
@@ -79,11 +73,18 @@ public final class StatusBuilder {
         return status;
     }
 
+    /** The terminal failure a status records for this generation, if any: such a VM is not retried until it changes. */
+    static java.util.Optional<Condition> terminalFailure(BootcVmStatus st, long generation) {
+        if (st == null) return java.util.Optional.empty();
+        return st.condition(Conditions.READY).filter(c -> "False".equals(c.getStatus()) && Failure.isTerminal(c.getReason())
+                && c.getObservedGeneration() != null && c.getObservedGeneration() == generation);
+    }
+
     static Phase derivePhase(BootcVmStatus st, boolean halted, boolean domainRunning, boolean deleting) {
         if (deleting) return Phase.Deleting;
-        for (String t : List.of(Conditions.READY, Conditions.DISK_READY, Conditions.DOMAIN_READY, Conditions.SSH_READY)) {
-            var c = st.condition(t).orElse(null);
-            if (c != null && "False".equals(c.getStatus()) && isTerminal(c.getReason())) return Phase.Failed;
+        for (String t : MAIN) {
+            Condition c = st.condition(t).orElse(null);
+            if (c != null && "False".equals(c.getStatus()) && Failure.isTerminal(c.getReason())) return Phase.Failed;
         }
         if (halted) return domainRunning ? Phase.Stopping : Phase.Stopped;
         if (!st.isTrue(Conditions.DISK_READY)) {
@@ -99,16 +100,7 @@ public final class StatusBuilder {
     }
 
     private static int order(String type) {
-        return switch (type) {
-            case Conditions.READY -> 0;
-            case Conditions.DISK_READY -> 1;
-            case Conditions.DOMAIN_READY -> 2;
-            case Conditions.SSH_READY -> 3;
-            default -> 4;
-        };
-    }
-
-    static String now() {
-        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        int i = MAIN.indexOf(type);
+        return i < 0 ? MAIN.size() : i;
     }
 }

@@ -1,6 +1,6 @@
 package dev.bootc.pb.reconcile;
 
-/** What a reconcile did, recorded as Kubernetes Events (reason = the constant's name). */
+/** What a reconcile did, recorded as events (Kubernetes Events, or the file store's event log); reason = the constant's name. */
 public enum VmEvent {
-    Pulled, DiskBuilt, Defined, Started, Stopped, RestartRequired, SshReady, Failed, Deleted
+    Pulled, DiskBuilt, Defined, Started, Stopped, RestartRequired, SshReady, Failed, Deleted, ReadOnlyVolume
 }

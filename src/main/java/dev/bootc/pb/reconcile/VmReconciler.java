@@ -3,179 +3,280 @@ package dev.bootc.pb.reconcile;
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.BootcVmStatus;
+import dev.bootc.pb.api.Condition;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Defaults;
-import dev.bootc.pb.api.Json;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.NetworkMode;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.Quantity;
 import dev.bootc.pb.api.RunStrategy;
+import dev.bootc.pb.api.SshKeyType;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.api.VolumeMount;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Images;
+import dev.bootc.pb.port.PbMetadata;
+import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.port.Ssh;
 
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
- * The store-agnostic reconcile of DESIGN.md: given a BootcVm and what the world shows now, do the
- * next needed actions and compute the status. Level-triggered and idempotent: every pass starts from
- * what libvirt, the disk cache and SSH show, never from what an earlier pass believed.
+ * The store-agnostic reconcile of DESIGN.md, and every decision about a VM: given a BootcVm and what
+ * the ports show now, it decides the next actions, has the ports do them, and computes the status.
+ * Level-triggered and idempotent: every pass starts from what libvirt, the disks and SSH show, never
+ * from what an earlier pass believed. A terminal failure is kept, untried, until the resource changes.
  */
 public final class VmReconciler {
-    /** How often to look again while the VM boots. */
+    /** How often to look again while the VM boots or stops. */
     public static final Duration POLL = Duration.ofMillis(500);
 
-    private final World world;
-    private final Duration sshTimeout;
-    private final Duration shutdownTimeout;
+    private final Images images;
+    private final Disks disks;
+    private final Domains domains;
+    private final Ssh ssh;
+    private final VmLayout layout;
+    private final Timeouts timeouts;
+    private final Clock clock;
 
-    public VmReconciler(World world, Duration sshTimeout, Duration shutdownTimeout) {
-        this.world = world;
-        this.sshTimeout = sshTimeout;
-        this.shutdownTimeout = shutdownTimeout;
+    /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
+    public record Timeouts(Duration ssh, Duration shutdown) {
     }
 
-    public World world() {
-        return world;
+    public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock) {
+        this.images = images;
+        this.disks = disks;
+        this.domains = domains;
+        this.ssh = ssh;
+        this.layout = layout;
+        this.timeouts = timeouts;
+        this.clock = clock;
     }
 
-    public Outcome reconcile(BootcVm vm, String pullPolicy, Consumer<String> progress) {
+    /** One pass over one VM. Failures become conditions; nothing is thrown for a failure a port reports. */
+    public Outcome reconcile(BootcVm vm, PullPolicy pull, Progress progress) {
         long generation = vm.getMetadata().getGeneration() == null ? 1 : vm.getMetadata().getGeneration();
-        StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation);
+        VmKey key = VmKey.of(vm);
+        StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation, clock.instant());
         List<Outcome.Event> events = new ArrayList<>();
-        BootcVmStatus st = sb.status();
+        Optional<Domain> domain = domains.find(VmLayout.domainName(key));
 
-        if (vm.getMetadata().getDeletionTimestamp() != null) {
-            progress.accept("Removing VM " + vm.getMetadata().getName());
-            world.cleanup(vm);
+        if (vm.isDeleting()) {
+            progress.phase("Removing VM " + key.name());
+            new Cleanup(disks, domains, ssh, layout).remove(key, domain, recordedPort(vm, domain));
             events.add(new Outcome.Event(VmEvent.Deleted, "Removed domain, disk and keys", false));
             return new Outcome(sb.finish(false, false, true), null, true, null, events);
         }
 
-        BootcVm eff = Defaults.apply(Json.copy(vm, BootcVm.class));
+        BootcVm eff = Defaults.apply(vm.copy());
         BootcVmSpec spec = eff.getSpec();
+        BootcVmStatus st = sb.status();
         st.setNodeName(spec.getNodeName());
-        st.setDomainName(world.domainName(vm));
+        st.setDomainName(VmLayout.domainName(key));
         st.setSshUser(spec.getSsh().getUser());
-        Optional<World.Domain> domain = world.domain(vm);
         domain.ifPresent(d -> st.setDomainUUID(d.uuid()));
+        boolean running = domain.map(Domain::running).orElse(false);
 
-        if (spec.getRunStrategy() == RunStrategy.Halted) {
-            return halted(vm, sb, domain, events, progress);
+        if (spec.getRunStrategy() == RunStrategy.Halted) return halted(key, sb, domain, events, progress);
+
+        Optional<Condition> failed = StatusBuilder.terminalFailure(vm.getStatus(), generation);
+        if (failed.isPresent()) {
+            // tried and failed for good at this generation: no retry until the resource changes
+            PbException why = Failure.valueOf(failed.get().getReason()).with(failed.get().getMessage());
+            return new Outcome(sb.finish(false, running, false), null, false, why, events);
         }
 
         String step = Conditions.DISK_READY;
         try {
-            World.Image image = null;
-            World.BaseDisk base = null;
-            if (!world.overlayExists(vm)) {
-                sb.set(Conditions.DISK_READY, false, "Pulling", "Resolving image " + spec.getImage());
-                progress.accept("Pulling image " + spec.getImage());
-                image = world.resolveImage(spec.getImage(), pullPolicy, progress);
-                st.setImageDigest(image.digest());
-                world.checkGuestPaths(image, spec.volumesOrEmpty());
-                events.add(new Outcome.Event(VmEvent.Pulled, "Image " + spec.getImage() + " is " + image.digest(), false));
-                sb.set(Conditions.DISK_READY, false, "BuildingDisk", "Building the base disk of " + spec.getImage());
-                progress.accept("Building disk");
-                base = world.ensureBaseDisk(vm, image, progress);
-                st.setBaseDisk(base.path().toString());
-                st.setFilesystem(base.filesystem());
-                events.add(new Outcome.Event(VmEvent.DiskBuilt, "Base disk " + base.key() + " at " + base.path(), false));
+            Image image = null;
+            if (!disks.exists(layout.overlay(key))) {
+                image = provisionDisk(eff, key, pull, sb, events, progress);
             }
-            World.VmFiles files = world.ensureVmFiles(vm, base);
-            st.setDiskPath(files.overlay().toString());
-            st.setSshKeyPath(files.privateKey().toString());
-            sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + files.overlay());
+            Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), keyType(spec), "pb@" + key.name());
+            st.setDiskPath(layout.overlay(key).toString());
+            st.setSshKeyPath(sshKey.privateKey().toString());
+            sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
 
             step = Conditions.DOMAIN_READY;
-            int port = world.sshPort(vm, domain.map(World.Domain::sshPort).orElse(st.getSshPort()));
+            Integer port = spec.getNetwork() == NetworkMode.none ? null : ssh.reservePort(key.toString(), recordedPort(vm, domain));
             st.setSshPort(port);
-            World.DefineOutcome defined = world.defineDomain(vm, files, port, image);
-            if (defined == World.DefineOutcome.CREATED) {
-                events.add(new Outcome.Event(VmEvent.Defined, "Domain " + st.getDomainName() + " defined", false));
+            String digest = image != null ? image.digest() : st.getImageDigest() != null ? st.getImageDigest()
+                    : domain.flatMap(Domain::pbMetadata).map(PbMetadata::digest).orElse(null);
+            DomainSpec desired = DesiredDomain.of(eff, layout, new DesiredDomain.Facts(domains.facts(), port, sshKey.privateKey(),
+                    sshKey.publicKey(), digest, created(vm, domain)));
+            DesiredDomain.Change change = DesiredDomain.compare(domain, desired);
+            if (change != DesiredDomain.Change.NONE) {
+                domains.define(desired);
+                if (change == DesiredDomain.Change.CREATE) events.add(new Outcome.Event(VmEvent.Defined, "Domain " + desired.name() + " defined", false));
+                if (spec.volumesOrEmpty().stream().anyMatch(VolumeMount::readOnly)) {
+                    events.add(new Outcome.Event(VmEvent.ReadOnlyVolume, "Read-only volumes are mounted read-only by the guest;"
+                            + " libvirt 9.0 cannot make virtiofs read-only on the host side", true));
+                }
             }
-            domain = world.domain(vm);
-            boolean running = domain.map(World.Domain::running).orElse(false);
-            if (defined == World.DefineOutcome.UPDATED_RESTART_REQUIRED && running) {
-                sb.set(Conditions.RESTART_REQUIRED, true, "SpecChanged",
-                        "The spec changed in a way that needs a reboot: pb stop " + vm.getMetadata().getName() + " && pb start " + vm.getMetadata().getName());
+            if (change == DesiredDomain.Change.UPDATE_RESTART_REQUIRED) {
+                sb.set(Conditions.RESTART_REQUIRED, true, "SpecChanged", "The spec changed in a way that needs a reboot: pb stop "
+                        + key.name() + " && pb start " + key.name());
                 events.add(new Outcome.Event(VmEvent.RestartRequired, "Spec changed; restart to apply", false));
             }
             if (!running) {
-                progress.accept("Starting VM " + vm.getMetadata().getName());
-                world.start(vm);
-                st.setStartedAt(StatusBuilder.now());
+                progress.phase("Starting VM " + key.name());
+                domains.resetSerialLog(layout.serialLog(key));
+                domains.start(desired.name());
+                st.setStartedAt(sb.timestamp());
                 sb.remove(Conditions.RESTART_REQUIRED);
-                events.add(new Outcome.Event(VmEvent.Started, "Domain " + st.getDomainName() + " started", false));
-                domain = world.domain(vm);
+                events.add(new Outcome.Event(VmEvent.Started, "Domain " + desired.name() + " started", false));
+                domain = domains.find(desired.name());
                 domain.ifPresent(d -> st.setDomainUUID(d.uuid()));
-                running = domain.map(World.Domain::running).orElse(false);
+                running = domain.map(Domain::running).orElse(false);
+                if (!running) throw Failure.LibvirtError.with("Domain " + desired.name() + " did not start: see " + layout.serialLog(key));
             }
-            if (!running) {
-                throw new PbException.Failed("LibvirtError", "Domain " + st.getDomainName() + " did not start: see its serial log");
-            }
-            if (st.getStartedAt() == null) st.setStartedAt(StatusBuilder.now());
-            sb.set(Conditions.DOMAIN_READY, true, "Running", "Domain " + st.getDomainName() + " is running");
+            if (st.getStartedAt() == null) st.setStartedAt(sb.timestamp());
+            sb.set(Conditions.DOMAIN_READY, true, "Running", "Domain " + desired.name() + " is running");
 
             step = Conditions.SSH_READY;
-            if (spec.getNetwork() == NetworkMode.none) {
+            if (port == null) {
                 sb.set(Conditions.SSH_READY, false, "NoNetwork", "network: none, so no SSH");
                 sb.set(Conditions.READY, true, "Running", "VM is running without a network");
                 return new Outcome(sb.finish(false, true, false), null, false, null, events);
             }
-            progress.accept("Waiting for SSH on 127.0.0.1:" + port);
-            World.Probe probe = world.probeSsh(vm, port, files);
-            if (probe.ready()) {
-                if (!sb.isTrue(Conditions.SSH_READY)) {
-                    events.add(new Outcome.Event(VmEvent.SshReady, "SSH answers on 127.0.0.1:" + port, false));
-                }
-                sb.set(Conditions.SSH_READY, true, "Handshake", "SSH answers on 127.0.0.1:" + port);
-                sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + vm.getMetadata().getName());
-                return new Outcome(sb.finish(false, true, false), null, false, null, events);
-            }
-            Duration waited = Duration.between(Instant.parse(st.getStartedAt()), Instant.now());
-            if (waited.compareTo(sshTimeout) > 0) {
-                throw new PbException.Failed("SshTimeout", "VM " + vm.getMetadata().getName() + " gave no SSH answer on 127.0.0.1:" + port
-                        + " within " + sshTimeout.toSeconds() + " s (" + probe.reason() + "): see " + files.vmDir().resolve("serial.log"));
-            }
-            sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + port + ": " + probe.reason());
-            sb.set(Conditions.READY, false, "Starting", "VM is booting");
-            return new Outcome(sb.finish(false, true, false), POLL, false, null, events);
+            return awaitSsh(eff, key, port, sshKey, sb, events, progress);
         } catch (PbException e) {
             sb.set(step, false, e.reason(), e.getMessage());
             sb.set(Conditions.READY, false, e.reason(), e.getMessage());
             events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
-            boolean running = world.domain(vm).map(World.Domain::running).orElse(false);
-            Duration retry = StatusBuilder.isTerminal(e.reason()) ? Duration.ofSeconds(30) : Duration.ofSeconds(2);
-            return new Outcome(sb.finish(false, running, false), retry, false, e, events);
+            boolean nowRunning = domains.find(VmLayout.domainName(key)).map(Domain::running).orElse(false);
+            return new Outcome(sb.finish(false, nowRunning, false), null, false, e, events);
         }
     }
 
-    private Outcome halted(BootcVm vm, StatusBuilder sb, Optional<World.Domain> domain, List<Outcome.Event> events, Consumer<String> progress) {
+    /** Pulls the image, checks the volumes against it, builds (or reuses) its base disk and lays the VM's overlay on it. */
+    private Image provisionDisk(BootcVm eff, VmKey key, PullPolicy pull, StatusBuilder sb, List<Outcome.Event> events, Progress progress) {
+        BootcVmSpec spec = eff.getSpec();
+        sb.set(Conditions.DISK_READY, false, "Pulling", "Resolving image " + spec.getImage());
+        progress.phase("Pulling image " + spec.getImage());
+        Image image = images.resolve(spec.getImage(), pull == null ? PullPolicy.DEFAULT : pull, progress);
+        sb.status().setImageDigest(image.digest());
+        GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image.reference()));
+        events.add(new Outcome.Event(VmEvent.Pulled, "Image " + spec.getImage() + " is " + image.digest(), false));
+        sb.set(Conditions.DISK_READY, false, "BuildingDisk", "Building the base disk of " + spec.getImage());
+        progress.phase("Building disk");
+        BaseDisk base = disks.ensureBase(image, BaseDiskPlan.options(spec, image, images::declaredRootFilesystem), progress);
+        sb.status().setBaseDisk(base.path().toString());
+        sb.status().setFilesystem(base.options().filesystem() == null ? null : base.options().filesystem().name());
+        events.add(new Outcome.Event(VmEvent.DiskBuilt, "Base disk " + base.key() + " at " + base.path(), false));
+        disks.createOverlay(base.path(), layout.overlay(key), Quantity.bytes(spec.getDisk().getSize()));
+        return image;
+    }
+
+    private Outcome awaitSsh(BootcVm eff, VmKey key, int port, Ssh.SshKey sshKey, StatusBuilder sb, List<Outcome.Event> events,
+                             Progress progress) {
+        BootcVmStatus st = sb.status();
+        progress.phase("Waiting for SSH on 127.0.0.1:" + port);
+        Ssh.Probe probe = ssh.probe(port, eff.getSpec().getSsh().getUser(), sshKey.privateKey());
+        if (probe.ready()) {
+            if (!sb.isTrue(Conditions.SSH_READY)) events.add(new Outcome.Event(VmEvent.SshReady, "SSH answers on 127.0.0.1:" + port, false));
+            sb.set(Conditions.SSH_READY, true, "Handshake", "SSH answers on 127.0.0.1:" + port);
+            sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + key.name());
+            return new Outcome(sb.finish(false, true, false), null, false, null, events);
+        }
+        Path serial = layout.serialLog(key);
+        SerialLogFailures.check(key.name(), eff.getSpec().getFirmware(), serial,
+                domains.serialLogTail(serial, SerialLogFailures.TAIL_BYTES));
+        Duration waited = Duration.between(parse(st.getStartedAt(), clock.instant()), clock.instant());
+        if (waited.compareTo(timeouts.ssh()) > 0) {
+            throw Failure.SshTimeout.with("VM " + key.name() + " gave no SSH answer on 127.0.0.1:" + port + " within "
+                    + timeouts.ssh().toSeconds() + " s (" + probe.reason() + "): see " + serial);
+        }
+        sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + port + ": " + probe.reason());
+        sb.set(Conditions.READY, false, "Starting", "VM is booting");
+        return new Outcome(sb.finish(false, true, false), POLL, false, null, events);
+    }
+
+    private Outcome halted(VmKey key, StatusBuilder sb, Optional<Domain> domain, List<Outcome.Event> events, Progress progress) {
         BootcVmStatus st = sb.status();
         try {
             if (domain.isPresent() && domain.get().running()) {
-                progress.accept("Stopping VM " + vm.getMetadata().getName());
-                world.shutdown(vm, shutdownTimeout);
+                progress.phase("Stopping VM " + key.name());
+                domains.shutdown(domain.get().name(), timeouts.shutdown());
                 events.add(new Outcome.Event(VmEvent.Stopped, "Domain " + st.getDomainName() + " shut down", false));
-                domain = world.domain(vm);
+                domain = domains.find(domain.get().name());
             }
         } catch (PbException e) {
             sb.set(Conditions.DOMAIN_READY, false, e.reason(), e.getMessage());
             sb.set(Conditions.READY, false, e.reason(), e.getMessage());
-            return new Outcome(sb.finish(true, true, false), Duration.ofSeconds(2), false, e, events);
+            return new Outcome(sb.finish(true, true, false), null, false, e, events);
         }
-        boolean running = domain.map(World.Domain::running).orElse(false);
-        if (!sb.status().condition(Conditions.DISK_READY).isPresent()) {
+        boolean running = domain.map(Domain::running).orElse(false);
+        if (st.condition(Conditions.DISK_READY).isEmpty()) {
             sb.set(Conditions.DISK_READY, false, "Halted", "Nothing is provisioned while runStrategy is Halted");
         }
         sb.set(Conditions.DOMAIN_READY, domain.isPresent(), domain.isPresent() ? "ShutOff" : "Halted",
                 domain.isPresent() ? "Domain " + st.getDomainName() + " is shut off" : "No domain while runStrategy is Halted");
         sb.set(Conditions.SSH_READY, false, "Halted", "VM is stopped");
-        sb.set(Conditions.READY, false, "Halted", "runStrategy is Halted: pb start " + vm.getMetadata().getName());
+        sb.set(Conditions.READY, false, "Halted", "runStrategy is Halted: pb start " + key.name());
         sb.remove(Conditions.RESTART_REQUIRED);
         st.setStartedAt(null);
         return new Outcome(sb.finish(true, running, false), running ? POLL : null, false, null, events);
+    }
+
+    /**
+     * Refuses, before anything is written, what can be known bad already: volume guest paths that the
+     * image, when it is in local storage, cannot have. (An image still to be pulled is checked after the pull.)
+     */
+    public void precheck(BootcVm vm) {
+        List<VolumeMount> volumes = vm.getSpec().volumesOrEmpty();
+        if (volumes.isEmpty()) return;
+        String ref = vm.getSpec().getImage();
+        if (images.local(ref).isEmpty()) return;
+        GuestPaths.check(ref, volumes, () -> images.topLevelEntries(ref));
+    }
+
+    /**
+     * Removes a domain of ours whose resource is gone (an orphan), with its disk, key folder and port:
+     * what a deletion removes.
+     */
+    public void removeOrphan(Domain orphan) {
+        PbMetadata m = orphan.pbMetadata().orElseThrow(() -> new IllegalArgumentException("not a domain of pb: " + orphan.name()));
+        new Cleanup(disks, domains, ssh, layout).remove(new VmKey(m.ownerNamespace(), m.ownerName()), Optional.of(orphan), m.sshPort());
+    }
+
+    private static Integer recordedPort(BootcVm vm, Optional<Domain> domain) {
+        Integer fromDomain = domain.flatMap(Domain::pbMetadata).map(PbMetadata::sshPort).orElse(null);
+        if (fromDomain != null) return fromDomain;
+        return vm.getStatus() == null ? null : vm.getStatus().getSshPort();
+    }
+
+    /** When the domain was first made: kept in its metadata, else the resource's creation, so the desired domain is stable. */
+    private Instant created(BootcVm vm, Optional<Domain> domain) {
+        Instant recorded = domain.flatMap(Domain::pbMetadata).map(PbMetadata::created).orElse(null);
+        if (recorded != null) return recorded;
+        return parse(vm.getMetadata().getCreationTimestamp(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    private static SshKeyType keyType(BootcVmSpec spec) {
+        return spec.getSsh().getKeyType() == null ? SshKeyType.ed25519 : spec.getSsh().getKeyType();
+    }
+
+    private static Instant parse(String timestamp, Instant fallback) {
+        if (timestamp == null) return fallback;
+        try {
+            return Instant.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            return fallback;
+        }
     }
 }

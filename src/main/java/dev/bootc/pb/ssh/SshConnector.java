@@ -1,7 +1,8 @@
 package dev.bootc.pb.ssh;
 
 import dev.bootc.pb.api.ExitCodes;
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.port.Ssh.Target;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,22 +28,8 @@ import java.util.Objects;
  */
 public final class SshConnector {
     public static final Path SSH = Path.of("/usr/bin/ssh");
+    static final String HOST = "127.0.0.1";
     static final String KEY_CHANGED_MARK = "REMOTE HOST IDENTIFICATION HAS CHANGED";
-
-    /** Where to connect and with what. */
-    public record Target(String host, int port, String user, Path privateKey, Path knownHosts) {
-        public Target {
-            Objects.requireNonNull(host, "host");
-            Objects.requireNonNull(user, "user");
-            Objects.requireNonNull(privateKey, "privateKey");
-            Objects.requireNonNull(knownHosts, "knownHosts");
-        }
-
-        /** A VM reached on 127.0.0.1 with the key and known_hosts in its folder. */
-        public static Target forVm(Path vmDir, int port, String user) {
-            return new Target("127.0.0.1", port, user, SshKeyPair.privateKeyIn(vmDir), vmDir.resolve("known_hosts"));
-        }
-    }
 
     private final Path ssh;
     private final PrintStream err;
@@ -71,7 +58,7 @@ public final class SshConnector {
         args.add(interactive ? "-t" : "-T");
         args.add("-l");
         args.add(t.user());
-        args.add(t.host());
+        args.add(HOST);
         if (!remoteCommand.isEmpty()) {
             args.add("--");
             args.add(remoteCommandLine(remoteCommand));
@@ -103,7 +90,7 @@ public final class SshConnector {
     /** As {@link #run(Target, List)}, with stdin and stdout redirected as given (tests, scripts). */
     public int run(Target t, List<String> remoteCommand, ProcessBuilder.Redirect stdin, ProcessBuilder.Redirect stdout) {
         if (!Files.isExecutable(ssh)) {
-            throw new PbException.Failed("SshMissing", ssh + " not found: install openssh-client");
+            throw Failure.SshMissing.with(ssh + " not found: install openssh-client");
         }
         boolean tty = System.console() != null && stdin == ProcessBuilder.Redirect.INHERIT;
         ProcessBuilder pb = new ProcessBuilder(command(t, remoteCommand, tty));
@@ -114,7 +101,7 @@ public final class SshConnector {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new PbException.Failed("SshFailed", "cannot run " + ssh + ": " + e.getMessage(), e);
+            throw Failure.SshFailed.with("cannot run " + ssh + ": " + e.getMessage(), e);
         }
         StderrWatch watch = new StderrWatch(p.getErrorStream(), err);
         watch.start();

@@ -1,6 +1,7 @@
 package dev.bootc.pb.ssh;
 
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.os.AtomicFiles;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
@@ -43,11 +44,6 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
         return privateKeyFile.resolveSibling(privateKeyFile.getFileName() + ".pub");
     }
 
-    /** Loads the ed25519 pair in {@code vmDir}, or generates and writes one when there is none. */
-    public static SshKeyPair loadOrCreate(Path vmDir, String comment) {
-        return loadOrCreate(vmDir, comment, SshKeyType.ed25519);
-    }
-
     /**
      * Loads the pair in {@code vmDir} (whatever its type: a VM keeps its key), or generates one of
      * {@code type} when there is none.
@@ -63,7 +59,7 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
                 if (!Files.exists(pub)) writeSecret(pub, publicLine.getBytes(StandardCharsets.UTF_8));
                 return new SshKeyPair(priv, pub, Files.readString(pub).trim());
             }
-            Files.createDirectories(vmDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(vmDir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
             KeyPair kp = type == SshKeyType.rsa ? KeyUtils.generateKeyPair(KeyPairProvider.SSH_RSA, 4096)
                     : KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
             ByteArrayOutputStream privateBytes = new ByteArrayOutputStream();
@@ -74,7 +70,7 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
             writeSecret(priv, privateBytes.toByteArray());
             return new SshKeyPair(priv, pub, publicLine.trim());
         } catch (IOException | GeneralSecurityException e) {
-            throw new PbException.Failed("SshKeyFailed", "SSH key pair in " + vmDir + ": " + e.getMessage(), e);
+            throw Failure.SshKeyFailed.with("SSH key pair in " + vmDir + ": " + e.getMessage(), e);
         }
     }
 
@@ -83,7 +79,7 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
         try {
             return readPrivateKey(privateKeyFile);
         } catch (IOException | GeneralSecurityException e) {
-            throw new PbException.Failed("SshKeyFailed", "read SSH key " + privateKeyFile + ": " + e.getMessage(), e);
+            throw Failure.SshKeyFailed.with("read SSH key " + privateKeyFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -101,19 +97,8 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
         return (comment == null || comment.isBlank() ? line : line + " " + comment.trim()) + "\n";
     }
 
-    /** Writes a 0600 file atomically: a temp file created with that mode, then renamed. */
+    /** Writes a 0600 file atomically. */
     private static void writeSecret(Path target, byte[] content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.write(tmp, content);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(target, content, AtomicFiles.PRIVATE);
     }
 }

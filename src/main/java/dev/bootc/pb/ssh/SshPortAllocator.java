@@ -1,6 +1,6 @@
 package dev.bootc.pb.ssh;
 
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,14 +36,18 @@ public final class SshPortAllocator {
 
     /** A free port outside {@code inUse}; scanning from a random point so concurrent callers rarely collide. */
     public int allocate(Set<Integer> inUse) {
+        return allocate(inUse::contains);
+    }
+
+    /** A port {@code taken} says is not taken and 127.0.0.1 can bind now, scanning from a random point. */
+    public int allocate(java.util.function.IntPredicate taken) {
         int size = last - first + 1;
         int start = ThreadLocalRandom.current().nextInt(size);
         for (int i = 0; i < size; i++) {
             int port = first + (start + i) % size;
-            if (!inUse.contains(port) && isFree(port)) return port;
+            if (!taken.test(port) && isFree(port)) return port;
         }
-        throw new PbException.Failed("NoFreePort", "no free port for SSH in " + first + "-" + last
-                + " on 127.0.0.1 (" + inUse.size() + " held by pb VMs)");
+        throw Failure.NoFreePort.with("no free port for SSH in " + first + "-" + last + " on 127.0.0.1");
     }
 
     private static InetAddress loopback() {

@@ -25,8 +25,6 @@ import java.util.Locale;
  * key is not checked here: {@link SshConnector} pins it for users.
  */
 public final class SshReadinessProbe {
-    public static final Duration MIN_INTERVAL = Duration.ofMillis(250);
-
     /** Why a VM is (not) ready. */
     public enum Outcome {
         /** Handshake and key authentication succeeded. */
@@ -50,16 +48,14 @@ public final class SshReadinessProbe {
         }
     }
 
-    private final Duration interval;
     private final Duration attemptTimeout;
 
     public SshReadinessProbe() {
-        this(MIN_INTERVAL, Duration.ofSeconds(5));
+        this(Duration.ofSeconds(5));
     }
 
-    /** {@code interval} is raised to 250 ms at least; {@code attemptTimeout} bounds one handshake. */
-    public SshReadinessProbe(Duration interval, Duration attemptTimeout) {
-        this.interval = interval.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : interval;
+    /** {@code attemptTimeout} bounds one handshake; the caller decides when to look again. */
+    public SshReadinessProbe(Duration attemptTimeout) {
         this.attemptTimeout = attemptTimeout;
     }
 
@@ -69,39 +65,6 @@ public final class SshReadinessProbe {
         SshClient client = newClient();
         try {
             return attempt(client, host, port, user, key, attemptTimeout, 1, t0);
-        } finally {
-            client.stop();
-        }
-    }
-
-    /** Attempts until ready or {@code timeout}; the result of the last attempt says why not. */
-    public Result await(String host, int port, String user, KeyPair key, Duration timeout) {
-        long t0 = System.nanoTime();
-        long deadline = t0 + timeout.toNanos();
-        SshClient client = newClient();
-        try {
-            int attempts = 0;
-            while (true) {
-                long attemptStart = System.nanoTime();
-                long left = deadline - attemptStart;
-                Duration budget = Duration.ofNanos(Math.max(Math.min(left, attemptTimeout.toNanos()), MIN_INTERVAL.toNanos()));
-                Result r = attempt(client, host, port, user, key, budget, ++attempts, t0);
-                if (r.ready()) return r;
-                long next = attemptStart + interval.toNanos();
-                if (next - deadline >= 0 || System.nanoTime() - deadline >= 0) {
-                    return new Result(r.outcome(), r.message() + " (gave up after " + timeout.toSeconds() + " s)",
-                            attempts, Duration.ofNanos(System.nanoTime() - t0));
-                }
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    try {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return new Result(Outcome.ERROR, "interrupted", attempts, Duration.ofNanos(System.nanoTime() - t0));
-                    }
-                }
-            }
         } finally {
             client.stop();
         }

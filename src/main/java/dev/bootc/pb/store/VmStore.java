@@ -22,6 +22,15 @@ public interface VmStore extends AutoCloseable {
     /** Every resource of a namespace, or of all namespaces when namespace is null, sorted by namespace and name. */
     List<BootcVm> list(String namespace);
 
+    /** Resources of a namespace (all when null) that exist but cannot be read, with why: none on a cluster, whose server refuses such writes. */
+    default List<Unreadable> unreadable(String namespace) {
+        return List.of();
+    }
+
+    /** A resource that is there but cannot be read (a hand-broken file, say). */
+    record Unreadable(String namespace, String name, String problem) {
+    }
+
     /** Creates the resource; a taken name is a conflict. Returns what was stored. */
     BootcVm create(BootcVm vm);
 

@@ -1,5 +1,8 @@
 package dev.bootc.pb.api;
 
+
+
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,7 +31,7 @@ public final class CrdFiles {
     public static String generate() throws IOException {
         Path dir = Files.createTempDirectory("pb-crd");
         try {
-            new CRDGenerator().inOutputDir(dir.toFile()).forCRDVersions("v1").customResourceClasses(BootcVm.class).detailedGenerate();
+            new CRDGenerator().inOutputDir(dir.toFile()).forCRDVersions("v1").customResourceClasses(dev.bootc.pb.store.kube.KubeBootcVm.class).detailedGenerate();
             Path f = dir.resolve("bootcvms.bootc.dev-v1.yml");
             JsonNode crd = YAML.readTree(Files.readString(f));
             ObjectNode schema = (ObjectNode) crd.at("/spec/versions/0/schema/openAPIV3Schema");

@@ -64,7 +64,7 @@ class ValidationCorpusTest {
         return files("invalid").stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
             String text = Files.readString(f);
             assertFalse(schemaErrors(text).isEmpty(), "CRD schema accepts " + f);
-            InvalidResourceException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidResourceException.class,
+            PbException e = org.junit.jupiter.api.Assertions.assertThrows(PbException.class,
                     () -> ResourceYaml.parseAll(text, f.getFileName().toString()));
             assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
             assertEquals(ExitCodes.INVALID, e.exitCode());

@@ -1,5 +1,7 @@
 package dev.bootc.pb.bench;
 
+import dev.bootc.pb.api.BootcVm;
+
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;

@@ -1,11 +1,16 @@
 package dev.bootc.pb.bench;
 
+
+
+import dev.bootc.pb.driver.DriverSupport;
+import dev.bootc.pb.driver.FileStoreOperator;
+import dev.bootc.pb.driver.NodeFilter;
+import dev.bootc.pb.store.file.FileEventLog;
+import dev.bootc.pb.testing.TestDriverWorld;
+
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.Phase;
-import dev.bootc.pb.operator.FileStoreOperator;
-import dev.bootc.pb.operator.InProcessDriver;
-import dev.bootc.pb.operator.LibvirtTestDriverWorld;
 import dev.bootc.pb.reconcile.VmReconciler;
 import dev.bootc.pb.store.VmStore;
 import dev.bootc.pb.store.file.FileVmStore;
@@ -28,7 +33,7 @@ import java.util.function.Consumer;
 
 /**
  * Reconcile throughput and memory of the operator loop: N BootcVms in a store (the file store, or a
- * Kubernetes API server), reconciled by {@link FileStoreOperator} with an {@link InProcessDriver}
+ * Kubernetes API server), reconciled by {@link FileStoreOperator} with the {@link DriverSupport}
  * against libvirt's test:///default driver (real libvirt calls, real overlays and keys; no guest, so
  * SSH is stood in for) until every one is Running.
  *
@@ -46,7 +51,7 @@ public final class ReconcileBench {
 
     public static void main(String[] args) throws Exception {
         Bench.quietLogging();
-        Bench.WarningCounter failures = Bench.WarningCounter.on("dev.bootc.pb.operator.FileStoreOperator");
+        Bench.WarningCounter failures = Bench.WarningCounter.on("dev.bootc.pb.driver.FileStoreOperator");
         String kind = args[0];
         int n = Integer.parseInt(args[1]);
         Path dir = Path.of(args[2]);
@@ -62,9 +67,10 @@ public final class ReconcileBench {
             default -> throw new IllegalArgumentException("store: file or kube, not " + kind);
         };
         RunningTracker store = new RunningTracker(backing, n);
-        LibvirtTestDriverWorld world = new LibvirtTestDriverWorld(dir.resolve("world"));
-        InProcessDriver driver = new InProcessDriver(store,
-                new VmReconciler(world, Duration.ofMinutes(5), Duration.ofSeconds(60)), dir.resolve("locks"));
+        TestDriverWorld world = new TestDriverWorld(dir.resolve("world"));
+        VmReconciler core = new VmReconciler(world.images, world.disks, world.domains, world.ssh, world.layout,
+                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(60)), java.time.Clock.systemUTC());
+        DriverSupport driver = new DriverSupport(store, core, new FileEventLog(world.layout.events()), world.layout.locks());
 
         long c0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -76,7 +82,7 @@ public final class ReconcileBench {
         long rssAfterCreate = Bench.procStatusKiB("VmRSS");
 
         // the same wiring as `pb operator --store file` (OperatorCommand): 2 workers, 30 s resync, libvirt events
-        FileStoreOperator op = new FileStoreOperator(store, driver, world.live.hypervisor(), NODE, workers, Duration.ofSeconds(30));
+        FileStoreOperator op = new FileStoreOperator(driver, world.domains, new NodeFilter(NODE, true), workers, Duration.ofSeconds(30));
         long t0 = System.nanoTime();
         op.start();
         boolean done = store.allRunning.await(30, TimeUnit.MINUTES);
@@ -84,7 +90,7 @@ public final class ReconcileBench {
         long passes = op.reconciles();
         op.close();
 
-        long defined = world.live.hypervisor().listOwnedDomains().stream().filter(d -> d.running()).count();
+        long defined = world.domains.listOwned().stream().filter(d -> d.running()).count();
         long hwm = Bench.procStatusKiB("VmHWM");
         System.out.printf(Locale.ROOT,
                 "store=%s n=%d workers=%d done=%s running=%d domains_running=%d create_s=%.2f wall_s=%.2f passes=%d "

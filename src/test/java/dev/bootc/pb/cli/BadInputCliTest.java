@@ -1,5 +1,7 @@
 package dev.bootc.pb.cli;
 
+import dev.bootc.pb.api.BootcVm;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,11 +32,11 @@ class BadInputCliTest {
 
     @TempDir
     Path dir;
-    Cli cli;
+    CliRunner cli;
 
     @BeforeEach
     void seed() throws IOException {
-        cli = new Cli(dir.resolve("store"));
+        cli = new CliRunner(dir.resolve("store"));
         Path f = dir.resolve("good.yaml");
         Files.writeString(f, GOOD);
         assertEquals(0, cli.run("apply", "-f", f.toString()).exit());
@@ -61,7 +63,7 @@ class BadInputCliTest {
         String before = snapshot();
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, yaml);
-        Cli.Result r = cli.run("apply", "-f", f.toString());
+        CliRunner.Result r = cli.run("apply", "-f", f.toString());
         assertEquals(2, r.exit(), r.toString());
         assertEquals("", r.out());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -89,7 +91,7 @@ class BadInputCliTest {
     void runRejects(String[] args, String expected) throws Exception {
         String before = snapshot();
         long start = System.nanoTime();
-        Cli.Result r = cli.run(args);
+        CliRunner.Result r = cli.run(args);
         assertTrue(System.nanoTime() - start < 3_000_000_000L, "bad input is refused at once, not after retries");
         assertEquals(2, r.exit(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -116,7 +118,7 @@ class BadInputCliTest {
     @org.junit.jupiter.api.Test
     void anUnreachableRegistryIsNamedInOneLineAndLeavesNothing() throws Exception {
         String before = snapshot();
-        Cli.Result r = cli.run("-q", "run", "-B", "--name", "far", "localhost:1/pb-nothing:1");
+        CliRunner.Result r = cli.run("-q", "run", "-B", "--name", "far", "localhost:1/pb-nothing:1");
         assertEquals(1, r.exit(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("cannot reach registry localhost:1 to pull localhost:1/pb-nothing:1 (connect: connection refused)"), r.err());

@@ -16,7 +16,7 @@ class CliSurfaceTest {
 
     @Test
     void rootHelpListsEveryCommandAndTheExitCodes() {
-        Cli.Result r = new Cli(dir).run("--help");
+        CliRunner.Result r = new CliRunner(dir).run("--help");
         assertEquals(0, r.exit());
         for (String cmd : List.of("run", "ssh", "stop", "start", "rm", "inspect", "list", "apply", "get", "images",
                 "operator", "completion", "version", "doctor", "cache")) {
@@ -30,7 +30,7 @@ class CliSurfaceTest {
 
     @Test
     void runHelpListsEveryFlag() {
-        Cli.Result r = new Cli(dir).run("run", "--help");
+        CliRunner.Result r = new CliRunner(dir).run("run", "--help");
         assertEquals(0, r.exit());
         for (String flag : List.of("--filesystem", "--disk-size", "--root-size-max", "-u, --user", "-B, --background", "--rm",
                 "--quiet", "--name", "--memory", "--cpus", "-p, --port", "-v, --volume", "--ssh-key", "--network",
@@ -41,7 +41,7 @@ class CliSurfaceTest {
 
     @Test
     void unknownFlagIsAUsageErrorOnOneLine() {
-        Cli.Result r = new Cli(dir).run("list", "--bogus");
+        CliRunner.Result r = new CliRunner(dir).run("list", "--bogus");
         assertEquals(2, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("--bogus"));
@@ -49,10 +49,10 @@ class CliSurfaceTest {
 
     @Test
     void completionScriptsAreGenerated() {
-        Cli.Result bash = new Cli(dir).run("completion", "bash");
+        CliRunner.Result bash = new CliRunner(dir).run("completion", "bash");
         assertEquals(0, bash.exit());
         assertTrue(bash.out().contains("complete -F"));
-        Cli.Result zsh = new Cli(dir).run("completion", "zsh");
+        CliRunner.Result zsh = new CliRunner(dir).run("completion", "zsh");
         assertTrue(zsh.out().startsWith("autoload -U +X compinit"));
     }
 }

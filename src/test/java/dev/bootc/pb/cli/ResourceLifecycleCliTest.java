@@ -1,5 +1,7 @@
 package dev.bootc.pb.cli;
 
+import dev.bootc.pb.api.BootcVm;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -31,10 +33,10 @@ class ResourceLifecycleCliTest {
 
     @Test
     void applyGetStopListRm() throws Exception {
-        Cli cli = new Cli(dir.resolve("store"));
+        CliRunner cli = new CliRunner(dir.resolve("store"));
         Path file = dir.resolve("demo.yaml");
         Files.writeString(file, EXAMPLE);
-        Cli.Result applied = cli.run("apply", "-f", file.toString());
+        CliRunner.Result applied = cli.run("apply", "-f", file.toString());
         assertEquals(0, applied.exit(), applied.toString());
         assertEquals("bootcvm.bootc.dev/demo created\n", applied.out());
 
@@ -46,7 +48,7 @@ class ResourceLifecycleCliTest {
         // a second apply of the same file changes nothing
         assertEquals("bootcvm.bootc.dev/demo unchanged\n", cli.run("apply", "-f", file.toString()).out());
 
-        Cli.Result stopped = cli.run("stop", "demo");
+        CliRunner.Result stopped = cli.run("stop", "demo");
         assertEquals(0, stopped.exit(), stopped.toString());
         JsonNode afterStop = new ObjectMapper().readTree(cli.run("get", "demo", "-o", "json").out());
         assertEquals("Halted", afterStop.at("/spec/runStrategy").asText());
@@ -62,24 +64,24 @@ class ResourceLifecycleCliTest {
         assertEquals("demo", fields[0]);
         assertEquals("false", fields[fields.length - 2], "RUNNING is the second-to-last field: " + row);
 
-        Cli.Result rm = cli.run("rm", "-f", "demo");
+        CliRunner.Result rm = cli.run("rm", "-f", "demo");
         assertEquals(0, rm.exit(), rm.toString());
-        Cli.Result gone = cli.run("get", "demo");
+        CliRunner.Result gone = cli.run("get", "demo");
         assertEquals(3, gone.exit());
         assertTrue(gone.err().contains("demo"), gone.err());
     }
 
     @Test
     void rmAllWithNothingSucceeds() {
-        Cli.Result r = new Cli(dir.resolve("store")).run("rm", "-f", "--all");
+        CliRunner.Result r = new CliRunner(dir.resolve("store")).run("rm", "-f", "--all");
         assertEquals(0, r.exit(), r.toString());
     }
 
     @Test
     void unknownNamesExit3() {
-        Cli cli = new Cli(dir.resolve("store"));
+        CliRunner cli = new CliRunner(dir.resolve("store"));
         for (String[] args : new String[][]{{"stop", "nope"}, {"start", "nope"}, {"inspect", "nope"}, {"rm", "nope"}, {"get", "nope"}}) {
-            Cli.Result r = cli.run(args);
+            CliRunner.Result r = cli.run(args);
             assertEquals(3, r.exit(), String.join(" ", args) + ": " + r);
         }
     }

@@ -1,5 +1,11 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Progress;
+
+import dev.bootc.pb.port.Image;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -32,9 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The cache's bookkeeping, with podman and qemu-img played by a fake runner. */
 class BaseDiskCacheTest {
-    static final ResolvedImage IMAGE = new ResolvedImage("localhost/pb-fixture:latest", "1083e899",
+    static final Image IMAGE = new Image("localhost/pb-fixture:latest", "1083e899",
             "sha256:b15de600a0bcd9cf7b358f868ca4e3e05cb11e7e226a8cc4133c1e87a1250dfa", 502_488_426L);
-    static final ResolvedImage OTHER = new ResolvedImage("localhost/other:1", "abcdef01", "sha256:0123", 1000L);
+    static final Image OTHER = new Image("localhost/other:1", "abcdef01", "sha256:0123", 1000L);
+
+    /** The core decides the file system before the cache is asked (see BaseDiskPlan). */
+    static final BaseDiskOptions XFS = BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs);
 
     @TempDir
     Path tmp;
@@ -70,15 +79,15 @@ class BaseDiskCacheTest {
     @Test
     void buildsOnceThenServesFromTheCache() throws IOException {
         BaseDiskCache cache = cache();
-        BaseDisk built = cache.ensure(IMAGE, BaseDiskOptions.defaults(), ProgressListener.none());
-        String key = BaseDiskCache.key(IMAGE.digest(), BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs));
+        BaseDisk built = cache.ensure(IMAGE, XFS, Progress.none());
+        String key = BaseDiskCache.key(IMAGE.digest(), XFS);
         assertTrue(built.builtNow());
         assertEquals(key, built.key());
         assertEquals(cache.dir().resolve(key + ".qcow2"), built.path());
         assertEquals(10L << 30, built.virtualSizeBytes());
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(built.path())));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir())));
-        assertEquals(Set.of(key + ".qcow2", key + ".json", key + ".log", key + ".lock", InstallConfig.FOLDER), names(cache.dir()));
+        assertEquals(Set.of(key + ".qcow2", key + ".json", key + ".log", key + ".lock"), names(cache.dir()));
 
         JsonNode meta = new ObjectMapper().readTree(cache.dir().resolve(key + ".json").toFile());
         assertEquals(key, meta.get("key").asText());
@@ -88,7 +97,7 @@ class BaseDiskCacheTest {
         assertTrue(meta.has("created") && meta.has("kernelArgs") && meta.has("filesystem"), meta.toString());
 
         long start = System.nanoTime();
-        BaseDisk hit = cache().ensure(IMAGE, BaseDiskOptions.defaults(), ProgressListener.none());
+        BaseDisk hit = cache().ensure(IMAGE, XFS, Progress.none());
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertFalse(hit.builtNow());
         assertEquals(built.path(), hit.path());
@@ -100,18 +109,17 @@ class BaseDiskCacheTest {
     @Test
     void anotherFilesystemOrKernelArgumentIsAnotherBaseDisk() {
         BaseDiskCache cache = cache();
-        BaseDisk a = cache.ensure(IMAGE, BaseDiskOptions.defaults(), null);
-        BaseDisk b = cache.ensure(IMAGE, BaseDiskOptions.defaults().withFilesystem(Filesystem.ext4), null);
-        BaseDisk c = cache.ensure(IMAGE, BaseDiskOptions.defaults().withKernelArgs(List.of("quiet")), null);
+        BaseDisk a = cache.ensure(IMAGE, XFS, null);
+        BaseDisk b = cache.ensure(IMAGE, XFS.withFilesystem(Filesystem.ext4), null);
+        BaseDisk c = cache.ensure(IMAGE, XFS.withKernelArgs(List.of("quiet")), null);
         assertEquals(3, Set.of(a.key(), b.key(), c.key()).size());
         assertEquals(3, installs());
         List<List<String>> installs = runner.callsStartingWith("podman", "run").stream().filter(x -> x.contains("to-disk")).toList();
         assertEquals(List.of("--filesystem", "xfs", "/output/disk.raw"), installs.get(0).subList(installs.get(0).size() - 3, installs.get(0).size()),
-                "an image that declares no file system gets pb's default, xfs, said to bootc");
+                "the file system is said to bootc");
         assertEquals(Filesystem.xfs, a.options().filesystem(), "and recorded with the disk");
         assertEquals(List.of("--karg", "quiet", "/output/disk.raw"), installs.get(2).subList(installs.get(2).size() - 3, installs.get(2).size()));
-        assertEquals(a.key(), cache.ensure(IMAGE, BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs), null).key(),
-                "asking for the default explicitly is the same disk");
+        assertEquals(a.key(), cache.ensure(IMAGE, XFS, null).key(), "the same options are the same disk");
         assertEquals(3, cache.list().size());
     }
 
@@ -126,7 +134,7 @@ class BaseDiskCacheTest {
             for (int i = 0; i < n; i++) {
                 results.add(pool.submit(() -> {
                     go.await();
-                    return cache().ensure(IMAGE, BaseDiskOptions.defaults(), ProgressListener.none());
+                    return cache().ensure(IMAGE, XFS, Progress.none());
                 }));
             }
             go.countDown();
@@ -146,7 +154,7 @@ class BaseDiskCacheTest {
     void aBuildInAnotherProcessIsWaitedForAndReused() throws Exception {
         // a finished entry, made by a build elsewhere, that the other process moves into place while holding the lock
         BaseDiskCache elsewhere = new BaseDiskCache(tmp.resolve("elsewhere"), new BaseDiskBuilder(runner), runner);
-        BaseDisk made = elsewhere.ensure(IMAGE, BaseDiskOptions.defaults(), null);
+        BaseDisk made = elsewhere.ensure(IMAGE, XFS, null);
         int installsBefore = installs();
         BaseDiskCache cache = cache();
         Files.createDirectories(cache.dir());
@@ -157,7 +165,7 @@ class BaseDiskCacheTest {
         try {
             waitForLine(tmp.resolve("child.out"), "locked", 20_000);
             List<String> phases = Collections.synchronizedList(new ArrayList<>());
-            BaseDisk d = cache.ensure(IMAGE, BaseDiskOptions.defaults(), phases::add);
+            BaseDisk d = cache.ensure(IMAGE, XFS, phases::add);
             assertFalse(d.builtNow());
             assertEquals(installsBefore, installs(), "no second install");
             assertTrue(phases.contains("Waiting for another build of base disk " + key), phases.toString());
@@ -172,30 +180,30 @@ class BaseDiskCacheTest {
     void aFailedBuildLeavesNoEntryButKeepsItsLog() throws IOException {
         installFails = true;
         BaseDiskCache cache = cache();
-        PbException e = assertThrows(PbException.class, () -> cache.ensure(IMAGE, BaseDiskOptions.defaults(), null));
-        String key = BaseDiskCache.key(IMAGE.digest(), BaseDiskOptions.defaults().withFilesystem(Filesystem.xfs));
+        PbException e = assertThrows(PbException.class, () -> cache.ensure(IMAGE, XFS, null));
+        String key = BaseDiskCache.key(IMAGE.digest(), XFS);
         assertEquals("DiskBuildFailed", e.reason());
         assertTrue(e.getMessage().contains("error: boom"), e.getMessage());
         assertTrue(e.getMessage().endsWith("(build log: " + cache.dir().resolve(key + ".log") + ")"), e.getMessage());
-        assertEquals(Set.of(key + ".log", key + ".lock", InstallConfig.FOLDER), names(cache.dir()));
+        assertEquals(Set.of(key + ".log", key + ".lock"), names(cache.dir()));
         assertTrue(cache.list().isEmpty());
         assertEquals(1, runner.callsStartingWith("podman", "rm").size());
         installFails = false;
-        assertTrue(cache.ensure(IMAGE, BaseDiskOptions.defaults(), null).builtNow());
+        assertTrue(cache.ensure(IMAGE, XFS, null).builtNow());
     }
 
     @Test
     void deadBuildsAreRemovedAndLiveOnesKept() throws Exception {
         BaseDiskCache cache = cache();
-        String dead = BaseDiskCache.key(OTHER.digest(), BaseDiskOptions.defaults());
-        String live = BaseDiskCache.key(OTHER.digest(), BaseDiskOptions.defaults().withFirmware(dev.bootc.pb.api.Firmware.bios));
+        String dead = BaseDiskCache.key(OTHER.digest(), XFS);
+        String live = BaseDiskCache.key(OTHER.digest(), XFS.withFirmware(dev.bootc.pb.api.Firmware.bios));
         Path deadDir = Files.createDirectories(cache.dir().resolve(dead + ".build-deadbeef"));
         Files.writeString(deadDir.resolve("disk.raw"), "partial");
         Path liveDir = Files.createDirectories(cache.dir().resolve(live + ".build-0badcafe"));
         CountDownLatch locked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread holder = new Thread(() -> {
-            try (KeyLock l = KeyLock.acquire(cache.lockFile(live), () -> { })) {
+            try (dev.bootc.pb.os.HostLock l = dev.bootc.pb.os.HostLock.acquire(cache.lockFile(live), () -> { })) {
                 locked.countDown();
                 release.await();
             } catch (InterruptedException ignored) {
@@ -205,7 +213,7 @@ class BaseDiskCacheTest {
         holder.start();
         try {
             assertTrue(locked.await(10, TimeUnit.SECONDS));
-            cache.ensure(IMAGE, BaseDiskOptions.defaults(), null);
+            cache.ensure(IMAGE, XFS, null);
             assertFalse(Files.exists(deadDir), "a dead build's folder goes");
             assertTrue(Files.exists(liveDir), "a live build's folder stays");
             assertEquals(List.of(List.of("podman", "rm", "--force", "--ignore", "--time", "0", "pb-build-" + dead + "-deadbeef")),
@@ -221,17 +229,17 @@ class BaseDiskCacheTest {
     @Test
     void unreadableMetadataIsRebuilt() throws IOException {
         BaseDiskCache cache = cache();
-        BaseDisk d = cache.ensure(IMAGE, BaseDiskOptions.defaults(), null);
+        BaseDisk d = cache.ensure(IMAGE, XFS, null);
         Files.writeString(cache.metadata(d.key()), "{not json");
         assertTrue(cache.find(d.key()).isEmpty());
-        assertTrue(cache.ensure(IMAGE, BaseDiskOptions.defaults(), null).builtNow());
+        assertTrue(cache.ensure(IMAGE, XFS, null).builtNow());
     }
 
     @Test
     void pruneRemovesWhatNoVmUses() throws IOException {
         BaseDiskCache cache = cache();
-        BaseDisk used = cache.ensure(IMAGE, BaseDiskOptions.defaults(), null);
-        BaseDisk unused = cache.ensure(OTHER, BaseDiskOptions.defaults(), null);
+        BaseDisk used = cache.ensure(IMAGE, XFS, null);
+        BaseDisk unused = cache.ensure(OTHER, XFS, null);
         assertEquals(List.of(used.key(), unused.key()), cache.list().stream().map(BaseDisk::key).toList());
         Path viaLink = Files.createSymbolicLink(tmp.resolve("link"), cache.dir());
         List<BaseDisk> removed = cache.prune(Set.of(viaLink.resolve(used.path().getFileName())));

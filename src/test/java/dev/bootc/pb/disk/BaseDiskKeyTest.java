@@ -1,5 +1,7 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.port.BaseDiskOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,22 +54,6 @@ class BaseDiskKeyTest {
     void firmwareDefaultsToUefiInTheKey() {
         assertEquals(BaseDiskCache.key(DIGEST, new BaseDiskOptions(null, null, null, null)),
                 BaseDiskCache.key(DIGEST, new BaseDiskOptions(null, null, List.of(), Firmware.uefi)));
-    }
-
-    @Test
-    void optionsComeFromTheSpec() {
-        BootcVmSpec spec = new BootcVmSpec("localhost/x:1");
-        DiskSpec disk = new DiskSpec();
-        disk.setFilesystem(Filesystem.xfs);
-        disk.setRootSizeMax("12Gi");
-        disk.setSize("100Gi"); // the base disk is built at the VM's disk size, so the root spans it
-        spec.setDisk(disk);
-        spec.setKernelArgs(List.of("console=ttyS0"));
-        spec.setFirmware(Firmware.bios);
-        BaseDiskOptions o = BaseDiskOptions.of(spec);
-        assertEquals(new BaseDiskOptions(Filesystem.xfs, 12L << 30, List.of("console=ttyS0"), Firmware.bios, 100L << 30), o);
-        disk.setSize("20Gi");
-        assertNotEquals(BaseDiskCache.key(DIGEST, o), BaseDiskCache.key(DIGEST, BaseDiskOptions.of(spec)), "another disk size, another base disk");
     }
 
     @Test

@@ -1,5 +1,13 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Progress;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,14 +44,28 @@ class BaseDiskVmTest {
 
     @TempDir
     static Path cacheRoot;
-    static ResolvedImage image;
+    static Image image;
     static BaseDisk built;
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The core decides the file system; the strict fixture (as Fedora's images) declares none. */
+    static final BaseDiskOptions XFS = BaseDiskOptions.defaults().withFilesystem(dev.bootc.pb.api.Filesystem.xfs);
+    static final Path IC = Path.of(System.getProperty("java.io.tmpdir"), "pb-test-install-config");
+    static final Progress PRINT = new Progress() {
+        @Override
+        public void phase(String phase) {
+            System.out.println(phase);
+        }
+
+        @Override
+        public void output(String line) {
+            System.out.println("          " + line);
+        }
+    };
 
     @BeforeAll
     static void fixture() {
         Fixture.ensureImage();
-        image = new ImageResolver(ProcessRunner.local()).resolve(Fixture.IMAGE, PullPolicy.never, ProgressListener.none());
+        image = new PodmanImages(ProcessRunner.local(), true, IC).resolve(Fixture.IMAGE, PullPolicy.never, Progress.none());
     }
 
     @AfterAll
@@ -58,12 +81,12 @@ class BaseDiskVmTest {
     @Order(1)
     void buildsABaseDiskFromTheFixtureImage() throws IOException {
         long start = System.nanoTime();
-        built = cache(ProcessRunner.local()).ensure(image, BaseDiskOptions.defaults(), ProgressListener.printingTo(System.out, true));
+        built = cache(ProcessRunner.local()).ensure(image, XFS, PRINT);
         long ms = (System.nanoTime() - start) / 1_000_000;
         System.out.printf("base disk built in %.1f s: %s (%d MiB on disk)%n", ms / 1000.0, built.path(), built.sizeOnDiskBytes() >> 20);
         assertTrue(built.builtNow());
         JsonNode info = JSON.readTree(ProcessRunner.local()
-                .run(Command.of("qemu-img", "info", "--output=json", built.path().toString())).orThrow("x", "qemu-img info").stdout());
+                .run(Command.of("qemu-img", "info", "--output=json", built.path().toString())).orThrow(Failure.Failed, "qemu-img info").stdout());
         assertEquals("qcow2", info.get("format").asText());
         assertEquals(10 * GIB, info.get("virtual-size").asLong());
         assertEquals(10 * GIB, built.virtualSizeBytes());
@@ -76,9 +99,9 @@ class BaseDiskVmTest {
     void aSecondEnsureIsACacheHit() {
         RecordingRunner rec = new RecordingRunner();
         long start = System.nanoTime();
-        ResolvedImage again = new ImageResolver(rec).resolve(Fixture.IMAGE, PullPolicy.missing, ProgressListener.none());
+        Image again = new PodmanImages(rec, true, IC).resolve(Fixture.IMAGE, PullPolicy.missing, Progress.none());
         long resolvedMs = (System.nanoTime() - start) / 1_000_000;
-        BaseDisk hit = cache(rec).ensure(again, BaseDiskOptions.defaults(), ProgressListener.none());
+        BaseDisk hit = cache(rec).ensure(again, XFS, Progress.none());
         long ms = (System.nanoTime() - start) / 1_000_000;
         System.out.println("cache hit: resolve " + resolvedMs + " ms, resolve + ensure " + ms + " ms; ran " + rec.calls);
         assertFalse(hit.builtNow());
@@ -115,7 +138,7 @@ class BaseDiskVmTest {
     @Order(4)
     void anotherKernelArgumentBuildsAnotherBaseDisk() throws IOException {
         BaseDiskCache cache = cache(ProcessRunner.local());
-        BaseDisk other = cache.ensure(image, BaseDiskOptions.defaults().withKernelArgs(List.of("pb.test=karg")), ProgressListener.none());
+        BaseDisk other = cache.ensure(image, XFS.withKernelArgs(List.of("pb.test=karg")), Progress.none());
         assertTrue(other.builtNow());
         assertNotEquals(built.key(), other.key());
         assertNotEquals(built.path(), other.path());
@@ -134,7 +157,7 @@ class BaseDiskVmTest {
         try {
             for (int i = 0; i < 2; i++) {
                 children.add(ChildJvm.start(cacheRoot.resolve("concurrent-" + i + ".out"), EnsureMain.class,
-                        cache.dir().toString(), Fixture.IMAGE, "-", "pb.test=concurrent"));
+                        cache.dir().toString(), Fixture.IMAGE, "xfs", "pb.test=concurrent"));
             }
             for (Process c : children) assertTrue(c.waitFor(10, java.util.concurrent.TimeUnit.MINUTES));
         } finally {
@@ -159,8 +182,8 @@ class BaseDiskVmTest {
         String key;
         try {
             BaseDiskCacheTest.waitForLine(out, "key " + BaseDiskCache.key(image.digest(),
-                    BaseDiskOptions.defaults().withFilesystem(Filesystem.btrfs).withKernelArgs(List.of("pb.test=killed"))), 60_000);
-            key = BaseDiskCache.key(image.digest(), BaseDiskOptions.defaults().withFilesystem(Filesystem.btrfs)
+                    XFS.withFilesystem(Filesystem.btrfs).withKernelArgs(List.of("pb.test=killed"))), 60_000);
+            key = BaseDiskCache.key(image.digest(), XFS.withFilesystem(Filesystem.btrfs)
                     .withKernelArgs(List.of("pb.test=killed")));
             Path log = waitForBuildLog(cache, key, 60_000);
             BaseDiskCacheTest.waitForText(log, "partitioned", 120_000);
@@ -179,7 +202,7 @@ class BaseDiskVmTest {
         System.out.println("after the kill: containers " + containersBefore + ", loop devices on the raw file " + loops(ino, dev));
 
         // the next run
-        BaseDisk hit = cache.ensure(image, BaseDiskOptions.defaults(), ProgressListener.none());
+        BaseDisk hit = cache.ensure(image, XFS, Progress.none());
         assertFalse(hit.builtNow());
         assertEquals(List.of(), buildDirs());
         assertTrue(cache.find(key).isEmpty());
@@ -194,27 +217,27 @@ class BaseDiskVmTest {
     void aNonBootcImageIsInvalid(@TempDir Path tmp) throws IOException {
         Files.writeString(tmp.resolve("hello"), "hello\n");
         ProcessRunner local = ProcessRunner.local();
-        local.run(Command.of("tar", "-C", tmp.toString(), "-cf", tmp.resolve("tiny.tar").toString(), "hello")).orThrow("x", "tar");
-        local.run(Command.of("podman", "import", tmp.resolve("tiny.tar").toString(), NOT_BOOTC)).orThrow("x", "podman import");
+        local.run(Command.of("tar", "-C", tmp.toString(), "-cf", tmp.resolve("tiny.tar").toString(), "hello")).orThrow(Failure.Failed, "tar");
+        local.run(Command.of("podman", "import", tmp.resolve("tiny.tar").toString(), NOT_BOOTC)).orThrow(Failure.Failed, "podman import");
         PbException e = assertThrows(PbException.class,
-                () -> new ImageResolver(local).resolve(NOT_BOOTC, PullPolicy.never, ProgressListener.none()));
+                () -> new PodmanImages(local, true, IC).resolve(NOT_BOOTC, PullPolicy.never, Progress.none()));
         assertEquals(ExitCodes.INVALID, e.exitCode());
         assertEquals("NotBootcImage", e.reason());
         assertTrue(e.getMessage().contains("is not a bootc image"), e.getMessage());
         // the same through the container check a non-root user would get
         PbException viaRun = assertThrows(PbException.class,
-                () -> new ImageResolver(local, false).resolve(NOT_BOOTC, PullPolicy.never, ProgressListener.none()));
+                () -> new PodmanImages(local, false, IC).resolve(NOT_BOOTC, PullPolicy.never, Progress.none()));
         assertEquals(ExitCodes.INVALID, viaRun.exitCode());
-        assertTrue(new ImageResolver(local, false).isBootc(new ImageResolver.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())),
+        assertTrue(new PodmanImages(local, false, IC).isBootc(new PodmanImages.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())),
                 "the fixture has /usr/bin/bootc even without looking at its label");
-        assertTrue(new ImageResolver(local, true).isBootc(new ImageResolver.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())));
+        assertTrue(new PodmanImages(local, true, IC).isBootc(new PodmanImages.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())));
     }
 
     @Test
     @Order(8)
     void aMissingImageThatMayNotBePulledIsNotFound() {
-        PbException e = assertThrows(PbException.class, () -> new ImageResolver(ProcessRunner.local())
-                .resolve("localhost/pb-disk-test-absent:never", PullPolicy.never, ProgressListener.none()));
+        PbException e = assertThrows(PbException.class, () -> new PodmanImages(ProcessRunner.local(), true, IC)
+                .resolve("localhost/pb-disk-test-absent:never", PullPolicy.never, Progress.none()));
         assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
         assertEquals("ImageNotFound", e.reason());
         System.out.println(e.getMessage());
@@ -241,14 +264,14 @@ class BaseDiskVmTest {
 
     static List<String> containers(String key) {
         return ProcessRunner.local().run(Command.of("podman", "ps", "--all", "--filter", "name=pb-build-" + key, "--format", "{{.Names}}"))
-                .orThrow("x", "podman ps").stdout().lines().filter(l -> !l.isBlank()).toList();
+                .orThrow(Failure.Failed, "podman ps").stdout().lines().filter(l -> !l.isBlank()).toList();
     }
 
     /** The loop devices whose backing file is this inode. */
     static List<String> loops(long ino, long dev) throws IOException {
         String majMin = LoopDevices.major(dev) + ":" + LoopDevices.minor(dev);
         String text = ProcessRunner.local().run(Command.of("losetup", "--list", "--json", "--output", "NAME,BACK-INO,BACK-MAJ:MIN"))
-                .orThrow("x", "losetup").stdout();
+                .orThrow(Failure.Failed, "losetup").stdout();
         JsonNode list = JSON.readTree(text.isBlank() ? "{}" : text);
         List<String> out = new java.util.ArrayList<>();
         for (JsonNode d : list.path("loopdevices")) {

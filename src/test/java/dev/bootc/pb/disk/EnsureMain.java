@@ -1,5 +1,12 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Progress;
+
 import dev.bootc.pb.api.Filesystem;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,14 +15,24 @@ import java.util.List;
 public final class EnsureMain {
     public static void main(String[] args) {
         ProcessRunner local = ProcessRunner.local();
-        ResolvedImage image = new ImageResolver(local).resolve(args[1], PullPolicy.never, ProgressListener.none());
+        Image image = new PodmanImages(local, true, Path.of(args[0]).resolve("install-config")).resolve(args[1], PullPolicy.never, Progress.none());
         BaseDiskOptions options = BaseDiskOptions.defaults()
                 .withFilesystem("-".equals(args[2]) ? null : Filesystem.valueOf(args[2]))
                 .withKernelArgs(List.of(args).subList(3, args.length));
         BaseDiskCache cache = new BaseDiskCache(Path.of(args[0]), new BaseDiskBuilder(local), local);
         System.out.println("key " + BaseDiskCache.key(image.digest(), options));
         System.out.flush();
-        BaseDisk disk = cache.ensure(image, options, ProgressListener.printingTo(System.out, true));
+        BaseDisk disk = cache.ensure(image, options, new Progress() {
+            @Override
+            public void phase(String phase) {
+                System.out.println(phase);
+            }
+
+            @Override
+            public void output(String line) {
+                System.out.println("          " + line);
+            }
+        });
         System.out.println("built " + disk.path());
     }
 }

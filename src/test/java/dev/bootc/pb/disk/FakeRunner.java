@@ -1,5 +1,9 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

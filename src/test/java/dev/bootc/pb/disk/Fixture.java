@@ -1,5 +1,10 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessResult;
+
+import dev.bootc.pb.os.ProcessRunner;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

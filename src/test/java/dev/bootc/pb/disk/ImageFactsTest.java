@@ -1,5 +1,7 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.port.Image;
+
 import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.PbException;
@@ -22,10 +24,10 @@ class ImageFactsTest {
     @TempDir
     Path tmp;
 
-    static final ResolvedImage IMAGE = new ResolvedImage("quay.io/fedora/fedora-bootc:42", "sha256:1111", "sha256:2222", 1L << 30);
+    static final Image IMAGE = new Image("quay.io/fedora/fedora-bootc:42", "sha256:1111", "sha256:2222", 1L << 30);
 
     @Test
-    void rootFilesystemComesFromPrintConfigurationElseXfs() {
+    void theDeclaredRootFilesystemComesFromPrintConfiguration() {
         assertEquals(Optional.of(Filesystem.xfs), InstallConfig.parseRootFilesystem("{\"root-fs-type\":\"xfs\"}"));
         assertEquals(Optional.of(Filesystem.ext4), InstallConfig.parseRootFilesystem("{\"filesystem\":{\"root\":{\"type\":\"ext4\"}},\"kargs\":[]}"));
         assertEquals(Optional.empty(), InstallConfig.parseRootFilesystem("{}"));
@@ -34,30 +36,23 @@ class ImageFactsTest {
 
         FakeRunner fedora = new FakeRunner(c -> FakeRunner.Reply.ok("{}"));
         InstallConfig ic = new InstallConfig(fedora, tmp.resolve("ic"));
-        assertEquals(Filesystem.xfs, ic.rootFilesystem(IMAGE), "an image that declares none gets pb's default");
-        assertEquals(Filesystem.xfs, ic.rootFilesystem(IMAGE));
+        assertEquals(Optional.empty(), ic.declared(IMAGE), "an image that declares none");
+        assertEquals(Optional.empty(), ic.declared(IMAGE));
         assertEquals(1, fedora.calls.size(), "asked once per image: " + fedora.calls);
         assertEquals(List.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root", "--entrypoint", "bootc",
                 IMAGE.reference(), "install", "print-configuration"), fedora.calls.get(0));
 
         FakeRunner centos = new FakeRunner(c -> FakeRunner.Reply.ok("{\"root-fs-type\":\"ext4\"}"));
-        assertEquals(Filesystem.ext4, new InstallConfig(centos, tmp.resolve("ic2")).rootFilesystem(IMAGE));
+        assertEquals(Optional.of(Filesystem.ext4), new InstallConfig(centos, tmp.resolve("ic2")).declared(IMAGE));
     }
 
     @Test
-    void guestPathsUnderVarAndTheImagesFoldersWorkOthersAreRefused() {
-        FakeRunner image = new FakeRunner(c -> FakeRunner.Reply.ok("usr\nvar\netc\nroot\nmnt\nhome\nsrv\nopt\n"));
-        GuestPaths g = new GuestPaths(image);
-        assertDoesNotThrow(() -> g.check("img", List.of(new VolumeMount("/h", "/var/data", false))));
-        assertEquals(0, image.calls.size(), "/var needs no look at the image");
-        assertDoesNotThrow(() -> g.check("img", List.of(new VolumeMount("/h", "/mnt/share", false), new VolumeMount("/h", "/srv/x", true))));
-        PbException e = assertThrows(PbException.class, () -> g.check("img", List.of(new VolumeMount("/h", "/data", false))));
-        assertEquals(ExitCodes.INVALID, e.exitCode());
-        assertEquals("InvalidGuestPath", e.reason());
-        assertTrue(e.getMessage().contains("/data") && e.getMessage().contains("/var") && e.getMessage().contains("/mnt"), e.getMessage());
-        assertFalse(e.getMessage().contains("\n"));
-        assertThrows(PbException.class, () -> g.check("img", List.of(new VolumeMount("/h", "/", false))));
-        assertEquals("data", GuestPaths.topLevel("//data/x"));
+    void topLevelEntriesComeFromAThrowAwayContainer() {
+        FakeRunner image = new FakeRunner(c -> FakeRunner.Reply.ok("usr\nvar\netc\nroot\nmnt\n"));
+        assertEquals(java.util.Set.of("usr", "var", "etc", "root", "mnt"),
+                new PodmanImages(image, true, tmp.resolve("ic")).topLevelEntries("img"));
+        assertEquals(List.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root", "--entrypoint", "find",
+                "img", "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"), image.calls.get(0));
     }
 
     @Test

@@ -1,5 +1,12 @@
 package dev.bootc.pb.disk;
 
+
+
+
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Progress;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImageResolverTest {
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
+
     static final String REF = "quay.io/example/os:1";
 
     static String inspectJson(String labels) {
@@ -49,8 +59,8 @@ class ImageResolverTest {
     @Test
     void labelledImageResolvesWithoutPulling() {
         FakeRunner runner = podman(true, false, "{\"containers.bootc\": \"1\"}");
-        ResolvedImage img = new ImageResolver(runner, true).resolve(REF, PullPolicy.missing, ProgressListener.none());
-        assertEquals(new ResolvedImage(REF, "1083e8996615a4a47438e69ba9ba4cd2dde0132a1bd3888e6b754fc342d509fd",
+        Image img = new PodmanImages(runner, true, tmp.resolve("ic")).resolve(REF, PullPolicy.missing, Progress.none());
+        assertEquals(new Image(REF, "1083e8996615a4a47438e69ba9ba4cd2dde0132a1bd3888e6b754fc342d509fd",
                 "sha256:b15de600a0bcd9cf7b358f868ca4e3e05cb11e7e226a8cc4133c1e87a1250dfa", 502488426L), img);
         assertEquals(List.of(List.of("podman", "image", "inspect", REF)), runner.calls);
     }
@@ -58,19 +68,19 @@ class ImageResolverTest {
     @Test
     void missingImageIsPulledOnlyWhenMissing() {
         FakeRunner runner = podman(false, true, "{\"containers.bootc\": \"1\"}");
-        new ImageResolver(runner, true).resolve(REF, PullPolicy.missing, ProgressListener.none());
+        new PodmanImages(runner, true, tmp.resolve("ic")).resolve(REF, PullPolicy.missing, Progress.none());
         assertEquals(1, runner.callsStartingWith("podman", "pull").size());
         FakeRunner present = podman(true, true, "{\"containers.bootc\": \"1\"}");
-        new ImageResolver(present, true).resolve(REF, null, ProgressListener.none());
+        new PodmanImages(present, true, tmp.resolve("ic")).resolve(REF, null, Progress.none());
         assertEquals(0, present.callsStartingWith("podman", "pull").size());
-        new ImageResolver(present, true).resolve(REF, PullPolicy.always, ProgressListener.none());
+        new PodmanImages(present, true, tmp.resolve("ic")).resolve(REF, PullPolicy.always, Progress.none());
         assertEquals(1, present.callsStartingWith("podman", "pull").size());
     }
 
     @Test
     void neverPullingAMissingImageIsNotFound() {
         PbException e = assertThrows(PbException.class,
-                () -> new ImageResolver(podman(false, true, "null"), true).resolve(REF, PullPolicy.never, ProgressListener.none()));
+                () -> new PodmanImages(podman(false, true, "null"), true, tmp.resolve("ic")).resolve(REF, PullPolicy.never, Progress.none()));
         assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
         assertEquals("ImageNotFound", e.reason());
         assertTrue(e.getMessage().contains("podman pull " + REF) && e.getMessage().contains("--pull missing"), e.getMessage());
@@ -79,7 +89,7 @@ class ImageResolverTest {
     @Test
     void anImageThatCannotBePulledIsNotFoundWithPodmansMessage() {
         PbException e = assertThrows(PbException.class,
-                () -> new ImageResolver(podman(false, false, "null"), true).resolve(REF, PullPolicy.missing, ProgressListener.none()));
+                () -> new PodmanImages(podman(false, false, "null"), true, tmp.resolve("ic")).resolve(REF, PullPolicy.missing, Progress.none()));
         assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
         assertEquals("ImageNotFound", e.reason());
         assertTrue(e.getMessage().contains("manifest unknown"), e.getMessage());
@@ -88,7 +98,7 @@ class ImageResolverTest {
     @Test
     void aFailedRefreshOfALocalImageIsAFailureNotNotFound() {
         PbException e = assertThrows(PbException.class,
-                () -> new ImageResolver(podman(true, false, "null"), true).resolve(REF, PullPolicy.always, ProgressListener.none()));
+                () -> new PodmanImages(podman(true, false, "null"), true, tmp.resolve("ic")).resolve(REF, PullPolicy.always, Progress.none()));
         assertEquals(ExitCodes.FAILURE, e.exitCode());
         assertEquals("PullFailed", e.reason());
     }
@@ -99,7 +109,7 @@ class ImageResolverTest {
         FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "image", "mount")
                 ? FakeRunner.Reply.ok(mount + "\n") : FakeRunner.Reply.of(base.run(c)));
         PbException e = assertThrows(PbException.class,
-                () -> new ImageResolver(runner, true).resolve(REF, PullPolicy.never, ProgressListener.none()));
+                () -> new PodmanImages(runner, true, tmp.resolve("ic")).resolve(REF, PullPolicy.never, Progress.none()));
         assertEquals(ExitCodes.INVALID, e.exitCode());
         assertEquals("NotBootcImage", e.reason());
         assertEquals("image " + REF + " is not a bootc image: it lacks the containers.bootc=1 label and /usr/bin/bootc", e.getMessage());
@@ -113,7 +123,7 @@ class ImageResolverTest {
         FakeRunner base = podman(true, false, "null");
         FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "image", "mount")
                 ? FakeRunner.Reply.ok(mount + "\n") : FakeRunner.Reply.of(base.run(c)));
-        assertEquals(REF, new ImageResolver(runner, true).resolve(REF, PullPolicy.never, ProgressListener.none()).reference());
+        assertEquals(REF, new PodmanImages(runner, true, tmp.resolve("ic")).resolve(REF, PullPolicy.never, Progress.none()).reference());
     }
 
     @Test
@@ -121,7 +131,7 @@ class ImageResolverTest {
         FakeRunner base = podman(true, false, "null");
         FakeRunner runner = new FakeRunner(c -> FakeRunner.starts(c, "podman", "run")
                 ? new FakeRunner.Reply(1, "", "") : FakeRunner.Reply.of(base.run(c)));
-        assertThrows(PbException.Invalid.class, () -> new ImageResolver(runner, false).resolve(REF, PullPolicy.never, ProgressListener.none()));
+        assertThrows(PbException.class, () -> new PodmanImages(runner, false, tmp.resolve("ic")).resolve(REF, PullPolicy.never, Progress.none()));
         List<String> run = runner.callsStartingWith("podman", "run").get(0);
         assertEquals(List.of("--entrypoint", "test", "1083e8996615a4a47438e69ba9ba4cd2dde0132a1bd3888e6b754fc342d509fd", "-x", "/usr/bin/bootc"),
                 run.subList(run.size() - 5, run.size()));
@@ -131,7 +141,7 @@ class ImageResolverTest {
     void referencesThatLookLikeOptionsAreRefused() {
         FakeRunner runner = podman(true, true, "null");
         PbException e = assertThrows(PbException.class,
-                () -> new ImageResolver(runner, true).resolve("--rootfs=/", PullPolicy.missing, ProgressListener.none()));
+                () -> new PodmanImages(runner, true, tmp.resolve("ic")).resolve("--rootfs=/", PullPolicy.missing, Progress.none()));
         assertEquals(ExitCodes.INVALID, e.exitCode());
         assertTrue(runner.calls.isEmpty());
     }

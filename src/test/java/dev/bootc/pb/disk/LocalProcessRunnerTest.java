@@ -1,5 +1,9 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

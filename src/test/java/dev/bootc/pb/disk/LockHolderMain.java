@@ -10,7 +10,7 @@ import java.nio.file.StandardCopyOption;
  */
 public final class LockHolderMain {
     public static void main(String[] args) throws Exception {
-        try (KeyLock lock = KeyLock.acquire(Path.of(args[0]), () -> { })) {
+        try (dev.bootc.pb.os.HostLock lock = dev.bootc.pb.os.HostLock.acquire(Path.of(args[0]), () -> { })) {
             System.out.println("locked");
             System.out.flush();
             Thread.sleep(Long.parseLong(args[1]));

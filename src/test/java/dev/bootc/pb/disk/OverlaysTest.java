@@ -1,5 +1,9 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.FileModes;
+import dev.bootc.pb.os.ProcessRunner;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +32,7 @@ class OverlaysTest {
         Path base = tmp.resolve("base/base.qcow2");
         FileModes.directories(base.getParent());
         ProcessRunner.local().run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "10G"))
-                .orThrow("QemuImgFailed", "qemu-img create");
+                .orThrow(dev.bootc.pb.api.Failure.Failed, "qemu-img create");
         return base;
     }
 

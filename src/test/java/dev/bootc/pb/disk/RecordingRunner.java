@@ -1,5 +1,9 @@
 package dev.bootc.pb.disk;
 
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.bootc.pb.e2e;
 
+import dev.bootc.pb.api.BootcVm;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,11 @@
 package dev.bootc.pb.libvirt;
 
+import dev.bootc.pb.port.HostArch;
+
+import dev.bootc.pb.port.Accel;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.PbMetadata;
+
 import dev.bootc.pb.api.Firmware;
 import dev.bootc.pb.api.NetworkMode;
 import dev.bootc.pb.api.Protocol;
@@ -26,14 +32,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DomainXmlTest {
     static final PbMetadata META = new PbMetadata("default", "web", "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
             "quay.io/fedora/fedora-bootc:42", "sha256:0123abcd", 20022, "root",
-            "/var/lib/pb/vms/default/web/id_ed25519", Instant.parse("2026-11-25T18:00:00Z"));
+            "/var/lib/pb/vms/default/web/id_ed25519", Instant.parse("2026-11-25T18:00:00Z"), "0123456789abcdef");
 
     @TempDir
     Path tmp;
 
     static DomainSpec fullSpec(Path dir) {
         return DomainSpec.builder("pb-default-web")
-                .memoryMiB(1024).vcpus(2).accel(Accel.TCG).firmware(Firmware.uefi)
+                .memoryMiB(1024).vcpus(2).accel(Accel.TCG).arch(HostArch.X86_64).firmware(Firmware.uefi)
                 .nvramPath(dir.resolve("web.nvram"))
                 .diskPath(dir.resolve("web.qcow2"))
                 .serialLogPath(dir.resolve("serial.log"))
@@ -133,7 +139,7 @@ class DomainXmlTest {
         assertEquals("1", x(d, "count(/domain/features/gic)"));
         assertEquals("tpm-tis", x(d, "/domain/devices/tpm/@model"));
         assertFalse(xml.contains("q35") || xml.contains("x86_64") || xml.contains("OVMF"), xml);
-        assertThrows(IllegalArgumentException.class, () -> DomainSpec.builder("arm-bios").accel(Accel.TCG).firmware(Firmware.bios)
+        assertThrows(IllegalArgumentException.class, () -> DomainSpec.builder("arm-bios").accel(Accel.TCG).arch(HostArch.X86_64).firmware(Firmware.bios)
                 .arch(HostArch.AARCH64).diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build());
     }
 
@@ -166,8 +172,8 @@ class DomainXmlTest {
         Path evilDisk = tmp.resolve("d'isk\"<&>.qcow2");
         String evilCred = "io.systemd.credential:x=</entry><entry>injected";
         PbMetadata evilMeta = new PbMetadata("ns\"<&", "n'a>me", null, "img</bootc:image><x/>", null,
-                null, "root", "/k&ey", null);
-        DomainSpec spec = DomainSpec.builder(evilName).accel(Accel.TCG).firmware(Firmware.uefi)
+                null, "root", "/k&ey", null, "h<a&sh");
+        DomainSpec spec = DomainSpec.builder(evilName).accel(Accel.TCG).arch(HostArch.X86_64).firmware(Firmware.uefi)
                 .nvramPath(tmp.resolve("nv<&>ram")).diskPath(evilDisk).network(NetworkMode.user).sshPort(2222)
                 .smbiosString(evilCred).sharedFolder(tmp.resolve("a\"b<c>&"), "/mnt/x", false)
                 .virtiofsd(Path.of("/usr/lib/qemu/virtiofsd")).metadata(evilMeta).build();

@@ -1,39 +1,53 @@
 package dev.bootc.pb.reconcile;
 
+import dev.bootc.pb.testing.FakeWorld;
+import dev.bootc.pb.testing.TestClock;
+
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Condition;
 import dev.bootc.pb.api.Conditions;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Json;
-import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Phase;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.Resources;
 import dev.bootc.pb.api.RunStrategy;
-import io.fabric8.kubernetes.api.model.Condition;
+import dev.bootc.pb.api.VolumeMount;
+import dev.bootc.pb.port.Progress;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The reconcile core through every phase, against a test double of the world. */
+/** The real reconcile core, every decision included, through every phase; fakes stand only for podman, disks, libvirt and SSH. */
 class VmReconcilerTest {
     final FakeWorld world = new FakeWorld();
-    final VmReconciler reconciler = new VmReconciler(world, Duration.ofMinutes(5), Duration.ofSeconds(10));
+    final TestClock clock = new TestClock();
+    final VmLayout layout = new VmLayout(Path.of("/data"), Path.of("/images"));
+    final VmReconciler reconciler = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
+            new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock);
 
     static BootcVm vm() {
         BootcVm vm = new BootcVm("default", "demo", new BootcVmSpec("localhost/pb-fixture:latest"));
         vm.getMetadata().setUid("uid-1");
         vm.getMetadata().setGeneration(1L);
+        vm.getMetadata().setCreationTimestamp("2026-12-01T09:00:00Z");
         return vm;
     }
 
     private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, "missing", s -> { });
+        Outcome o = reconciler.reconcile(vm, PullPolicy.missing, Progress.none());
         vm.setStatus(o.status());
         return o;
     }
@@ -42,11 +56,16 @@ class VmReconcilerTest {
         return vm.getStatus().condition(type).orElseThrow(() -> new AssertionError("no condition " + type));
     }
 
+    private void changeSpec(BootcVm vm, java.util.function.Consumer<BootcVmSpec> change) {
+        change.accept(vm.getSpec());
+        vm.getMetadata().setGeneration(vm.getMetadata().getGeneration() + 1);
+    }
+
     @Test
     void freshVmGoesFromNothingToRunning() {
         BootcVm vm = vm();
         Outcome first = pass(vm);
-        assertEquals(List.of("resolve", "build", "files", "define", "start", "probe"), world.calls);
+        assertEquals(List.of("resolve", "build", "overlay", "define", "start", "probe"), world.calls);
         assertEquals(Phase.Starting, vm.getStatus().getPhase());
         assertEquals("True", cond(vm, Conditions.DISK_READY).getStatus());
         assertEquals("True", cond(vm, Conditions.DOMAIN_READY).getStatus());
@@ -60,18 +79,55 @@ class VmReconcilerTest {
         assertEquals(1L, cond(vm, Conditions.READY).getObservedGeneration());
 
         world.calls.clear();
-        world.sshReady = true;
+        world.ssh.ready = true;
         Outcome second = pass(vm);
-        assertEquals(List.of("files", "define", "probe"), world.calls, "no pull, no build, no second start");
+        assertEquals(List.of("probe"), world.calls, "no pull, no build, no redefinition of an unchanged domain, no second start");
         assertEquals(Phase.Running, vm.getStatus().getPhase());
         assertEquals("True", cond(vm, Conditions.READY).getStatus());
-        assertTrue(second.settled());
+        assertNull(second.requeueAfter(), "settled");
+    }
+
+    @Test
+    void theDesiredDomainIsComputedByTheCore() {
+        BootcVm vm = vm();
+        vm.getSpec().setResources(new Resources("4Gi", 3));
+        vm.getSpec().setVolumes(List.of(new VolumeMount("/srv/data", "/mnt/data", true)));
+        world.ssh.ready = true;
+        Outcome o = pass(vm);
+        var spec = world.domains.specs.get("default_demo");
+        assertEquals(4096, spec.memoryMiB());
+        assertEquals(3, spec.vcpus());
+        assertEquals(layout.overlay(dev.bootc.pb.api.VmKey.of(vm)), spec.diskPath());
+        assertEquals(layout.nvram(dev.bootc.pb.api.VmKey.of(vm)), spec.nvramPath());
+        assertEquals(40022, spec.sshPort());
+        assertEquals("sha256:feed", spec.metadata().digest());
+        assertNotNull(spec.metadata().specHash());
+        assertEquals(1, spec.sharedFolders().size());
+        assertTrue(spec.smbiosStrings().stream().anyMatch(s -> s.contains("fstab.extra=")), "volumes mounted by a credential");
+        assertTrue(o.events().stream().anyMatch(e -> e.reason() == VmEvent.ReadOnlyVolume && e.warning()));
+    }
+
+    @Test
+    void theFilesystemIsTheSpecsElseTheImagesElseXfs() {
+        BootcVm a = vm();
+        pass(a);
+        assertEquals(Filesystem.xfs, world.disks.lastOptions.filesystem());
+        world.disks.files.clear();
+        world.images.declared = Optional.of(Filesystem.ext4);
+        pass(vm());
+        assertEquals(Filesystem.ext4, world.disks.lastOptions.filesystem());
+        world.disks.files.clear();
+        BootcVm c = vm();
+        c.getSpec().setDisk(new dev.bootc.pb.api.DiskSpec());
+        c.getSpec().getDisk().setFilesystem(Filesystem.btrfs);
+        pass(c);
+        assertEquals(Filesystem.btrfs, world.disks.lastOptions.filesystem());
     }
 
     @Test
     void unchangedWorldGivesAnIdenticalStatus() {
         BootcVm vm = vm();
-        world.sshReady = true;
+        world.ssh.ready = true;
         pass(vm);
         var before = Json.tree(vm.getStatus());
         Outcome again = pass(vm);
@@ -81,13 +137,13 @@ class VmReconcilerTest {
     @Test
     void lastTransitionTimeIsKeptWhileStatusHolds() {
         BootcVm vm = vm();
-        world.sshReady = true;
+        world.ssh.ready = true;
         pass(vm);
         cond(vm, Conditions.READY).setLastTransitionTime("2020-01-01T00:00:00Z");
         pass(vm);
         assertEquals("2020-01-01T00:00:00Z", cond(vm, Conditions.READY).getLastTransitionTime());
-        world.destroyBehindOurBack();
-        world.sshReady = false;
+        world.domains.stopBehindOurBack("default_demo");
+        world.ssh.ready = false;
         pass(vm);
         assertFalse("2020-01-01T00:00:00Z".equals(cond(vm, Conditions.READY).getLastTransitionTime()));
     }
@@ -100,16 +156,15 @@ class VmReconcilerTest {
         assertEquals(List.of(), world.calls);
         assertEquals(Phase.Stopped, vm.getStatus().getPhase());
         assertEquals("Halted", cond(vm, Conditions.READY).getReason());
-        assertTrue(o.settled());
+        assertNull(o.requeueAfter());
     }
 
     @Test
     void haltedRunningVmIsShutDown() {
         BootcVm vm = vm();
-        world.sshReady = true;
+        world.ssh.ready = true;
         pass(vm);
-        vm.getSpec().setRunStrategy(RunStrategy.Halted);
-        vm.getMetadata().setGeneration(2L);
+        changeSpec(vm, s -> s.setRunStrategy(RunStrategy.Halted));
         world.calls.clear();
         pass(vm);
         assertEquals(List.of("shutdown"), world.calls);
@@ -120,59 +175,95 @@ class VmReconcilerTest {
     }
 
     @Test
-    void domainDestroyedBehindOurBackIsStartedAgain() {
+    void domainStoppedBehindOurBackIsStartedAgain() {
         BootcVm vm = vm();
-        world.sshReady = true;
+        world.ssh.ready = true;
         pass(vm);
-        world.destroyBehindOurBack();
+        world.domains.stopBehindOurBack("default_demo");
         world.calls.clear();
         pass(vm);
-        assertTrue(world.calls.contains("start"), world.calls.toString());
+        assertEquals(List.of("start", "probe"), world.calls);
         assertEquals(Phase.Running, vm.getStatus().getPhase());
     }
 
     @Test
-    void imageNotFoundFailsWithItsReason() {
+    void imageNotFoundFailsForGoodAndIsNotTriedAgainUntilTheResourceChanges() {
         BootcVm vm = vm();
-        world.failResolve = new PbException.NotFound("ImageNotFound", "Image localhost/nope not found: pull it or check the name");
+        world.images.failResolve = Failure.ImageNotFound.with("image localhost/nope not found: pull it or check the name");
         Outcome o = pass(vm);
         assertEquals(Phase.Failed, vm.getStatus().getPhase());
         assertEquals("ImageNotFound", cond(vm, Conditions.DISK_READY).getReason());
         assertEquals("ImageNotFound", cond(vm, Conditions.READY).getReason());
         assertTrue(vm.getStatus().getMessage().contains("localhost/nope"));
         assertTrue(o.terminal());
-        assertNotNull(o.requeueAfter(), "retries, with back-off");
+        assertNull(o.requeueAfter(), "a terminal failure asks for no retry");
+
+        world.calls.clear();
+        Outcome again = pass(vm);
+        assertEquals(List.of(), world.calls, "not tried again at the same generation");
+        assertTrue(again.terminal());
+        assertEquals(Failure.ImageNotFound, again.failure().failure());
+
+        world.images.failResolve = null;
+        changeSpec(vm, s -> s.setImage("localhost/pb-fixture:other"));
+        pass(vm);
+        assertTrue(world.calls.contains("resolve"), "a changed resource is tried again: " + world.calls);
+    }
+
+    @Test
+    void aFailureThatMayHealIsNotTerminal() {
+        BootcVm vm = vm();
+        world.images.failResolve = Failure.PodmanFailed.with("podman image inspect failed: database is locked");
+        Outcome o = pass(vm);
+        assertFalse(o.terminal());
+        assertEquals(Phase.Pending, vm.getStatus().getPhase());
+        world.images.failResolve = null;
+        world.ssh.ready = true;
+        pass(vm);
+        assertEquals(Phase.Running, vm.getStatus().getPhase(), "the next pass tries again and heals");
     }
 
     @Test
     void notBootcAndDiskBuildFailuresAreTyped() {
         BootcVm vm = vm();
-        world.failResolve = new PbException.Invalid("NotBootcImage", "Image x is not a bootc image");
+        world.images.failResolve = Failure.NotBootcImage.with("image x is not a bootc image");
         pass(vm);
         assertEquals("NotBootcImage", cond(vm, Conditions.DISK_READY).getReason());
-        world.failResolve = null;
-        world.failBuild = new PbException.Failed("DiskBuildFailed", "bootc install to-disk failed: no space");
-        pass(vm);
-        assertEquals("DiskBuildFailed", cond(vm, Conditions.DISK_READY).getReason());
-        assertEquals(Phase.Failed, vm.getStatus().getPhase());
+        BootcVm other = vm();
+        world.images.failResolve = null;
+        world.disks.failBuild = Failure.DiskBuildFailed.with("bootc install to-disk failed: no space");
+        pass(other);
+        assertEquals("DiskBuildFailed", cond(other, Conditions.DISK_READY).getReason());
+        assertEquals(Phase.Failed, other.getStatus().getPhase());
+    }
+
+    @Test
+    void volumesTheImageCannotHaveAreRefusedAfterThePull() {
+        BootcVm vm = vm();
+        vm.getSpec().setVolumes(List.of(new VolumeMount("/srv/data", "/data", false)));
+        Outcome o = pass(vm);
+        assertEquals(Failure.InvalidGuestPath, o.failure().failure());
+        assertFalse(world.calls.contains("build"), "refused before a disk is built: " + world.calls);
+        world.images.local = true;
+        assertThrows(dev.bootc.pb.api.PbException.class, () -> reconciler.precheck(vm), "and before anything is written, when the image is local");
     }
 
     @Test
     void libvirtRefusalLandsOnDomainReady() {
         BootcVm vm = vm();
-        world.failDefine = new PbException.Failed("LibvirtError", "Cannot define domain default_demo: permission denied");
+        world.domains.failDefine = Failure.LibvirtError.with("Cannot define domain default_demo: permission denied");
         Outcome o = pass(vm);
         assertEquals("True", cond(vm, Conditions.DISK_READY).getStatus());
         assertEquals("LibvirtError", cond(vm, Conditions.DOMAIN_READY).getReason());
         assertEquals(Phase.Failed, vm.getStatus().getPhase());
-        assertEquals("LibvirtError", o.failure().reason());
+        assertEquals(Failure.LibvirtError, o.failure().failure());
     }
 
     @Test
-    void sshTimeoutFails() {
+    void sshTimeoutFailsNamingTheSerialLog() {
         BootcVm vm = vm();
         pass(vm);
-        vm.getStatus().setStartedAt(Instant.now().minus(Duration.ofMinutes(6)).toString());
+        clock.advance(Duration.ofMinutes(6));
         pass(vm);
         assertEquals("SshTimeout", cond(vm, Conditions.SSH_READY).getReason());
         assertTrue(cond(vm, Conditions.SSH_READY).getMessage().contains("serial.log"));
@@ -180,27 +271,71 @@ class VmReconcilerTest {
     }
 
     @Test
+    void secureBootRefusalIsReadFromTheSerialLog() {
+        BootcVm vm = vm();
+        vm.getSpec().setFirmware(dev.bootc.pb.api.Firmware.uefi_secure);
+        world.domains.serialLog = "BdsDxe: failed to load Boot0001 \"UEFI Misc Device\" from PciRoot(0x0): Access Denied\n";
+        Outcome o = pass(vm);
+        assertEquals(Failure.SecureBootRefused, o.failure().failure());
+        assertEquals(Phase.Failed, vm.getStatus().getPhase());
+    }
+
+    @Test
     void specChangeNeedingRebootSetsRestartRequired() {
         BootcVm vm = vm();
-        world.sshReady = true;
+        world.ssh.ready = true;
         pass(vm);
-        world.defineOutcome = World.DefineOutcome.UPDATED_RESTART_REQUIRED;
-        vm.getMetadata().setGeneration(2L);
+        changeSpec(vm, s -> s.setResources(new Resources("4Gi", null)));
+        world.calls.clear();
         pass(vm);
+        assertEquals(List.of("define", "probe"), world.calls, "redefined, not restarted");
         assertEquals("True", cond(vm, Conditions.RESTART_REQUIRED).getStatus());
         assertEquals(Phase.Running, vm.getStatus().getPhase());
+        world.domains.stopBehindOurBack("default_demo");
+        pass(vm);
+        assertTrue(vm.getStatus().condition(Conditions.RESTART_REQUIRED).isEmpty(), "a new boot applies the change");
+    }
+
+    @Test
+    void aSpecChangeOfAStoppedDomainIsDefinedQuietly() {
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        changeSpec(vm, s -> s.setRunStrategy(RunStrategy.Halted));
+        pass(vm);
+        changeSpec(vm, s -> {
+            s.setRunStrategy(RunStrategy.Always);
+            s.setResources(new Resources(null, 4));
+        });
+        pass(vm);
+        assertEquals(4, world.domains.specs.get("default_demo").vcpus());
+        assertTrue(vm.getStatus().condition(Conditions.RESTART_REQUIRED).isEmpty());
     }
 
     @Test
     void deletionCleansUpAndLetsTheResourceGo() {
         BootcVm vm = vm();
-        world.sshReady = true;
+        world.ssh.ready = true;
         pass(vm);
-        vm.getMetadata().setDeletionTimestamp(Instant.now().toString());
+        vm.getMetadata().setDeletionTimestamp("2026-12-01T10:05:00Z");
         world.calls.clear();
         Outcome o = pass(vm);
-        assertEquals(List.of("cleanup"), world.calls);
+        assertEquals(List.of("destroy", "undefine"), world.calls);
         assertTrue(o.deleted());
         assertEquals(Phase.Deleting, vm.getStatus().getPhase());
+        assertFalse(world.disks.exists(layout.overlay(dev.bootc.pb.api.VmKey.of(vm))), "the overlay is gone");
+        assertTrue(world.ssh.ports.isEmpty(), "the port is given back");
+    }
+
+    @Test
+    void anOrphanIsRemovedAsADeletionWould() {
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        world.calls.clear();
+        reconciler.removeOrphan(world.domains.find("default_demo").orElseThrow());
+        assertEquals(List.of("destroy", "undefine"), world.calls);
+        assertTrue(world.domains.domains.isEmpty());
+        assertTrue(world.ssh.ports.isEmpty());
     }
 }

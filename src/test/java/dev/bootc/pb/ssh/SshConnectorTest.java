@@ -1,5 +1,6 @@
 package dev.bootc.pb.ssh;
 
+import dev.bootc.pb.port.Ssh;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintStream;
@@ -10,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class SshConnectorTest {
     final SshConnector connector = new SshConnector(Path.of("/usr/bin/ssh"), new PrintStream(PrintStream.nullOutputStream()));
-    final SshConnector.Target target = SshConnector.Target.forVm(Path.of("/var/lib/pb/vms/default/web"), 20022, "root");
+    final Ssh.Target target = new Ssh.Target(20022, "root", Path.of("/var/lib/pb/vms/default/web/id_ed25519"), Path.of("/var/lib/pb/vms/default/web/known_hosts"));
 
     @Test
     void commandForACommand() {

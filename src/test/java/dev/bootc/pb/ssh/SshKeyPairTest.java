@@ -20,7 +20,7 @@ class SshKeyPairTest {
     @Test
     void createsOwnerOnlyFilesOnceAndLoadsThemAfterwards() throws Exception {
         Path vmDir = tmp.resolve("vms/default/web");
-        SshKeyPair created = SshKeyPair.loadOrCreate(vmDir, "pb:default/web");
+        SshKeyPair created = SshKeyPair.loadOrCreate(vmDir, "pb:default/web", dev.bootc.pb.api.SshKeyType.ed25519);
         assertEquals(vmDir.resolve("id_ed25519"), created.privateKeyFile());
         assertEquals(vmDir.resolve("id_ed25519.pub"), created.publicKeyFile());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(created.privateKeyFile())));
@@ -32,7 +32,7 @@ class SshKeyPairTest {
         }
 
         byte[] before = Files.readAllBytes(created.privateKeyFile());
-        SshKeyPair loaded = SshKeyPair.loadOrCreate(vmDir, "pb:default/web");
+        SshKeyPair loaded = SshKeyPair.loadOrCreate(vmDir, "pb:default/web", dev.bootc.pb.api.SshKeyType.ed25519);
         assertEquals(created, loaded);
         assertArrayEquals(before, Files.readAllBytes(loaded.privateKeyFile()), "existing key is never regenerated");
         assertArrayEquals(created.keyPair().getPublic().getEncoded(), loaded.keyPair().getPublic().getEncoded());
@@ -40,15 +40,15 @@ class SshKeyPairTest {
 
     @Test
     void restoresAMissingPublicKeyFromThePrivateOne() throws Exception {
-        SshKeyPair created = SshKeyPair.loadOrCreate(tmp, null);
+        SshKeyPair created = SshKeyPair.loadOrCreate(tmp, null, dev.bootc.pb.api.SshKeyType.ed25519);
         Files.delete(created.publicKeyFile());
-        SshKeyPair again = SshKeyPair.loadOrCreate(tmp, null);
+        SshKeyPair again = SshKeyPair.loadOrCreate(tmp, null, dev.bootc.pb.api.SshKeyType.ed25519);
         assertEquals(created.publicKey(), again.publicKey());
     }
 
     @Test
     void opensshAcceptsTheKeys() throws Exception {
-        SshKeyPair kp = SshKeyPair.loadOrCreate(tmp, "check");
+        SshKeyPair kp = SshKeyPair.loadOrCreate(tmp, "check", dev.bootc.pb.api.SshKeyType.ed25519);
         // ssh-keygen -y derives the public key from the private file: it must read our format
         Process p = new ProcessBuilder(List.of("ssh-keygen", "-y", "-f", kp.privateKeyFile().toString()))
                 .redirectErrorStream(true).start();

@@ -30,7 +30,7 @@ class SshPortAllocatorTest {
             }
             assertFalse(SshPortAllocator.isFree(b));
             held.add(b + 2);
-            PbException e = assertThrows(PbException.Failed.class, () -> allocator.allocate(held));
+            PbException e = assertThrows(PbException.class, () -> allocator.allocate(held));
             assertEquals("NoFreePort", e.reason());
         }
     }

@@ -1,48 +1,37 @@
 package dev.bootc.pb.store.file;
 
 import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.HostLock;
 import dev.bootc.pb.store.StoreSemantics;
 import dev.bootc.pb.store.VmStore;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * BootcVm resources as YAML files, {@code <root>/<namespace>/<name>.yaml}. Every write happens under
- * one lock for the store (an in-JVM lock plus an OS file lock, so threads and processes both queue),
- * checks resourceVersion, and replaces the file atomically: temp file, fsync, rename, fsync of the
- * folder. Readers take no lock: a rename never shows them a torn file.
+ * one lock for the store (threads and processes both queue), checks resourceVersion, and replaces the
+ * file atomically. Readers take no lock: a rename never shows them a torn file.
  */
 public final class FileVmStore implements VmStore {
-    private static final Logger LOG = Logger.getLogger(FileVmStore.class);
-    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     static final String SUFFIX = ".yaml";
-    static final String TEMP_SUFFIX = ".tmp";
 
     private final Path root;
     private final List<FileWatch> watches = new ArrayList<>();
@@ -73,28 +62,46 @@ public final class FileVmStore implements VmStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw Failure.StoreError.with("Cannot read " + f + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public List<BootcVm> list(String namespace) {
         List<BootcVm> out = new ArrayList<>();
+        for (Listed l : listAll(namespace)) l.vm().ifPresent(out::add);
+        return out;
+    }
+
+    /** Every resource file of a namespace (all when null), sorted: each parsed, or the problem that keeps it from parsing. */
+    public List<Listed> listAll(String namespace) {
+        List<Listed> out = new ArrayList<>();
         for (Path dir : namespaceDirs(namespace)) {
             for (Path f : resourceFiles(dir)) {
+                String ns = dir.getFileName().toString();
+                String name = f.getFileName().toString();
+                name = name.substring(0, name.length() - SUFFIX.length());
                 try {
-                    out.add(parse(f, Files.readString(f)));
+                    out.add(new Listed(ns, name, Optional.of(parse(f, Files.readString(f))), null));
                 } catch (NoSuchFileException e) {
                     // deleted while we listed
                 } catch (PbException e) {
-                    LOG.warnf("Skipping %s", e.getMessage());
+                    out.add(new Listed(ns, name, Optional.empty(), e.getMessage()));
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    out.add(new Listed(ns, name, Optional.empty(), "cannot read " + f + ": " + e.getMessage()));
                 }
             }
         }
-        out.sort(Comparator.comparing((BootcVm v) -> v.getMetadata().getNamespace()).thenComparing(v -> v.getMetadata().getName()));
         return out;
+    }
+
+    @Override
+    public List<Unreadable> unreadable(String namespace) {
+        return listAll(namespace).stream().filter(l -> l.vm().isEmpty()).map(l -> new Unreadable(l.namespace(), l.name(), l.problem())).toList();
+    }
+
+    /** One resource file: the resource, or why it cannot be read. */
+    public record Listed(String namespace, String name, Optional<BootcVm> vm, String problem) {
     }
 
     @Override
@@ -104,9 +111,9 @@ public final class FileVmStore implements VmStore {
         String name = vm.getMetadata().getName();
         return locked(() -> {
             if (Files.exists(file(ns, name))) {
-                throw new PbException.Conflict("AlreadyExists", "BootcVm " + ns + "/" + name + " already exists: choose another name, or use apply to change it");
+                throw Failure.AlreadyExists.with("BootcVm " + ns + "/" + name + " already exists: choose another name, or use apply to change it");
             }
-            BootcVm stored = Json.copy(vm, BootcVm.class);
+            BootcVm stored = vm.copy();
             stored.setApiVersion(BootcVm.API_VERSION);
             stored.setKind(BootcVm.KIND);
             var m = stored.getMetadata();
@@ -126,16 +133,14 @@ public final class FileVmStore implements VmStore {
         Validation.check(vm);
         return locked(() -> {
             BootcVm current = current(vm);
-            BootcVm next = Json.copy(current, BootcVm.class);
-            next.setSpec(Json.copy(vm.getSpec(), dev.bootc.pb.api.BootcVmSpec.class));
+            BootcVm next = current.copy();
+            next.setSpec(vm.getSpec().copy());
             var m = next.getMetadata();
             m.setLabels(vm.getMetadata().getLabels());
             m.setAnnotations(vm.getMetadata().getAnnotations());
             m.setFinalizers(vm.getMetadata().getFinalizers() == null ? new ArrayList<>() : new ArrayList<>(vm.getMetadata().getFinalizers()));
             boolean specChanged = StoreSemantics.specChanged(current, next);
-            if (!specChanged && !StoreSemantics.metadataChanged(current, next)) {
-                return current;
-            }
+            if (!specChanged && !StoreSemantics.metadataChanged(current, next)) return current;
             if (specChanged) m.setGeneration(generation(current) + 1);
             bump(next, current);
             if (m.getDeletionTimestamp() != null && m.getFinalizers().isEmpty()) {
@@ -151,11 +156,9 @@ public final class FileVmStore implements VmStore {
     public BootcVm updateStatus(BootcVm vm) {
         return locked(() -> {
             BootcVm current = current(vm);
-            BootcVm next = Json.copy(current, BootcVm.class);
+            BootcVm next = current.copy();
             next.setStatus(vm.getStatus() == null ? null : vm.getStatus().copy());
-            if (!StoreSemantics.statusChanged(current, next)) {
-                return current;
-            }
+            if (!StoreSemantics.statusChanged(current, next)) return current;
             bump(next, current);
             write(next);
             return next;
@@ -165,13 +168,22 @@ public final class FileVmStore implements VmStore {
     @Override
     public boolean delete(String namespace, String name) {
         return locked(() -> {
-            Optional<BootcVm> found = get(namespace, name);
+            Path f = file(namespace, name);
+            if (!Files.exists(f)) return false;
+            Optional<BootcVm> found;
+            try {
+                found = get(namespace, name);
+            } catch (PbException e) {
+                // a file that does not parse holds no finalizer to honour: deleting it is how it is cleaned up
+                remove(f);
+                return true;
+            }
             if (found.isEmpty()) return false;
             BootcVm current = found.get();
             var m = current.getMetadata();
             if (m.getFinalizers() != null && !m.getFinalizers().isEmpty()) {
                 if (m.getDeletionTimestamp() == null) {
-                    BootcVm next = Json.copy(current, BootcVm.class);
+                    BootcVm next = current.copy();
                     next.getMetadata().setDeletionTimestamp(StoreSemantics.now());
                     next.getMetadata().setDeletionGracePeriodSeconds(0L);
                     bump(next, current);
@@ -238,34 +250,40 @@ public final class FileVmStore implements VmStore {
 
     static BootcVm parse(Path f, String text) {
         try {
-            BootcVm vm = Json.SERIALIZATION.unmarshal(text, BootcVm.class);
+            BootcVm vm = Json.fromYaml(text, BootcVm.class);
             if (vm == null || vm.getMetadata() == null || vm.getMetadata().getName() == null) {
                 throw new IllegalArgumentException("no metadata.name");
             }
+            if (vm.getSpec() == null) throw new IllegalArgumentException("no spec");
             return vm;
         } catch (RuntimeException e) {
-            throw new PbException.Failed("StoreCorrupt", "Store file " + f + " does not parse (" + firstLine(e) + "): fix or remove it");
+            throw Failure.StoreCorrupt.with("Store file " + f + " does not parse (" + firstLine(e) + "): fix it, or remove it with pb rm -f "
+                    + nameOf(f));
         }
+    }
+
+    private static String nameOf(Path f) {
+        String n = f.getFileName().toString();
+        return n.endsWith(SUFFIX) ? n.substring(0, n.length() - SUFFIX.length()) : n;
     }
 
     private static String firstLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        return (nl < 0 ? m : m.substring(0, nl)).strip();
     }
 
     private BootcVm current(BootcVm vm) {
         String ns = vm.getMetadata().getNamespace();
         String name = vm.getMetadata().getName();
-        BootcVm current = get(ns, name).orElseThrow(() ->
-                new PbException.NotFound("BootcVm " + ns + "/" + name + " not found"));
+        BootcVm current = get(ns, name).orElseThrow(() -> Failure.VmNotFound.with("BootcVm " + ns + "/" + name + " not found"));
         String rv = vm.getMetadata().getResourceVersion();
         if (rv == null || !rv.equals(current.getMetadata().getResourceVersion())) {
-            throw new PbException.Conflict("Conflict", "BootcVm " + ns + "/" + name + " was changed by someone else (resourceVersion "
+            throw Failure.Conflict.with("BootcVm " + ns + "/" + name + " was changed by someone else (resourceVersion "
                     + rv + ", stored " + current.getMetadata().getResourceVersion() + "): read it again and retry");
         }
         if (vm.getMetadata().getUid() != null && !vm.getMetadata().getUid().equals(current.getMetadata().getUid())) {
-            throw new PbException.Conflict("Conflict", "BootcVm " + ns + "/" + name + " was deleted and created again: read it again and retry");
+            throw Failure.Conflict.with("BootcVm " + ns + "/" + name + " was deleted and created again: read it again and retry");
         }
         return current;
     }
@@ -286,70 +304,35 @@ public final class FileVmStore implements VmStore {
     }
 
     private <T> T locked(Supplier<T> action) {
-        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(root, r -> new ReentrantLock());
-        jvmLock.lock();
         try {
             Files.createDirectories(root);
-            try (FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
-                return action.get();
-            }
         } catch (IOException e) {
-            throw new PbException.Failed("StoreError", "Cannot write to " + describe() + ": " + e.getMessage() + ": check that it is writable", e);
-        } finally {
-            jvmLock.unlock();
+            throw Failure.StoreError.with("Cannot write to " + describe() + ": " + e.getMessage() + ": check that it is writable", e);
         }
+        return HostLock.with(root.resolve(".lock"), action);
     }
 
     private void write(BootcVm vm) {
         Path target = file(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
         try {
-            Path dir = Files.createDirectories(target.getParent());
-            removeStaleTemps(dir);
-            Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8) + TEMP_SUFFIX);
-            byte[] bytes = Json.yaml(vm).getBytes(StandardCharsets.UTF_8);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.deleteIfExists(tmp);
-                throw e;
-            }
-            fsyncDir(dir);
+            Files.createDirectories(target.getParent());
+            AtomicFiles.removeTemps(target.getParent());
+            AtomicFiles.write(target, Json.yaml(vm).getBytes(StandardCharsets.UTF_8), null);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw Failure.StoreError.with("Cannot write " + target + ": " + e.getMessage() + ": check that it is writable", e);
         }
     }
 
     private void remove(BootcVm vm) {
-        Path target = file(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
+        remove(file(vm.getMetadata().getNamespace(), vm.getMetadata().getName()));
+    }
+
+    private void remove(Path target) {
         try {
             Files.deleteIfExists(target);
-            fsyncDir(target.getParent());
+            AtomicFiles.syncFolder(target.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Temp files left by a writer that was killed: under the store lock no other writer is active. */
-    private static void removeStaleTemps(Path dir) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> {
-            String n = p.getFileName().toString();
-            return n.startsWith(".") && n.endsWith(TEMP_SUFFIX);
-        })) {
-            for (Path p : s) Files.deleteIfExists(p);
-        }
-    }
-
-    private static void fsyncDir(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Not every filesystem lets a folder be synced; the rename is still atomic.
+            throw Failure.StoreError.with("Cannot remove " + target + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.bootc.pb.store.file;
 
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.store.VmStore;
@@ -52,7 +53,7 @@ final class FileWatch implements VmStore.Watch {
             Files.createDirectories(store.root());
             service = FileSystems.getDefault().newWatchService();
         } catch (IOException e) {
-            throw new PbException.Failed("StoreError", "Cannot watch " + store.describe() + ": " + e.getMessage());
+            throw Failure.StoreError.with("Cannot watch " + store.describe() + ": " + e.getMessage());
         }
         scan();
         thread = new Thread(this::loop, "pb-file-store-watch");

@@ -1,24 +1,29 @@
 package dev.bootc.pb.store.kube;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.store.VmStore;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-/** BootcVm resources in a Kubernetes cluster, through fabric8. The API server enforces the object rules. */
+/**
+ * BootcVm resources in a Kubernetes cluster, through fabric8. The API server enforces the object
+ * rules. The model is converted to fabric8's frame ({@link KubeBootcVm}) here, at the edge.
+ */
 public final class KubeVmStore implements VmStore {
     private final KubernetesClient client;
     private final boolean ownsClient;
@@ -32,25 +37,35 @@ public final class KubeVmStore implements VmStore {
         return client;
     }
 
+    /** The model of a resource as fabric8 read it. */
+    public static BootcVm toModel(KubeBootcVm r) {
+        return r == null ? null : Json.mapper().convertValue(r, BootcVm.class);
+    }
+
+    /** fabric8's frame of a model resource. */
+    public KubeBootcVm toKube(BootcVm vm) {
+        return client.getKubernetesSerialization().convertValue(Json.tree(vm), KubeBootcVm.class);
+    }
+
     @Override
     public String describe() {
         return "Kubernetes cluster " + client.getMasterUrl();
     }
 
-    private MixedOperation<BootcVm, KubernetesResourceList<BootcVm>, Resource<BootcVm>> vms() {
-        return client.resources(BootcVm.class);
+    private MixedOperation<KubeBootcVm, KubernetesResourceList<KubeBootcVm>, Resource<KubeBootcVm>> vms() {
+        return client.resources(KubeBootcVm.class);
     }
 
     @Override
     public Optional<BootcVm> get(String namespace, String name) {
-        return call("read", namespace + "/" + name, () -> Optional.ofNullable(vms().inNamespace(namespace).withName(name).get()));
+        return call("read", namespace + "/" + name, () -> Optional.ofNullable(toModel(vms().inNamespace(namespace).withName(name).get())));
     }
 
     @Override
     public List<BootcVm> list(String namespace) {
         return call("list", namespace == null ? "all namespaces" : namespace, () -> {
-            List<BootcVm> items = namespace == null ? vms().inAnyNamespace().list().getItems() : vms().inNamespace(namespace).list().getItems();
-            return items.stream().sorted(Comparator.comparing((BootcVm v) -> v.getMetadata().getNamespace())
+            List<KubeBootcVm> items = namespace == null ? vms().inAnyNamespace().list().getItems() : vms().inNamespace(namespace).list().getItems();
+            return items.stream().map(KubeVmStore::toModel).sorted(Comparator.comparing((BootcVm v) -> v.getMetadata().getNamespace())
                     .thenComparing(v -> v.getMetadata().getName())).toList();
         });
     }
@@ -58,9 +73,10 @@ public final class KubeVmStore implements VmStore {
     @Override
     public BootcVm create(BootcVm vm) {
         Validation.check(vm);
-        vm.setApiVersion(BootcVm.API_VERSION);
-        vm.setKind(BootcVm.KIND);
-        return call("create", vm.key(), () -> vms().inNamespace(vm.getMetadata().getNamespace()).resource(vm).create());
+        BootcVm body = vm.copy();
+        body.setApiVersion(BootcVm.API_VERSION);
+        body.setKind(BootcVm.KIND);
+        return call("create", vm.key(), () -> toModel(vms().inNamespace(vm.getMetadata().getNamespace()).resource(toKube(body)).create()));
     }
 
     @Override
@@ -68,9 +84,9 @@ public final class KubeVmStore implements VmStore {
         Validation.check(vm);
         // A real API server ignores status on this write (status subresource); carrying the stored status
         // keeps servers that do not (fabric8's mock server) from wiping it.
-        BootcVm body = dev.bootc.pb.api.Json.copy(vm, BootcVm.class);
+        BootcVm body = vm.copy();
         get(vm.getMetadata().getNamespace(), vm.getMetadata().getName()).ifPresent(cur -> body.setStatus(cur.getStatus()));
-        return call("update", vm.key(), () -> vms().inNamespace(vm.getMetadata().getNamespace()).resource(body).update());
+        return call("update", vm.key(), () -> toModel(vms().inNamespace(vm.getMetadata().getNamespace()).resource(toKube(body)).update()));
     }
 
     @Override
@@ -78,11 +94,11 @@ public final class KubeVmStore implements VmStore {
         // The API server checks resourceVersion on /status; checking here too makes servers that do not
         // (fabric8's mock server) keep the same rule.
         BootcVm current = get(vm.getMetadata().getNamespace(), vm.getMetadata().getName())
-                .orElseThrow(() -> new PbException.NotFound("BootcVm " + vm.key() + " not found"));
-        if (!java.util.Objects.equals(current.getMetadata().getResourceVersion(), vm.getMetadata().getResourceVersion())) {
-            throw new PbException.Conflict("Conflict", "BootcVm " + vm.key() + " was changed by someone else: read it again and retry");
+                .orElseThrow(() -> Failure.VmNotFound.with("BootcVm " + vm.key() + " not found"));
+        if (!Objects.equals(current.getMetadata().getResourceVersion(), vm.getMetadata().getResourceVersion())) {
+            throw Failure.Conflict.with("BootcVm " + vm.key() + " was changed by someone else: read it again and retry");
         }
-        return call("update the status of", vm.key(), () -> vms().inNamespace(vm.getMetadata().getNamespace()).resource(vm).updateStatus());
+        return call("update the status of", vm.key(), () -> toModel(vms().inNamespace(vm.getMetadata().getNamespace()).resource(toKube(vm)).updateStatus()));
     }
 
     @Override
@@ -92,16 +108,16 @@ public final class KubeVmStore implements VmStore {
 
     @Override
     public Watch watch(String namespace, Consumer<WatchEvent> listener) {
-        Watcher<BootcVm> watcher = new Watcher<>() {
+        Watcher<KubeBootcVm> watcher = new Watcher<>() {
             @Override
-            public void eventReceived(Action action, BootcVm resource) {
-                switch (action) {
-                    case ADDED -> listener.accept(new WatchEvent(WatchEvent.Type.ADDED, resource));
-                    case MODIFIED -> listener.accept(new WatchEvent(WatchEvent.Type.MODIFIED, resource));
-                    case DELETED -> listener.accept(new WatchEvent(WatchEvent.Type.DELETED, resource));
-                    default -> {
-                    }
-                }
+            public void eventReceived(Action action, KubeBootcVm resource) {
+                WatchEvent.Type type = switch (action) {
+                    case ADDED -> WatchEvent.Type.ADDED;
+                    case MODIFIED -> WatchEvent.Type.MODIFIED;
+                    case DELETED -> WatchEvent.Type.DELETED;
+                    default -> null;
+                };
+                if (type != null) listener.accept(new WatchEvent(type, toModel(resource)));
             }
 
             @Override
@@ -124,12 +140,12 @@ public final class KubeVmStore implements VmStore {
         } catch (KubernetesClientException e) {
             String msg = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
             switch (e.getCode()) {
-                case 404 -> throw new PbException.NotFound("BootcVm " + what + " not found"
+                case 404 -> throw Failure.VmNotFound.with("BootcVm " + what + " not found"
                         + (msg != null && msg.contains("the server could not find the requested resource") ? " (is the BootcVm CRD installed? kubectl apply -f crds/)" : ""));
-                case 409 -> throw new PbException.Conflict(msg != null && msg.contains("already exists") ? "AlreadyExists" : "Conflict",
-                        "Cannot " + verb + " BootcVm " + what + ": " + msg);
-                case 422, 400 -> throw new PbException.Invalid("Invalid", "Cannot " + verb + " BootcVm " + what + ": " + msg);
-                default -> throw new PbException.Failed("KubernetesError", "Cannot " + verb + " BootcVm " + what + " in " + describe() + ": " + oneLine(msg), e);
+                case 409 -> throw (msg != null && msg.contains("already exists") ? Failure.AlreadyExists : Failure.Conflict)
+                        .with("Cannot " + verb + " BootcVm " + what + ": " + msg);
+                case 422, 400 -> throw Failure.Invalid.with("Cannot " + verb + " BootcVm " + what + ": " + msg);
+                default -> throw Failure.KubernetesError.with("Cannot " + verb + " BootcVm " + what + " in " + describe() + ": " + oneLine(msg), e);
             }
         }
     }

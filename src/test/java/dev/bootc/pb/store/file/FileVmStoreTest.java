@@ -1,7 +1,8 @@
 package dev.bootc.pb.store.file;
 
-import dev.bootc.pb.store.VmStore;
 import dev.bootc.pb.store.VmStoreContract;
+
+import dev.bootc.pb.store.VmStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;

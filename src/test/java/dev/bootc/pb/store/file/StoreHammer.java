@@ -27,7 +27,8 @@ public final class StoreHammer {
                 try {
                     store.update(vm);
                     landed++;
-                } catch (PbException.Conflict e) {
+                } catch (PbException e) {
+                    if (!e.isConflict()) throw e;
                     conflicts++;
                 }
             }

@@ -1,8 +1,9 @@
 package dev.bootc.pb.store.kube;
 
 import dev.bootc.pb.api.CrdFiles;
-import dev.bootc.pb.store.VmStore;
 import dev.bootc.pb.store.VmStoreContract;
+
+import dev.bootc.pb.store.VmStore;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;

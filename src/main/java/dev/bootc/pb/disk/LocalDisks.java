@@ -1,0 +1,94 @@
+package dev.bootc.pb.disk;
+
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Progress;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** {@link Disks} on this host: the base disk cache, qcow2 overlays made with qemu-img, and plain files. */
+public final class LocalDisks implements Disks {
+    private final BaseDiskCache cache;
+    private final Overlays overlays;
+    private final Path vmDisks;
+
+    /**
+     * @param baseDisks the cache folder
+     * @param vmDisks   the folder of the VMs' overlays
+     */
+    public LocalDisks(ProcessRunner runner, Path baseDisks, Path vmDisks) {
+        this.cache = new BaseDiskCache(baseDisks, new BaseDiskBuilder(runner), runner);
+        this.overlays = new Overlays(runner);
+        this.vmDisks = vmDisks;
+    }
+
+    @Override
+    public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
+        return cache.ensure(image, options, progress);
+    }
+
+    @Override
+    public boolean exists(Path file) {
+        return Files.exists(file);
+    }
+
+    @Override
+    public void createOverlay(Path base, Path overlay, long virtualSizeBytes) {
+        overlays.create(base, overlay, virtualSizeBytes);
+    }
+
+    @Override
+    public void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw Failure.DiskDeleteFailed.with("cannot delete " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void deleteFolder(Path folder) {
+        try {
+            AtomicFiles.deleteTree(folder);
+        } catch (UncheckedIOException e) {
+            throw Failure.DiskDeleteFailed.with(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<BaseDisk> baseDisks() {
+        return cache.list();
+    }
+
+    @Override
+    public List<BaseDisk> prune(Set<Path> inUse) {
+        return cache.prune(inUse);
+    }
+
+    @Override
+    public Map<Path, Path> overlays() {
+        Map<Path, Path> out = new LinkedHashMap<>();
+        if (!Files.isDirectory(vmDisks)) return out;
+        try (Stream<Path> s = Files.list(vmDisks)) {
+            for (Path p : s.filter(x -> x.getFileName().toString().endsWith(".qcow2")).sorted().toList()) {
+                overlays.backingFile(p).ifPresent(b -> out.put(p, b.toAbsolutePath().normalize()));
+            }
+        } catch (IOException e) {
+            throw Failure.DiskFolderFailed.with("cannot list " + vmDisks + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+}

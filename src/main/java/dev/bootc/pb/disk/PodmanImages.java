@@ -1,0 +1,226 @@
+package dev.bootc.pb.disk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessResult;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Images;
+import dev.bootc.pb.port.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@link Images} through podman: an image reference becomes a local, bootable image, pulled when the
+ * policy says so; and what pb needs to know of an image (its top-level folders, its install
+ * configuration, cached per image ID).
+ */
+public final class PodmanImages implements Images {
+    static final String BOOTC_LABEL = "containers.bootc";
+    static final String BOOTC_BINARY = "usr/bin/bootc";
+    static final Duration INSPECT_TIMEOUT = Duration.ofMinutes(1);
+    static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ProcessRunner runner;
+    private final boolean mountImages;
+    private final InstallConfig installConfig;
+
+    /**
+     * @param mountImages look for /usr/bin/bootc with {@code podman image mount} (root only) instead of a container
+     * @param configCache where the images' install configurations are kept, a file per image ID
+     */
+    public PodmanImages(ProcessRunner runner, boolean mountImages, Path configCache) {
+        this.runner = runner;
+        this.mountImages = mountImages;
+        this.installConfig = new InstallConfig(runner, configCache);
+    }
+
+    /**
+     * Finds the image in local storage (pulling it as {@code policy} says) and checks that it is a bootc image.
+     *
+     * Fails with ImageNotFound (not local and could not be pulled, or the policy is never), NotBootcImage (neither
+     * the containers.bootc=1 label nor /usr/bin/bootc), RegistryUnreachable, PullFailed, PodmanMissing or PodmanFailed.
+     */
+    @Override
+    public Image resolve(String reference, PullPolicy policy, Progress progress) {
+        checkReference(reference);
+        PullPolicy p = policy == null ? PullPolicy.DEFAULT : policy;
+        if (progress == null) progress = Progress.none();
+        Optional<ImageInfo> info;
+        switch (p) {
+            case always -> {
+                pull(reference, progress);
+                info = inspect(reference);
+            }
+            case never -> {
+                info = inspect(reference);
+                if (info.isEmpty()) {
+                    throw Failure.ImageNotFound.with("image " + reference
+                            + " is not in local storage and the pull policy is never: pull it with 'podman pull "
+                            + reference + "' or use --pull missing");
+                }
+            }
+            default -> {
+                info = inspect(reference);
+                if (info.isEmpty()) {
+                    pull(reference, progress);
+                    info = inspect(reference);
+                }
+            }
+        }
+        ImageInfo image = info.orElseThrow(() -> Failure.ImageNotFound.with("image " + reference + " is not in local storage after pulling it"));
+        if (!isBootc(image)) {
+            throw Failure.NotBootcImage.with("image " + reference + " is not a bootc image: it lacks the "
+                    + BOOTC_LABEL + "=1 label and /" + BOOTC_BINARY);
+        }
+        return new Image(reference, image.id(), image.digest(), image.sizeBytes());
+    }
+
+    @Override
+    public Optional<Image> local(String reference) {
+        return inspect(reference).filter(this::isBootc).map(i -> new Image(reference, i.id(), i.digest(), i.sizeBytes()));
+    }
+
+    @Override
+    public Optional<Filesystem> declaredRootFilesystem(Image image) {
+        return installConfig.declared(image);
+    }
+
+    @Override
+    public Set<String> topLevelEntries(String imageRef) {
+        ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root",
+                "--entrypoint", "find", imageRef, "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n").timeout(Duration.ofMinutes(2)));
+        if (!r.ok()) {
+            throw Failure.ImageInspectFailed.with("cannot list the top-level folders of " + imageRef + ": " + r.errorTail(1).strip());
+        }
+        Set<String> out = new HashSet<>();
+        for (String line : r.stdout().split("\n")) if (!line.isEmpty()) out.add(line);
+        return out;
+    }
+
+    @Override
+    public List<LocalImage> bootableImages() {
+        ProcessResult r = runner.run(Command.of("podman", "images", "--filter", "label=" + BOOTC_LABEL + "=1", "--format",
+                "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}").timeout(INSPECT_TIMEOUT))
+                .orThrow(Failure.PodmanFailed, "podman images");
+        List<LocalImage> out = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            String[] f = line.split("\t", -1);
+            if (f.length == 5) out.add(new LocalImage(f[0], f[1], f[2], f[3], f[4]));
+        }
+        return out;
+    }
+
+
+    /** The image as podman knows it locally, or empty when it is not in local storage. Never pulls. */
+    public Optional<ImageInfo> inspect(String reference) {
+        checkReference(reference);
+        ProcessResult r = runner.run(Command.of("podman", "image", "inspect", reference).timeout(INSPECT_TIMEOUT));
+        if (!r.ok()) {
+            if (!exists(reference)) return Optional.empty();
+            r.orThrow(Failure.PodmanFailed, "podman image inspect " + reference);
+        }
+        return Optional.of(parseInspect(reference, r.stdout()));
+    }
+
+    /** True when the image carries the containers.bootc=1 label or, failing that, has /usr/bin/bootc. */
+    public boolean isBootc(ImageInfo image) {
+        if ("1".equals(image.labels().get(BOOTC_LABEL))) return true;
+        return mountImages ? hasBootcBinaryMounted(image.id()) : hasBootcBinaryInContainer(image.id());
+    }
+
+    private boolean exists(String reference) {
+        ProcessResult r = runner.run(Command.of("podman", "image", "exists", reference).timeout(INSPECT_TIMEOUT));
+        if (r.exitCode() == 0) return true;
+        if (r.exitCode() == 1) return false;
+        throw Failure.PodmanFailed.with(r.failureMessage("podman image exists " + reference));
+    }
+
+    private void pull(String reference, Progress progress) {
+        progress.phase("Pulling " + reference);
+        ProcessResult r = runner.run(Command.of("podman", "pull", reference).timeout(PULL_TIMEOUT)
+                .onOutput((s, line) -> progress.output(line)));
+        if (r.ok()) return;
+        PbException why = PullErrors.classify(reference, r.stderr());
+        if (exists(reference)) {
+            Failure f = why.failure() == Failure.RegistryUnreachable ? why.failure() : Failure.PullFailed;
+            throw f.with(why.getMessage() + " (a local copy exists; use --pull missing to use it)");
+        }
+        throw why;
+    }
+
+    private boolean hasBootcBinaryMounted(String id) {
+        ProcessResult r = runner.run(Command.of("podman", "image", "mount", id).timeout(INSPECT_TIMEOUT));
+        if (!r.ok()) return hasBootcBinaryInContainer(id);
+        try {
+            Path root = Path.of(r.stdout().strip());
+            // the image's own symlinks point into the image, not the host: do not follow them
+            return Files.exists(root.resolve(BOOTC_BINARY), LinkOption.NOFOLLOW_LINKS);
+        } finally {
+            runner.run(Command.of("podman", "image", "unmount", id).timeout(INSPECT_TIMEOUT));
+        }
+    }
+
+    private boolean hasBootcBinaryInContainer(String id) {
+        ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none",
+                "--entrypoint", "test", id, "-x", "/" + BOOTC_BINARY).timeout(INSPECT_TIMEOUT));
+        return r.ok();
+    }
+
+    private static void checkReference(String reference) {
+        if (reference == null || reference.isBlank() || reference.startsWith("-") || reference.chars().anyMatch(Character::isWhitespace)) {
+            throw Failure.InvalidImage.with("'" + reference + "' is not an image reference");
+        }
+    }
+
+    static ImageInfo parseInspect(String reference, String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (IOException e) {
+            throw Failure.PodmanFailed.with("podman image inspect " + reference + " gave unreadable JSON: " + e.getMessage(), e);
+        }
+        if (node != null && node.isArray()) node = node.size() == 0 ? null : node.get(0);
+        if (node == null || !node.hasNonNull("Id")) {
+            throw Failure.PodmanFailed.with("podman image inspect " + reference + " gave no image id");
+        }
+        String id = node.get("Id").asText();
+        String digest = node.path("Digest").asText("");
+        if (digest.isBlank()) digest = id.startsWith("sha256:") ? id : "sha256:" + id;
+        long size = node.path("Size").asLong(0);
+        Map<String, String> labels = new HashMap<>();
+        addLabels(labels, node.path("Config").path("Labels"));
+        addLabels(labels, node.path("Labels"));
+        return new ImageInfo(id, digest, size, Map.copyOf(labels));
+    }
+
+    private static void addLabels(Map<String, String> into, JsonNode labels) {
+        if (labels == null || !labels.isObject()) return;
+        for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            into.put(e.getKey(), e.getValue().asText());
+        }
+    }
+
+    /** An image in local storage, bootable or not. */
+    public record ImageInfo(String id, String digest, long sizeBytes, Map<String, String> labels) {
+    }
+}

@@ -1,0 +1,123 @@
+package dev.bootc.pb.driver;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.os.HostLock;
+import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.reconcile.Outcome;
+import dev.bootc.pb.reconcile.VmReconciler;
+import dev.bootc.pb.store.EventLog;
+import dev.bootc.pb.store.StoreSemantics;
+import dev.bootc.pb.store.VmStore;
+import dev.bootc.pb.store.Writes;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * What every driver (the in-process one of pb's verbs, the file-store operator, the Kubernetes
+ * controller) does around the reconcile core, in one place: take the VM's lock (threads and processes
+ * alike), read the resource, add the finalizer, reconcile, record the events, write the status only
+ * when it changed, let a deleted resource go once its VM is cleaned up, and say when to look again
+ * (the core's wish, the back-off after a failure that may heal, never for a terminal failure).
+ */
+public final class DriverSupport {
+    private static final Logger LOG = Logger.getLogger(DriverSupport.class);
+
+    private final VmStore store;
+    private final VmReconciler core;
+    private final EventLog events;
+    private final Path lockDir;
+    private final Backoff<VmKey> backoff = new Backoff<>();
+
+    /** The result of one pass: the resource as stored after it (empty when it is gone), the outcome, and when to look again (null: on change only). */
+    public record Pass(Optional<BootcVm> vm, Outcome outcome, Duration next) {
+    }
+
+    public DriverSupport(VmStore store, VmReconciler core, EventLog events, Path lockDir) {
+        this.store = store;
+        this.core = core;
+        this.events = events;
+        this.lockDir = lockDir;
+    }
+
+    public VmStore store() {
+        return store;
+    }
+
+    /** One reconcile pass on one resource. */
+    public Pass pass(VmKey key, PullPolicy pull, Progress progress) {
+        return HostLock.with(lockDir.resolve(key.namespace() + "_" + key.name() + ".lock"), () -> {
+            Optional<BootcVm> found = store.get(key.namespace(), key.name());
+            if (found.isEmpty()) return new Pass(Optional.empty(), null, null);
+            BootcVm vm = ensureFinalizer(found.get());
+            if (vm == null) return new Pass(Optional.empty(), null, null);
+            Outcome outcome = core.reconcile(vm, pull, progress);
+            for (Outcome.Event e : outcome.events()) events.record(vm, e.reason().name(), e.message(), e.warning());
+            if (outcome.failure() != null) LOG.debugf("%s: %s", key, outcome.failure().getMessage());
+            if (outcome.deleted()) {
+                removeFinalizer(vm);
+                events.forget(key);
+                backoff.reset(key);
+                return new Pass(Optional.empty(), outcome, null);
+            }
+            BootcVm stored = writeStatus(vm, outcome);
+            return new Pass(Optional.ofNullable(stored), outcome, next(key, outcome));
+        });
+    }
+
+    /** When to look again: the core's wish; after a failure that may heal, the back-off; after a terminal one, never by itself. */
+    private Duration next(VmKey key, Outcome o) {
+        PbException failure = o.failure();
+        if (failure == null) {
+            backoff.reset(key);
+            return o.requeueAfter();
+        }
+        if (failure.terminal()) {
+            backoff.reset(key);
+            return null;
+        }
+        return backoff.next(key);
+    }
+
+    /** The back-off after a pass that threw (the store could not be read or written, say). */
+    public Duration retryAfterError(VmKey key) {
+        return backoff.next(key);
+    }
+
+    private BootcVm ensureFinalizer(BootcVm vm) {
+        return writeWithRetry(vm, current -> {
+            var m = current.getMetadata();
+            if (m.getDeletionTimestamp() != null || (m.getFinalizers() != null && m.getFinalizers().contains(BootcVm.FINALIZER))) return null;
+            var fins = m.getFinalizers() == null ? new ArrayList<String>() : new ArrayList<>(m.getFinalizers());
+            fins.add(BootcVm.FINALIZER);
+            m.setFinalizers(fins);
+            return current;
+        }, store::update);
+    }
+
+    private void removeFinalizer(BootcVm vm) {
+        writeWithRetry(vm, current -> {
+            if (current.getMetadata().getFinalizers() == null || !current.getMetadata().getFinalizers().remove(BootcVm.FINALIZER)) return null;
+            return current;
+        }, store::update);
+    }
+
+    private BootcVm writeStatus(BootcVm vm, Outcome outcome) {
+        return writeWithRetry(vm, current -> {
+            BootcVm before = current.copy();
+            current.setStatus(outcome.status());
+            return StoreSemantics.statusChanged(before, current) ? current : null;
+        }, store::updateStatus);
+    }
+
+    private BootcVm writeWithRetry(BootcVm vm, UnaryOperator<BootcVm> change, UnaryOperator<BootcVm> write) {
+        return Writes.withRetry(store, vm, change, write);
+    }
+}

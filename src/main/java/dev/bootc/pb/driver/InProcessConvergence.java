@@ -1,0 +1,54 @@
+package dev.bootc.pb.driver;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.reconcile.Outcome;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/** The file store's wait: pb's own process reconciles the VM, pass after pass, as an operator would. */
+public final class InProcessConvergence implements Convergence {
+    private static final Duration SETTLED_LOOK = Duration.ofMillis(500);
+
+    private final DriverSupport support;
+
+    public InProcessConvergence(DriverSupport support) {
+        this.support = support;
+    }
+
+    @Override
+    public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, PullPolicy pull,
+                                   Consumer<String> progress) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Progress sink = progress::accept;
+        while (true) {
+            DriverSupport.Pass pass = support.pass(key, pull, sink);
+            if (done.test(pass.vm())) return pass.vm();
+            if (pass.vm().isEmpty()) throw Failure.VmNotFound.with("VM " + key.name() + " was removed while pb waited for it");
+            Outcome o = pass.outcome();
+            if (o != null && o.terminal()) throw o.failure();
+            Duration wait = pass.next() != null ? pass.next() : SETTLED_LOOK;
+            if (System.nanoTime() + wait.toNanos() > deadline) {
+                if (o != null && o.failure() != null) throw o.failure();
+                throw Failure.Timeout.with("VM " + key.name() + " did not settle within " + timeout.toSeconds() + " s: "
+                        + pass.vm().map(v -> v.getStatus() == null ? "no status" : v.getStatus().getMessage()).orElse(""));
+            }
+            sleep(wait);
+        }
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(Math.max(1, d.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failure.Interrupted.with("Interrupted");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.bootc.pb.driver.kube;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.driver.DriverSupport;
+import dev.bootc.pb.store.kube.KubeBootcVm;
+import dev.bootc.pb.store.kube.KubeVmStore;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Kubernetes driver: the Java Operator SDK brings the events of BootcVms and libvirt's lifecycle
+ * events; each becomes one pass of the driver support, the same as on the file store. The status
+ * write, the back-off and the cleanup are the driver support's: the SDK only adds pb's finalizer (so
+ * it calls {@link #cleanup} once a resource is marked for deletion; the Quarkus extension does not
+ * pass on the SDK's mode that brings deletions to {@code reconcile}), and the driver support removes it.
+ */
+@ControllerConfiguration(name = "bootcvm", finalizerName = BootcVm.FINALIZER, generationAwareEventProcessing = false)
+public class BootcVmController implements Reconciler<KubeBootcVm>, Cleaner<KubeBootcVm> {
+    private static final Logger LOG = Logger.getLogger(BootcVmController.class);
+
+    @Inject
+    ControllerWiring wiring;
+
+    @Override
+    public List<EventSource<?, KubeBootcVm>> prepareEventSources(EventSourceContext<KubeBootcVm> context) {
+        return List.of(new DomainEventSource(() -> wiring.parts().domains()));
+    }
+
+    @Override
+    public UpdateControl<KubeBootcVm> reconcile(KubeBootcVm resource, Context<KubeBootcVm> context) {
+        UpdateControl<KubeBootcVm> control = UpdateControl.noUpdate();
+        pass(resource).ifPresent(next -> control.rescheduleAfter(next.toMillis()));
+        return control;
+    }
+
+    /** A resource marked for deletion: the pass cleans up and lets it go; the finalizer is already removed then. */
+    @Override
+    public DeleteControl cleanup(KubeBootcVm resource, Context<KubeBootcVm> context) {
+        DeleteControl control = DeleteControl.noFinalizerRemoval();
+        pass(resource).ifPresent(next -> control.rescheduleAfter(next.toMillis()));
+        return control;
+    }
+
+    /** One pass of the driver support on a resource of this node; when to look again. */
+    private Optional<Duration> pass(KubeBootcVm resource) {
+        BootcVm vm = KubeVmStore.toModel(resource);
+        ControllerWiring.Parts parts = wiring.parts();
+        if (!parts.filter().mine(vm)) return Optional.empty();
+        VmKey key = VmKey.of(vm);
+        DriverSupport.Pass pass = parts.support().pass(key, PullPolicy.DEFAULT, line -> LOG.infof("%s: %s", key, line));
+        if (pass.outcome() != null && pass.outcome().failure() != null) LOG.warnf("%s: %s", key, pass.outcome().failure().getMessage());
+        return Optional.ofNullable(pass.next());
+    }
+}

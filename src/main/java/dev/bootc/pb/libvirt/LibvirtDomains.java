@@ -1,0 +1,486 @@
+package dev.bootc.pb.libvirt;
+
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.port.Accel;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.DomainEvent;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.HostArch;
+import dev.bootc.pb.port.PbMetadata;
+import org.jboss.logging.Logger;
+import org.libvirt.Connect;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.libvirt.event.DomainEventType;
+import org.libvirt.event.LifecycleListener;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * {@link Domains} on libvirt through libvirt-java: one connection shared by all callers (libvirt
+ * connections are thread-safe and libvirt-java reads errors thread-locally), opened on first use and
+ * reopened once when a call finds it dead. Lifecycle events come from libvirt's event loop and are
+ * handed to listeners on a dispatcher thread, so a listener may call back into this class.
+ */
+public final class LibvirtDomains implements Domains {
+    private static final Logger LOG = Logger.getLogger(LibvirtDomains.class);
+    /** VIR_DOMAIN_UNDEFINE_NVRAM: libvirt-java 0.5.4's UndefineFlags lacks it. */
+    static final int UNDEFINE_NVRAM = 4;
+    /** VIR_DOMAIN_UNDEFINE_TPM: the swtpm state goes with the domain. */
+    static final int UNDEFINE_TPM = 32;
+    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration ACPI_RESEND = Duration.ofSeconds(5);
+
+    private final HostFacts facts;
+    private final String uri;
+    private final Object lock = new Object();
+    private final List<Consumer<DomainEvent>> listeners = new CopyOnWriteArrayList<>();
+    /** Owners of domains seen lately: an UNDEFINED event can no longer be looked up. */
+    private final Map<String, PbMetadata> knownOwners = new ConcurrentHashMap<>();
+    private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "pb-domain-events");
+        t.setDaemon(true);
+        return t;
+    });
+    private Connect conn; // guarded by lock
+    private LifecycleListener lifecycle; // registered on conn, guarded by lock
+    private boolean closed; // guarded by lock
+
+    /** Domains at {@code uri}, made with this accelerator, for this architecture; the connection opens on first use. */
+    public LibvirtDomains(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
+        this.facts = new HostFacts(uri, accel, arch, virtiofsd);
+        this.uri = uri;
+    }
+
+    @Override
+    public HostFacts facts() {
+        return facts;
+    }
+
+    @Override
+    public void define(DomainSpec spec) {
+        createParent(spec.nvramPath());
+        createParent(spec.serialLogPath());
+        if (spec.metadata() != null) knownOwners.put(spec.name(), spec.metadata()); // an UNDEFINED event can no longer look it up
+        call("define domain " + spec.name(), c -> {
+            org.libvirt.Domain existing = lookup(c, spec.name());
+            String uuid = existing == null ? null : existing.getUUIDString();
+            return c.domainDefineXML(DomainXml.write(spec, uuid));
+        });
+    }
+
+    @Override
+    public String serialLogTail(Path log, int maxBytes) {
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long from = Math.max(0, f.length() - maxBytes);
+            byte[] b = new byte[(int) (f.length() - from)];
+            f.seek(from);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void resetSerialLog(Path log) {
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException e) {
+            // libvirt truncates it anyway (append='off')
+        }
+    }
+
+    @Override
+    public void start(String name) {
+        call("start domain " + name, c -> {
+            org.libvirt.Domain d = require(c, name);
+            if (d.isActive() == 0) d.create();
+            return null;
+        });
+    }
+
+    @Override
+    public boolean shutdown(String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextAcpi = 0;
+        while (true) {
+            boolean active = call("read state of domain " + name, c -> require(c, name).isActive() == 1);
+            if (!active) return true;
+            long now = System.nanoTime();
+            if (now - deadline >= 0) break;
+            if (now - nextAcpi >= 0) {
+                // resent: a guest still booting may miss the first power-button press
+                requestAcpiShutdown(name);
+                nextAcpi = now + ACPI_RESEND.toNanos();
+            }
+            sleep(POLL);
+        }
+        LOG.debugf("domain %s did not power off within %s, destroying it", name, timeout);
+        destroy(name);
+        return false;
+    }
+
+    private void requestAcpiShutdown(String name) {
+        call("shut down domain " + name, c -> {
+            try {
+                require(c, name).shutdown();
+            } catch (LibvirtException e) {
+                if (code(e) != ErrorNumber.VIR_ERR_OPERATION_INVALID) throw e; // not running (any more)
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void destroy(String name) {
+        call("destroy domain " + name, c -> {
+            org.libvirt.Domain d = lookup(c, name);
+            if (d == null || d.isActive() == 0) return null;
+            try {
+                d.destroy();
+            } catch (LibvirtException e) {
+                if (code(e) != ErrorNumber.VIR_ERR_OPERATION_INVALID) throw e; // stopped meanwhile
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void undefine(String name) {
+        call("undefine domain " + name, c -> {
+            org.libvirt.Domain d = lookup(c, name);
+            if (d == null) return null;
+            try {
+                d.undefine(UNDEFINE_NVRAM | UNDEFINE_TPM);
+            } catch (LibvirtException e) {
+                ErrorNumber code = code(e);
+                if (code == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;
+                // drivers without NVRAM (the test driver) refuse the flag
+                if (code != ErrorNumber.VIR_ERR_INVALID_ARG && code != ErrorNumber.VIR_ERR_NO_SUPPORT) throw e;
+                d.undefine();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Domain> find(String name) {
+        return call("look up domain " + name, c -> {
+            org.libvirt.Domain d = lookup(c, name);
+            return d == null ? Optional.<Domain>empty() : infoIfPresent(d);
+        });
+    }
+
+    @Override
+    public List<Domain> listOwned() {
+        return call("list domains", c -> {
+            List<Domain> owned = new ArrayList<>();
+            for (org.libvirt.Domain d : c.listAllDomains(0)) {
+                infoIfPresent(d).filter(Domain::owned).ifPresent(owned::add);
+            }
+            return owned;
+        });
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<DomainEvent> listener) {
+        synchronized (lock) {
+            ensureOpen();
+            listeners.add(listener);
+            if (lifecycle == null) {
+                try {
+                    lifecycle = this::onLifecycle;
+                    conn.addLifecycleListener(lifecycle);
+                } catch (LibvirtException e) {
+                    lifecycle = null;
+                    listeners.remove(listener);
+                    throw failed("subscribe to domain events", e);
+                }
+            }
+        }
+        return () -> {
+            synchronized (lock) {
+                listeners.remove(listener);
+                if (listeners.isEmpty() && lifecycle != null && conn != null) {
+                    try {
+                        conn.removeLifecycleListener(lifecycle);
+                    } catch (LibvirtException e) {
+                        LOG.debugf("removing lifecycle listener: %s", e.getMessage());
+                    }
+                    lifecycle = null;
+                }
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            listeners.clear();
+            closeConnection();
+        }
+        dispatcher.shutdown();
+    }
+
+    // -- events
+
+    /** Runs on libvirt's event-loop thread: only take the name, do the rest on the dispatcher. */
+    private int onLifecycle(org.libvirt.Domain domain, org.libvirt.event.DomainEvent event) {
+        String name;
+        try {
+            name = domain.getName();
+        } catch (LibvirtException e) {
+            return 0;
+        }
+        DomainEvent.Type type = mapType(event.getType());
+        String detail = String.valueOf((Object) event.getDetail());
+        dispatcher.execute(() -> dispatch(name, type, detail));
+        return 0;
+    }
+
+    private void dispatch(String name, DomainEvent.Type type, String detail) {
+        PbMetadata owner;
+        if (type == DomainEvent.Type.UNDEFINED) {
+            owner = knownOwners.remove(name);
+        } else {
+            try {
+                owner = find(name).map(Domain::metadata).orElse(knownOwners.get(name));
+            } catch (PbException e) {
+                owner = knownOwners.get(name);
+            }
+        }
+        DomainEvent ev = new DomainEvent(name, owner == null ? null : owner.ownerNamespace(),
+                owner == null ? null : owner.ownerName(), type, detail);
+        for (Consumer<DomainEvent> l : listeners) {
+            try {
+                l.accept(ev);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "domain event listener failed on %s", ev);
+            }
+        }
+    }
+
+    static DomainEvent.Type mapType(DomainEventType t) {
+        if (t == null) return DomainEvent.Type.UNKNOWN;
+        return switch (t) {
+            case DEFINED -> DomainEvent.Type.DEFINED;
+            case UNDEFINED -> DomainEvent.Type.UNDEFINED;
+            case STARTED -> DomainEvent.Type.STARTED;
+            case SUSPENDED -> DomainEvent.Type.SUSPENDED;
+            case RESUMED -> DomainEvent.Type.RESUMED;
+            case STOPPED -> DomainEvent.Type.STOPPED;
+            case SHUTDOWN -> DomainEvent.Type.SHUTDOWN;
+            case PMSUSPENDED -> DomainEvent.Type.PMSUSPENDED;
+            case CRASHED -> DomainEvent.Type.CRASHED;
+            default -> DomainEvent.Type.UNKNOWN;
+        };
+    }
+
+    // -- domain reading
+
+    private Optional<Domain> infoIfPresent(org.libvirt.Domain d) throws LibvirtException {
+        try {
+            return Optional.of(info(d));
+        } catch (LibvirtException e) {
+            if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) return Optional.empty(); // gone meanwhile
+            throw e;
+        }
+    }
+
+    private Domain info(org.libvirt.Domain d) throws LibvirtException {
+        String name = d.getName();
+        PbMetadata metadata = DomainXml.readMetadata(d.getXMLDesc(0)).orElse(null);
+        if (metadata != null) knownOwners.put(name, metadata);
+        return new Domain(name, d.getUUIDString(), mapState(d.getInfo().state), metadata);
+    }
+
+    static Domain.State mapState(org.libvirt.DomainInfo.DomainState s) {
+        if (s == null) return Domain.State.OTHER;
+        return switch (s) {
+            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> Domain.State.RUNNING;
+            case VIR_DOMAIN_SHUTOFF -> Domain.State.SHUTOFF;
+            case VIR_DOMAIN_PAUSED -> Domain.State.PAUSED;
+            case VIR_DOMAIN_CRASHED -> Domain.State.CRASHED;
+            default -> Domain.State.OTHER;
+        };
+    }
+
+    private static org.libvirt.Domain lookup(Connect c, String name) throws LibvirtException {
+        try {
+            return c.domainLookupByName(name);
+        } catch (LibvirtException e) {
+            if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;
+            throw e;
+        }
+    }
+
+    private org.libvirt.Domain require(Connect c, String name) throws LibvirtException {
+        org.libvirt.Domain d = lookup(c, name);
+        if (d == null) throw Failure.DomainNotFound.with("no domain '" + name + "' in " + uri);
+        return d;
+    }
+
+    // -- connection handling
+
+    @FunctionalInterface
+    private interface LibvirtCall<T> {
+        T apply(Connect c) throws LibvirtException;
+    }
+
+    /**
+     * Runs one call on the shared connection. When it fails and the connection turns out dead (libvirtd
+     * restarted), reopens it and tries once more.
+     */
+    private <T> T call(String what, LibvirtCall<T> body) {
+        Connect c = connection();
+        try {
+            return body.apply(c);
+        } catch (LibvirtException e) {
+            if (alive(c)) throw failed(what, e);
+            LOG.infof("libvirt connection to %s lost (%s), reconnecting", uri, message(e));
+            Connect fresh = reconnect(c);
+            try {
+                return body.apply(fresh);
+            } catch (LibvirtException again) {
+                throw alive(fresh) ? failed(what, again) : unavailable(what, again);
+            }
+        }
+    }
+
+    private Connect connection() {
+        synchronized (lock) {
+            ensureOpen();
+            return conn;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("hypervisor connection closed");
+        if (conn == null) conn = open();
+    }
+
+    private Connect reconnect(Connect dead) {
+        synchronized (lock) {
+            ensureOpen();
+            if (conn != dead) return conn; // another thread reconnected already
+            closeConnection();
+            conn = open();
+            if (!listeners.isEmpty()) {
+                try {
+                    lifecycle = this::onLifecycle;
+                    conn.addLifecycleListener(lifecycle);
+                } catch (LibvirtException e) {
+                    lifecycle = null;
+                    LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
+                }
+            }
+            return conn;
+        }
+    }
+
+    private Connect open() {
+        try {
+            LibvirtEventLoop.ensureRunning();
+            Connect c = new Connect(uri);
+            try {
+                c.setKeepAlive(5, 3); // notices a dead libvirtd within ~20 s
+            } catch (LibvirtException e) {
+                // drivers without RPC (test:///) have no keepalive
+            }
+            return c;
+        } catch (LibvirtException e) {
+            throw Failure.LibvirtUnavailable.with("connect to " + uri + ": " + message(e)
+                    + (uri.startsWith("qemu:") ? " (is libvirtd running? pb doctor --fix starts it)" : ""), e);
+        }
+    }
+
+    private void closeConnection() {
+        if (conn == null) return;
+        try {
+            if (lifecycle != null) conn.removeLifecycleListener(lifecycle);
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debugf("removing lifecycle listener: %s", e.getMessage());
+        }
+        lifecycle = null;
+        try {
+            conn.close();
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debugf("closing libvirt connection: %s", e.getMessage());
+        }
+        conn = null;
+    }
+
+    private static boolean alive(Connect c) {
+        try {
+            return c.isAlive();
+        } catch (LibvirtException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    // -- errors
+
+    private PbException unavailable(String what, LibvirtException e) {
+        return Failure.LibvirtUnavailable.with(what + ": " + message(e) + " (libvirt at " + uri + " went away)", e);
+    }
+
+    private PbException failed(String what, LibvirtException e) {
+        if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+            return Failure.DomainNotFound.with(what + ": no such domain in " + uri);
+        }
+        String m = message(e);
+        if (m.contains("Unable to find") && m.contains("firmware")) {
+            // libvirt found no QEMU firmware descriptor with the features asked for (uefi-secure on a host without enrolled keys, say)
+            return Failure.FirmwareMissing.with(what + ": " + m + ": install the UEFI firmware package with pb doctor --fix"
+                    + " (ovmf on Debian, edk2-ovmf on Fedora), or choose another --firmware", e);
+        }
+        return Failure.LibvirtError.with(what + ": " + m, e);
+    }
+
+    static ErrorNumber code(LibvirtException e) {
+        return e.getError() == null ? null : e.getError().getCode();
+    }
+
+    static String message(LibvirtException e) {
+        String m = e.getError() == null ? null : e.getError().getMessage();
+        return m == null ? String.valueOf(e.getMessage()) : m;
+    }
+
+    private static void createParent(Path file) {
+        if (file == null || file.getParent() == null) return;
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw Failure.LibvirtError.with("create folder " + file.getParent() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failure.Interrupted.with("interrupted while waiting for a domain");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.bootc.pb.port;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The port to disk images on this host: cached base disks, per-VM qcow2 overlays, and the files beside them. */
+public interface Disks {
+
+    /**
+     * The base disk of the image with these options, built now when the cache has none (once, even
+     * when several processes ask at the same time). Fails with DiskBuildFailed and the build log's tail.
+     */
+    BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress);
+
+    boolean exists(Path file);
+
+    /** A qcow2 overlay backed by {@code base}, never seen half-made. Fails with DiskTooSmall, DiskExists. */
+    void createOverlay(Path base, Path overlay, long virtualSizeBytes);
+
+    /** Deletes a file; nothing happens when it is not there. */
+    void delete(Path file);
+
+    /** Deletes a folder with everything in it; nothing happens when it is not there. */
+    void deleteFolder(Path folder);
+
+    /** Every finished base disk, oldest first. */
+    List<BaseDisk> baseDisks();
+
+    /** Removes the base disks whose path is not in {@code inUse}; returns them. */
+    List<BaseDisk> prune(Set<Path> inUse);
+
+    /** Every overlay in the VM disk folder with its backing file (absolute). */
+    Map<Path, Path> overlays();
+}

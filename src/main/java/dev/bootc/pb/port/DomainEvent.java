@@ -1,0 +1,22 @@
+package dev.bootc.pb.port;
+
+/**
+ * A libvirt lifecycle event of one domain. The owner fields name the pb resource when the domain is
+ * (or was, for an undefine) ours, and are null otherwise.
+ */
+public record DomainEvent(String domainName, String ownerNamespace, String ownerName, Type type, String detail) {
+
+    /** libvirt's lifecycle event types. */
+    public enum Type {
+        DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN, PMSUSPENDED, CRASHED, UNKNOWN
+    }
+
+    public boolean owned() {
+        return ownerNamespace != null && ownerName != null;
+    }
+
+    /** The VM whose domain it is: the one event-to-resource mapping of every driver. */
+    public java.util.Optional<dev.bootc.pb.api.VmKey> owner() {
+        return owned() ? java.util.Optional.of(new dev.bootc.pb.api.VmKey(ownerNamespace, ownerName)) : java.util.Optional.empty();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.bootc.pb.port;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The port to the hypervisor (libvirt): define, run and observe domains. Every call asks the
+ * hypervisor; nothing is cached. Operations are idempotent (starting a running domain, stopping a
+ * stopped one, undefining a missing one do nothing). Fails with LibvirtUnavailable when the daemon
+ * cannot be reached, LibvirtError when it refuses, FirmwareMissing when no firmware matches.
+ */
+public interface Domains extends AutoCloseable {
+
+    /** Defines the domain, or redefines it (keeping its UUID) when one of that name exists. */
+    void define(DomainSpec spec);
+
+    void start(String name);
+
+    /** ACPI power-off, waiting up to {@code timeout}, then destroy; true when the guest stopped by itself. */
+    boolean shutdown(String name, Duration timeout);
+
+    void destroy(String name);
+
+    /** Removes the definition with its NVRAM and TPM state. */
+    void undefine(String name);
+
+    Optional<Domain> find(String name);
+
+    /** Every domain whose metadata holds our element. */
+    List<Domain> listOwned();
+
+    /** Calls {@code listener} for each lifecycle event of any domain, on a thread of its own, until closed. */
+    AutoCloseable subscribe(Consumer<DomainEvent> listener);
+
+    /** What domains on this host are made with. */
+    HostFacts facts();
+
+    /** The end of a domain's serial console log (at most {@code maxBytes}), empty when there is none. */
+    String serialLogTail(Path log, int maxBytes);
+
+    /** Removes a serial log before a boot, so what it shows is of this boot only. */
+    void resetSerialLog(Path log);
+
+    @Override
+    void close();
+
+    /** The host's side of every domain: connection, accelerator, architecture, and virtiofsd when there is one. */
+    record HostFacts(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
+    }
+}

@@ -1,0 +1,35 @@
+package dev.bootc.pb.reconcile;
+
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.Ssh;
+
+import java.util.Optional;
+
+/** What removing a VM removes, in order: the domain (with NVRAM and TPM state), the overlay, the VM's folder, its port. */
+final class Cleanup {
+    private final Disks disks;
+    private final Domains domains;
+    private final Ssh ssh;
+    private final VmLayout layout;
+
+    Cleanup(Disks disks, Domains domains, Ssh ssh, VmLayout layout) {
+        this.disks = disks;
+        this.domains = domains;
+        this.ssh = ssh;
+        this.layout = layout;
+    }
+
+    void remove(VmKey key, Optional<Domain> domain, Integer port) {
+        if (domain.isPresent()) {
+            domains.destroy(domain.get().name());
+            domains.undefine(domain.get().name());
+        }
+        disks.delete(layout.overlay(key));
+        disks.delete(layout.nvram(key));
+        disks.deleteFolder(layout.vmDir(key));
+        if (port != null) ssh.releasePort(key.toString(), port);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.bootc.pb.reconcile;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.Quantity;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.PbMetadata;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The domain a VM should have, computed from its effective spec and the facts the reconciler found
+ * (no I/O), and how it compares with the domain libvirt has: the spec's hash is recorded in the
+ * domain's metadata, so a change is seen without reading the XML back.
+ */
+final class DesiredDomain {
+    /** What defining would do. */
+    enum Change { CREATE, NONE, UPDATE, UPDATE_RESTART_REQUIRED }
+
+    /** What the domain is made from besides the spec: all found by the reconciler before. */
+    record Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created) {
+    }
+
+    private DesiredDomain() {
+    }
+
+    /** The desired domain of {@code vm} (whose spec has its defaults applied), its metadata carrying the spec's hash. */
+    static DomainSpec of(BootcVm vm, VmLayout layout, Facts facts) {
+        BootcVmSpec spec = vm.getSpec();
+        VmKey key = VmKey.of(vm);
+        List<String> keys = new ArrayList<>();
+        keys.add(facts.publicKey());
+        if (spec.getSsh().getAuthorizedKeys() != null) keys.addAll(spec.getSsh().getAuthorizedKeys());
+        DomainSpec.Builder b = DomainSpec.builder(VmLayout.domainName(key))
+                .memoryMiB((int) Quantity.mebibytes(spec.getResources().getMemory()))
+                .vcpus(spec.getResources().getCpus())
+                .accel(facts.host().accel())
+                .arch(facts.host().arch())
+                .firmware(spec.getFirmware())
+                .tpm(!Boolean.FALSE.equals(spec.getTpm()))
+                .nvramPath(layout.nvram(key))
+                .diskPath(layout.overlay(key))
+                .serialLogPath(layout.serialLog(key))
+                .smbiosStrings(SshCredentials.smbiosStrings(spec.getSsh().getUser(), keys))
+                .network(spec.getNetwork())
+                .sshPort(facts.sshPort())
+                .forwards(spec.portsOrEmpty())
+                .metadata(new PbMetadata(key.namespace(), key.name(), vm.getMetadata().getUid(), spec.getImage(), facts.digest(),
+                        facts.sshPort(), spec.getSsh().getUser(), facts.privateKey().toString(), facts.created(), null));
+        if (!spec.volumesOrEmpty().isEmpty()) {
+            b.virtiofsd(facts.host().virtiofsd().orElseThrow(() -> Failure.VirtiofsdMissing.with(
+                    "volumes need virtiofsd, which this host lacks: install the package virtiofsd (Fedora, Debian 13)"
+                            + " or qemu-system-common (Debian 12), or run pb doctor --fix")));
+            b.volumes(spec.volumesOrEmpty());
+            FstabCredential.of(b.build().sharedFolders()).ifPresent(b::smbiosString);
+        }
+        DomainSpec unhashed = b.build();
+        return withMetadata(unhashed, unhashed.metadata().withSpecHash(hash(unhashed)));
+    }
+
+    /** What defining {@code desired} over what libvirt has would change. */
+    static Change compare(Optional<Domain> existing, DomainSpec desired) {
+        if (existing.isEmpty()) return Change.CREATE;
+        String recorded = existing.get().pbMetadata().map(PbMetadata::specHash).orElse(null);
+        String wanted = desired.metadata().specHash();
+        if (wanted.equals(recorded)) return Change.NONE;
+        // a domain defined before pb recorded hashes: redefined quietly, it asked for no reboot
+        if (recorded == null) return Change.UPDATE;
+        return existing.get().running() ? Change.UPDATE_RESTART_REQUIRED : Change.UPDATE;
+    }
+
+    /** SHA-256 of everything the XML is made from (the record's own rendering; the hash itself is not in it). */
+    static String hash(DomainSpec spec) {
+        DomainSpec plain = spec.metadata() == null ? spec : withMetadata(spec, spec.metadata().withSpecHash(null));
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(plain.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static DomainSpec withMetadata(DomainSpec s, PbMetadata m) {
+        return new DomainSpec(s.name(), s.memoryMiB(), s.vcpus(), s.accel(), s.arch(), s.firmware(), s.tpm(), s.nvramPath(),
+                s.diskPath(), s.serialLogPath(), s.smbiosStrings(), s.network(), s.sshPort(), s.forwards(), s.sharedFolders(),
+                s.virtiofsd(), m);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.bootc.pb.verbs;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.driver.Convergence;
+import dev.bootc.pb.store.Writes;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** {@code pb apply}: creates or updates BootcVm vms, like {@code kubectl apply}; all are validated before the first write. */
+public final class ApplyVerb {
+    private final Vms vms;
+    private final Convergence convergence;
+    private final String node;
+    private final Lifecycle.Timeouts timeouts;
+
+    /** Outcome of applying one document: created, configured or unchanged. */
+    public record Applied(BootcVm vm, String action) {
+    }
+
+    public ApplyVerb(Vms vms, Convergence convergence, String node, Lifecycle.Timeouts timeouts) {
+        this.vms = vms;
+        this.convergence = convergence;
+        this.node = node;
+        this.timeouts = timeouts;
+    }
+
+    public List<Applied> apply(List<BootcVm> docs) {
+        for (BootcVm d : docs) {
+            if (d.getMetadata().getNamespace() == null) d.getMetadata().setNamespace(vms.namespace());
+            Validation.check(d);
+        }
+        List<Applied> out = new ArrayList<>();
+        for (BootcVm d : docs) {
+            Vms.assignNode(d, node);
+            out.add(applyOne(d));
+        }
+        return out;
+    }
+
+    private Applied applyOne(BootcVm d) {
+        var store = vms.store();
+        Optional<BootcVm> existing = store.get(d.getMetadata().getNamespace(), d.getMetadata().getName());
+        if (existing.isEmpty()) {
+            BootcVm c = d.copy();
+            c.setStatus(null);
+            try {
+                return new Applied(store.create(c), "created");
+            } catch (dev.bootc.pb.api.PbException e) {
+                if (!e.isConflict()) throw e;
+                existing = store.get(d.getMetadata().getNamespace(), d.getMetadata().getName());
+                if (existing.isEmpty()) throw e;
+            }
+        }
+        BootcVm before = existing.get();
+        BootcVm after = Writes.withRetry(store, before, next -> {
+            next.setSpec(d.getSpec());
+            if (d.getMetadata().getLabels() != null) next.getMetadata().setLabels(d.getMetadata().getLabels());
+            if (d.getMetadata().getAnnotations() != null) next.getMetadata().setAnnotations(d.getMetadata().getAnnotations());
+            return next;
+        }, store::update);
+        if (after == null) return applyOne(d);
+        boolean changed = !after.getMetadata().getResourceVersion().equals(before.getMetadata().getResourceVersion());
+        return new Applied(after, changed ? "configured" : "unchanged");
+    }
+
+    /** {@code pb apply --wait}: each resource until it is Ready, Stopped, gone or failed. */
+    public void awaitSettled(List<BootcVm> docs, Consumer<String> progress) {
+        for (BootcVm d : docs) {
+            String name = d.getMetadata().getName();
+            convergence.await(VmKey.of(d), Vms.SETTLED, timeouts.up(), PullPolicy.DEFAULT, s -> progress.accept(name + ": " + s));
+        }
+    }
+}

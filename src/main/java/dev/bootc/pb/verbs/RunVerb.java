@@ -1,0 +1,128 @@
+package dev.bootc.pb.verbs;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.RunStrategy;
+import dev.bootc.pb.api.Validation;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code pb run}: declares the VM for an image (or reuses the one of that name and image), waits until
+ * it is up, then connects (or runs the command, or returns with -B). A VM this run declared that fails
+ * for good before it has a domain is removed again: nothing is left behind.
+ */
+public final class RunVerb {
+    private static final Logger LOG = Logger.getLogger(RunVerb.class);
+
+    private final Vms vms;
+    private final Lifecycle lifecycle;
+    private final Sessions sessions;
+    private final String node;
+    private final boolean inProcess;
+    private final Consumer<BootcVm> precheck;
+
+    /** What {@code pb run} was asked. */
+    public record Request(String name, BootcVmSpec spec, boolean replace, boolean background, boolean removeAfter,
+                          List<String> command, PullPolicy pull) {
+        public boolean withCommand() {
+            return command != null && !command.isEmpty();
+        }
+    }
+
+    /** What a person hears while it runs. */
+    public interface Feedback {
+        void progress(String line);
+
+        /** About to open the SSH session (or run the command) in the VM. */
+        void connecting(String vmName, boolean withCommand);
+    }
+
+    /** How it ended: the VM's name, whether it returned with the VM in the background, and the exit status. */
+    public record Result(String name, boolean background, int exitCode) {
+    }
+
+    /**
+     * @param inProcess this process reconciles (the file store): the finalizer is written with the resource
+     * @param precheck  refuses, before anything is written, what can be known bad already (volumes the image cannot have)
+     */
+    public RunVerb(Vms vms, Lifecycle lifecycle, Sessions sessions, String node, boolean inProcess, Consumer<BootcVm> precheck) {
+        this.vms = vms;
+        this.lifecycle = lifecycle;
+        this.sessions = sessions;
+        this.node = node;
+        this.inProcess = inProcess;
+        this.precheck = precheck;
+    }
+
+    /** The outcome of {@link #declare}: the resource, whether it is new, and the one it replaces. */
+    record Decision(BootcVm vm, boolean created, BootcVm replaced) {
+    }
+
+    /** What pb run writes: a new resource, or the existing one of that name; another image is a conflict unless replace. */
+    Decision declare(Request r) {
+        String name = r.name() != null ? r.name() : VmNames.fromImage(r.spec().getImage());
+        Validation.nameProblem("name", name).ifPresent(p -> {
+            throw Failure.InvalidName.with("--name: invalid value \"" + name + "\": " + p.expected());
+        });
+        BootcVm desired = new BootcVm(vms.namespace(), name, r.spec().copy());
+        Vms.assignNode(desired, node);
+        BootcVmSpec spec = desired.getSpec();
+        Validation.check(desired);
+        Optional<BootcVm> existing = vms.find(name);
+        if (existing.isEmpty()) return new Decision(desired, true, null);
+        BootcVm old = existing.get();
+        if (!old.isDeleting() && spec.getImage().equals(old.getSpec().getImage()) && !r.replace()) {
+            BootcVm running = old.getSpec().getRunStrategy() == RunStrategy.Halted ? lifecycle.setRunStrategy(name, RunStrategy.Always) : old;
+            return new Decision(running, false, null);
+        }
+        if (!r.replace()) {
+            throw Failure.NameTaken.with("VM " + name + " already exists with image " + old.getSpec().getImage()
+                    + ": use --replace to replace it, or --name to choose another name");
+        }
+        return new Decision(desired, true, old);
+    }
+
+    public Result run(Request r, Feedback feedback) {
+        Decision d = declare(r);
+        String name = d.vm().getMetadata().getName();
+        if (d.created()) precheck.accept(d.vm());
+        if (d.replaced() != null) lifecycle.remove(name, true, feedback::progress);
+        if (d.created()) {
+            BootcVm vm = d.vm();
+            if (inProcess) vm.getMetadata().setFinalizers(new ArrayList<>(List.of(BootcVm.FINALIZER)));
+            vms.store().create(vm);
+        }
+        BootcVm ready;
+        try {
+            ready = lifecycle.awaitUp(name, r.pull(), feedback::progress);
+        } catch (PbException e) {
+            if (d.created() && e.terminal()) removeIfNothingBuilt(name);
+            throw e;
+        }
+        if (r.background()) return new Result(name, true, 0);
+        feedback.connecting(name, r.withCommand());
+        int status = sessions.connect(ready, null, r.command());
+        if (r.withCommand() || r.removeAfter()) lifecycle.remove(name, true, feedback::progress);
+        return new Result(name, false, status);
+    }
+
+    /** A VM this run declared that failed before it got a domain holds nothing worth keeping: it goes. */
+    private void removeIfNothingBuilt(String name) {
+        try {
+            Optional<BootcVm> vm = vms.find(name);
+            if (vm.isPresent() && (vm.get().getStatus() == null || vm.get().getStatus().getDomainUUID() == null)) {
+                lifecycle.remove(name, true, line -> { });
+            }
+        } catch (PbException cleanup) {
+            LOG.warnf("Could not remove VM %s: %s", name, cleanup.getMessage());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.bootc.pb.verbs;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Defaults;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.PbMetadata;
+import dev.bootc.pb.port.Ssh;
+import dev.bootc.pb.reconcile.VmLayout;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** {@code pb ssh}: a shell or a command in a running VM, with its own key and pinned host key. */
+public final class Sessions {
+    private final Vms vms;
+    private final Domains domains;
+    private final Ssh ssh;
+    private final VmLayout layout;
+
+    public Sessions(Vms vms, Domains domains, Ssh ssh, VmLayout layout) {
+        this.vms = vms;
+        this.domains = domains;
+        this.ssh = ssh;
+        this.layout = layout;
+    }
+
+    /** Connects to the named VM; returns the remote status, or 255 when SSH fails. */
+    public int ssh(String name, String user, List<String> command) {
+        return connect(vms.require(name), user, command);
+    }
+
+    int connect(BootcVm vm, String user, List<String> command) {
+        VmKey key = VmKey.of(vm);
+        Optional<Domain> domain = domains.find(VmLayout.domainName(key));
+        if (domain.isEmpty() || !domain.get().running()) {
+            throw Failure.VmNotRunning.with("VM " + key.name() + " is not running: pb start " + key.name());
+        }
+        Integer port = domain.get().pbMetadata().map(PbMetadata::sshPort).orElse(vm.getStatus() == null ? null : vm.getStatus().getSshPort());
+        if (port == null) throw Failure.NoSsh.with("VM " + key.name() + " has no SSH port (network: none?)");
+        String login = user != null ? user : Defaults.apply(vm.copy()).getSpec().getSsh().getUser();
+        Path vmDir = layout.vmDir(key);
+        Path privateKey = ssh.existingKey(vmDir).map(Ssh.SshKey::privateKey).orElseThrow(() ->
+                Failure.NoSsh.with("VM " + key.name() + " has no SSH key in " + vmDir + ": pb rm -f " + key.name() + " and run it again"));
+        return ssh.connect(new Ssh.Target(port, login, privateKey, layout.knownHosts(key)), command);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.bootc.pb.verbs;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.BootcVmStatus;
+import dev.bootc.pb.api.Conditions;
+import dev.bootc.pb.api.Defaults;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.PbMetadata;
+import dev.bootc.pb.port.Ssh;
+import dev.bootc.pb.reconcile.VmLayout;
+import dev.bootc.pb.store.EventLog;
+import dev.bootc.pb.store.VmStore;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What {@code pb list}, {@code pb inspect} and {@code pb get} show: vms joined with what libvirt shows now. */
+public final class Views {
+    private final Vms vms;
+    private final Domains domains;
+    private final Disks disks;
+    private final Ssh ssh;
+    private final VmLayout layout;
+    private final EventLog events;
+
+    public Views(Vms vms, Domains domains, Disks disks, Ssh ssh, VmLayout layout, EventLog events) {
+        this.vms = vms;
+        this.domains = domains;
+        this.disks = disks;
+        this.ssh = ssh;
+        this.layout = layout;
+        this.events = events;
+    }
+
+    /** The rows of {@code pb list}, and the warning when libvirt could not be asked. */
+    public record Listing(List<VmRow> rows, String warning) {
+    }
+
+    /** Each resource with what libvirt shows now, then vms that cannot be read, then orphaned domains. */
+    public Listing list() {
+        String ns = vms.namespace();
+        Map<String, Domain> byName = new LinkedHashMap<>();
+        String warning = null;
+        try {
+            for (Domain d : domains.listOwned()) byName.put(d.name(), d);
+        } catch (PbException e) {
+            warning = "libvirt at " + domains.facts().uri() + " cannot be reached (" + e.getMessage() + "): RUNNING shows false";
+        }
+        boolean libvirtOk = warning == null;
+        List<VmRow> rows = new ArrayList<>();
+        for (BootcVm vm : vms.store().list(ns)) {
+            BootcVm eff = Defaults.apply(vm.copy());
+            Domain d = byName.remove(VmLayout.domainName(VmKey.of(vm)));
+            BootcVmStatus st = vm.getStatus();
+            Integer port = d != null ? d.pbMetadata().map(PbMetadata::sshPort).orElse(null) : null;
+            rows.add(new VmRow(vm.getMetadata().getName(), vm.getMetadata().getNamespace(), vm.getSpec().getImage(),
+                    eff.getSpec().getDisk().getSize(), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
+                    d == null ? (libvirtOk ? "undefined" : "unknown") : d.state().name().toLowerCase(),
+                    port, st == null || st.getPhase() == null ? null : st.getPhase().name(),
+                    st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null));
+        }
+        for (VmStore.Unreadable u : vms.store().unreadable(ns)) {
+            Domain d = byName.remove(VmLayout.domainName(new VmKey(u.namespace(), u.name())));
+            rows.add(new VmRow(u.name(), u.namespace(), "-", "-", null, d != null && d.running(), d == null ? "undefined" : d.state().name().toLowerCase(),
+                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem()));
+        }
+        for (Domain d : byName.values()) {
+            PbMetadata m = d.pbMetadata().orElse(null);
+            if (m == null || !ns.equals(m.ownerNamespace())) continue;
+            rows.add(new VmRow(m.ownerName(), m.ownerNamespace(), m.image(), "-", m.created() == null ? null : m.created().toString(),
+                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null));
+        }
+        return new Listing(rows, warning);
+    }
+
+    /** The stored resource, as {@code pb get} prints it. */
+    public BootcVm get(String name) {
+        return vms.require(name);
+    }
+
+    /** The resource with what libvirt and the disks show now, and its latest events, for {@code pb inspect}. */
+    public Map<String, Object> inspect(String name) {
+        BootcVm vm = vms.require(name);
+        VmKey key = VmKey.of(vm);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", name);
+        view.put("namespace", key.namespace());
+        Map<String, Object> runtime = new LinkedHashMap<>();
+        runtime.put("libvirtUri", domains.facts().uri());
+        runtime.put("accel", domains.facts().accel().name().toLowerCase());
+        runtime.put("domain", VmLayout.domainName(key));
+        try {
+            Optional<Domain> d = domains.find(VmLayout.domainName(key));
+            runtime.put("defined", d.isPresent());
+            runtime.put("running", d.map(Domain::running).orElse(false));
+            runtime.put("state", d.map(x -> x.state().name().toLowerCase()).orElse("undefined"));
+            d.ifPresent(x -> runtime.put("uuid", x.uuid()));
+            d.flatMap(Domain::pbMetadata).ifPresent(m -> {
+                runtime.put("sshPort", m.sshPort());
+                runtime.put("sshUser", m.sshUser());
+                runtime.put("imageDigest", m.digest());
+            });
+        } catch (PbException e) {
+            runtime.put("error", e.getMessage());
+        }
+        runtime.put("disk", disks.exists(layout.overlay(key)) ? layout.overlay(key).toString() : null);
+        runtime.put("sshKey", ssh.existingKey(layout.vmDir(key)).map(k -> k.privateKey().toString()).orElse(null));
+        runtime.put("serialLog", layout.serialLog(key).toString());
+        view.put("runtime", runtime);
+        view.put("spec", vm.getSpec());
+        view.put("status", vm.getStatus());
+        view.put("metadata", vm.getMetadata());
+        view.put("events", events.recent(key, 20));
+        return view;
+    }
+
+    /** Names of every VM of the namespace, orphans and unreadable ones included. */
+    public List<String> allNames() {
+        return list().rows().stream().map(VmRow::name).distinct().toList();
+    }
+}

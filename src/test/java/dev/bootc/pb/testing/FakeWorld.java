@@ -1,0 +1,300 @@
+package dev.bootc.pb.testing;
+
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.SshKeyType;
+import dev.bootc.pb.port.Accel;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.DomainEvent;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.HostArch;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Images;
+import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.port.Ssh;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Test doubles of the four outside systems, at the I/O edge only: each remembers what it was told and
+ * answers from what it holds, as a dumb machine would; every decision stays in the real core. Calls
+ * are logged by name ("resolve", "build", "overlay", "define", "start", "shutdown", "probe",
+ * "destroy", "undefine") in {@link #calls}.
+ */
+public final class FakeWorld {
+    public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    public final FakeImages images = new FakeImages();
+    public final FakeDisks disks = new FakeDisks();
+    public final FakeDomains domains = new FakeDomains();
+    public final FakeSsh ssh = new FakeSsh();
+
+    public long count(String call) {
+        synchronized (calls) {
+            return calls.stream().filter(call::equals).count();
+        }
+    }
+
+    /** podman: one image, or the failure a test sets. */
+    public final class FakeImages implements Images {
+        public volatile PbException failResolve;
+        public volatile Set<String> topLevel = Set.of("usr", "etc", "var", "mnt", "opt");
+        public volatile Optional<Filesystem> declared = Optional.empty();
+        public volatile boolean local = true;
+
+        @Override
+        public Image resolve(String reference, PullPolicy policy, Progress progress) {
+            calls.add("resolve");
+            if (failResolve != null) throw failResolve;
+            return new Image(reference, "abc123", "sha256:feed", 1 << 30);
+        }
+
+        @Override
+        public Optional<Image> local(String reference) {
+            return local ? Optional.of(new Image(reference, "abc123", "sha256:feed", 1 << 30)) : Optional.empty();
+        }
+
+        @Override
+        public Set<String> topLevelEntries(String reference) {
+            return topLevel;
+        }
+
+        @Override
+        public Optional<Filesystem> declaredRootFilesystem(Image image) {
+            return declared;
+        }
+
+        @Override
+        public List<LocalImage> bootableImages() {
+            return List.of(new LocalImage("localhost/pb-fixture", "latest", "abc123", "2 minutes ago", "400 MB"));
+        }
+    }
+
+    /** Disks: files are names in a set; a build takes {@link #buildMillis}. */
+    public final class FakeDisks implements Disks {
+        public final Set<Path> files = ConcurrentHashMap.newKeySet();
+        public final Map<Path, Path> overlays = new ConcurrentHashMap<>();
+        public volatile long buildMillis;
+        public volatile PbException failBuild;
+        public volatile BaseDiskOptions lastOptions;
+
+        @Override
+        public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
+            calls.add("build");
+            if (failBuild != null) throw failBuild;
+            lastOptions = options;
+            sleep(buildMillis);
+            Path p = Path.of("/cache/k1.qcow2");
+            files.add(p);
+            return new BaseDisk("k1", p, image.reference(), image.digest(), image.id(), options, 20L << 30, 1 << 20, Instant.now(), true);
+        }
+
+        @Override
+        public boolean exists(Path file) {
+            return files.contains(file);
+        }
+
+        @Override
+        public void createOverlay(Path base, Path overlay, long virtualSizeBytes) {
+            calls.add("overlay");
+            if (files.contains(overlay)) throw Failure.DiskExists.with("disk " + overlay + " exists already");
+            files.add(overlay);
+            overlays.put(overlay, base);
+        }
+
+        @Override
+        public void delete(Path file) {
+            files.remove(file);
+            overlays.remove(file);
+        }
+
+        @Override
+        public void deleteFolder(Path folder) {
+            files.removeIf(f -> f.startsWith(folder));
+        }
+
+        @Override
+        public List<BaseDisk> baseDisks() {
+            return List.of();
+        }
+
+        @Override
+        public List<BaseDisk> prune(Set<Path> inUse) {
+            return List.of();
+        }
+
+        @Override
+        public Map<Path, Path> overlays() {
+            return new HashMap<>(overlays);
+        }
+    }
+
+    /** libvirt: domains as they were defined, started and stopped. */
+    public final class FakeDomains implements Domains {
+        public final Map<String, Domain> domains = new ConcurrentHashMap<>();
+        public final Map<String, DomainSpec> specs = new ConcurrentHashMap<>();
+        public final List<Consumer<DomainEvent>> listeners = new CopyOnWriteArrayList<>();
+        public volatile PbException failDefine;
+        public volatile String serialLog = "";
+        private int uuids;
+
+        @Override
+        public synchronized void define(DomainSpec spec) {
+            calls.add("define");
+            if (failDefine != null) throw failDefine;
+            Domain old = domains.get(spec.name());
+            String uuid = old != null ? old.uuid() : "uuid-" + (++uuids);
+            domains.put(spec.name(), new Domain(spec.name(), uuid, old != null ? old.state() : Domain.State.SHUTOFF, spec.metadata()));
+            specs.put(spec.name(), spec);
+        }
+
+        @Override
+        public void start(String name) {
+            calls.add("start");
+            set(name, Domain.State.RUNNING);
+        }
+
+        @Override
+        public boolean shutdown(String name, Duration timeout) {
+            calls.add("shutdown");
+            set(name, Domain.State.SHUTOFF);
+            return true;
+        }
+
+        @Override
+        public void destroy(String name) {
+            calls.add("destroy");
+            if (domains.containsKey(name)) set(name, Domain.State.SHUTOFF);
+        }
+
+        @Override
+        public void undefine(String name) {
+            calls.add("undefine");
+            domains.remove(name);
+            specs.remove(name);
+        }
+
+        /** What happens when a domain is stopped behind pb's back (virsh destroy, a guest poweroff). */
+        public void stopBehindOurBack(String name) {
+            set(name, Domain.State.SHUTOFF);
+        }
+
+        private synchronized void set(String name, Domain.State state) {
+            Domain d = domains.get(name);
+            if (d == null) throw Failure.DomainNotFound.with("no domain '" + name + "'");
+            domains.put(name, new Domain(d.name(), d.uuid(), state, d.metadata()));
+        }
+
+        @Override
+        public Optional<Domain> find(String name) {
+            return Optional.ofNullable(domains.get(name));
+        }
+
+        @Override
+        public List<Domain> listOwned() {
+            return domains.values().stream().filter(Domain::owned).toList();
+        }
+
+        @Override
+        public AutoCloseable subscribe(Consumer<DomainEvent> listener) {
+            listeners.add(listener);
+            return () -> listeners.remove(listener);
+        }
+
+        @Override
+        public HostFacts facts() {
+            return new HostFacts("fake:///", Accel.TCG, HostArch.X86_64, Optional.of(Path.of("/usr/libexec/virtiofsd")));
+        }
+
+        @Override
+        public String serialLogTail(Path log, int maxBytes) {
+            return serialLog;
+        }
+
+        @Override
+        public void resetSerialLog(Path log) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** SSH: a key per folder, ports from 40022 up, the probe answering as a test sets. */
+    public final class FakeSsh implements Ssh {
+        public volatile boolean ready;
+        public final Map<String, Integer> ports = new ConcurrentHashMap<>();
+        private final Set<Integer> taken = new HashSet<>();
+
+        @Override
+        public SshKey ensureKey(Path vmDir, SshKeyType type, String comment) {
+            return new SshKey(vmDir.resolve(type.privateKeyFile()), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake " + comment);
+        }
+
+        @Override
+        public Optional<SshKey> existingKey(Path vmDir) {
+            return Optional.of(ensureKey(vmDir, SshKeyType.ed25519, "pb"));
+        }
+
+        @Override
+        public synchronized int reservePort(String owner, Integer current) {
+            if (current != null) {
+                ports.put(owner, current);
+                taken.add(current);
+                return current;
+            }
+            Integer held = ports.get(owner);
+            if (held != null) return held;
+            int p = 40022;
+            while (taken.contains(p)) p++;
+            taken.add(p);
+            ports.put(owner, p);
+            return p;
+        }
+
+        @Override
+        public synchronized void releasePort(String owner, int port) {
+            ports.remove(owner);
+            taken.remove(port);
+        }
+
+        @Override
+        public Probe probe(int port, String user, Path privateKey) {
+            calls.add("probe");
+            return ready ? new Probe(true, "ok") : new Probe(false, "connection refused");
+        }
+
+        @Override
+        public int connect(Target target, List<String> command) {
+            calls.add("connect");
+            return 0;
+        }
+    }
+
+    static void sleep(long millis) {
+        if (millis <= 0) return;
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.bootc.pb.testing;
+
+import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.SshKeyType;
+import dev.bootc.pb.disk.LocalDisks;
+import dev.bootc.pb.libvirt.LibvirtDomains;
+import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.Accel;
+import dev.bootc.pb.port.BaseDisk;
+import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.HostArch;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Images;
+import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.port.Ssh;
+import dev.bootc.pb.reconcile.VmLayout;
+import dev.bootc.pb.ssh.GuestSsh;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The real world on libvirt's test:///default driver (real libvirt, no hypervisor): domains, overlays,
+ * keys and ports are real; the image, the base disk build and the SSH probe are stood in for, since no
+ * guest boots there.
+ */
+public final class TestDriverWorld {
+    public final VmLayout layout;
+    public final LibvirtDomains domains;
+    public final Disks disks;
+    public final Ssh ssh;
+    public final Images images;
+    private final Path base;
+
+    public TestDriverWorld(Path dir) throws Exception {
+        layout = new VmLayout(dir.resolve("data"), dir.resolve("images"));
+        domains = new LibvirtDomains("test:///default", Accel.TCG, HostArch.X86_64, Optional.empty());
+        base = dir.resolve("base.qcow2");
+        Files.createDirectories(dir);
+        ProcessRunner.local().run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1G"))
+                .orThrow(dev.bootc.pb.api.Failure.Failed, "qemu-img");
+        LocalDisks real = new LocalDisks(ProcessRunner.local(), layout.baseDisks(), layout.vmDisks());
+        disks = new Disks() {
+            @Override
+            public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
+                return new BaseDisk("testkey", base, image.reference(), image.digest(), image.id(), options, 1L << 30, 1 << 20, Instant.now(), false);
+            }
+
+            @Override
+            public boolean exists(Path file) {
+                return real.exists(file);
+            }
+
+            @Override
+            public void createOverlay(Path b, Path overlay, long size) {
+                real.createOverlay(b, overlay, size);
+            }
+
+            @Override
+            public void delete(Path file) {
+                real.delete(file);
+            }
+
+            @Override
+            public void deleteFolder(Path folder) {
+                real.deleteFolder(folder);
+            }
+
+            @Override
+            public List<BaseDisk> baseDisks() {
+                return real.baseDisks();
+            }
+
+            @Override
+            public List<BaseDisk> prune(Set<Path> inUse) {
+                return real.prune(inUse);
+            }
+
+            @Override
+            public Map<Path, Path> overlays() {
+                return real.overlays();
+            }
+        };
+        GuestSsh realSsh = new GuestSsh(layout.ports());
+        ssh = new Ssh() {
+            @Override
+            public SshKey ensureKey(Path vmDir, SshKeyType type, String comment) {
+                return realSsh.ensureKey(vmDir, type, comment);
+            }
+
+            @Override
+            public Optional<SshKey> existingKey(Path vmDir) {
+                return realSsh.existingKey(vmDir);
+            }
+
+            @Override
+            public int reservePort(String owner, Integer current) {
+                return realSsh.reservePort(owner, current);
+            }
+
+            @Override
+            public void releasePort(String owner, int port) {
+                realSsh.releasePort(owner, port);
+            }
+
+            @Override
+            public Probe probe(int port, String user, Path privateKey) {
+                return new Probe(true, "no guest on the test driver");
+            }
+
+            @Override
+            public int connect(Target target, List<String> command) {
+                throw new UnsupportedOperationException("no guest on the test driver");
+            }
+        };
+        images = new Images() {
+            @Override
+            public Image resolve(String reference, PullPolicy policy, Progress progress) {
+                return new Image(reference, "0123456789ab", "sha256:" + "0".repeat(64), 1 << 20);
+            }
+
+            @Override
+            public Optional<Image> local(String reference) {
+                return Optional.of(resolve(reference, PullPolicy.never, Progress.none()));
+            }
+
+            @Override
+            public Set<String> topLevelEntries(String reference) {
+                return Set.of("usr", "etc", "var", "mnt");
+            }
+
+            @Override
+            public Optional<Filesystem> declaredRootFilesystem(Image image) {
+                return Optional.empty();
+            }
+
+            @Override
+            public List<LocalImage> bootableImages() {
+                return List.of();
+            }
+        };
+    }
+
+    /** The root's parts on this world, with the given store and events. */
+    public dev.bootc.pb.boot.Root.Parts parts(dev.bootc.pb.store.VmStore store, dev.bootc.pb.store.EventLog events) {
+        return new dev.bootc.pb.boot.Root.Parts(() -> images, () -> disks, () -> domains, () -> ssh, () -> store, () -> events);
+    }
+}
