@@ -138,7 +138,7 @@ public final class Root implements AutoCloseable {
         return inProcess() ? new InProcessConvergence(support()) : new WatchConvergence(store(), config.node());
     }
 
-    private Vms vms() {
+    public Vms vms() {
         return new Vms(store(), config.namespace());
     }
 

@@ -34,10 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * {@link Domains} on libvirt through libvirt-java: one connection shared by all callers (libvirt
- * connections are thread-safe and libvirt-java reads errors thread-locally), opened on first use and
- * reopened once when a call finds it dead. Lifecycle events come from libvirt's event loop and are
- * handed to listeners on a dispatcher thread, so a listener may call back into this class.
+ * {@link Domains} on libvirt through libvirt-java, over one {@link LibvirtConnection}. Lifecycle events
+ * come from libvirt's event loop and are handed to listeners on a dispatcher thread, so a listener may
+ * call back into this class.
  */
 public final class LibvirtDomains implements Domains {
     private static final Logger LOG = Logger.getLogger(LibvirtDomains.class);
@@ -50,7 +49,7 @@ public final class LibvirtDomains implements Domains {
 
     private final HostFacts facts;
     private final String uri;
-    private final Object lock = new Object();
+    private final LibvirtConnection connection;
     private final List<Consumer<DomainEvent>> listeners = new CopyOnWriteArrayList<>();
     /** Owners of domains seen lately: an UNDEFINED event can no longer be looked up. */
     private final Map<String, PbMetadata> knownOwners = new ConcurrentHashMap<>();
@@ -59,14 +58,12 @@ public final class LibvirtDomains implements Domains {
         t.setDaemon(true);
         return t;
     });
-    private Connect conn; // guarded by lock
-    private LifecycleListener lifecycle; // registered on conn, guarded by lock
-    private boolean closed; // guarded by lock
 
     /** Domains at {@code uri}, made with this accelerator, for this architecture; the connection opens on first use. */
     public LibvirtDomains(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
         this.facts = new HostFacts(uri, accel, arch, virtiofsd);
         this.uri = uri;
+        this.connection = new LibvirtConnection(uri, this::onLifecycle);
     }
 
     @Override
@@ -79,7 +76,7 @@ public final class LibvirtDomains implements Domains {
         createParent(spec.nvramPath());
         createParent(spec.serialLogPath());
         if (spec.metadata() != null) knownOwners.put(spec.name(), spec.metadata()); // an UNDEFINED event can no longer look it up
-        call("define domain " + spec.name(), c -> {
+        connection.call("define domain " + spec.name(), c -> {
             org.libvirt.Domain existing = lookup(c, spec.name());
             String uuid = existing == null ? null : existing.getUUIDString();
             return c.domainDefineXML(DomainXml.write(spec, uuid));
@@ -110,7 +107,7 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public void start(String name) {
-        call("start domain " + name, c -> {
+        connection.call("start domain " + name, c -> {
             org.libvirt.Domain d = require(c, name);
             if (d.isActive() == 0) d.create();
             return null;
@@ -122,7 +119,7 @@ public final class LibvirtDomains implements Domains {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextAcpi = 0;
         while (true) {
-            boolean active = call("read state of domain " + name, c -> require(c, name).isActive() == 1);
+            boolean active = connection.call("read state of domain " + name, c -> require(c, name).isActive() == 1);
             if (!active) return true;
             long now = System.nanoTime();
             if (now - deadline >= 0) break;
@@ -139,11 +136,11 @@ public final class LibvirtDomains implements Domains {
     }
 
     private void requestAcpiShutdown(String name) {
-        call("shut down domain " + name, c -> {
+        connection.call("shut down domain " + name, c -> {
             try {
                 require(c, name).shutdown();
             } catch (LibvirtException e) {
-                if (code(e) != ErrorNumber.VIR_ERR_OPERATION_INVALID) throw e; // not running (any more)
+                if (LibvirtConnection.code(e) != ErrorNumber.VIR_ERR_OPERATION_INVALID) throw e; // not running (any more)
             }
             return null;
         });
@@ -151,13 +148,13 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public void destroy(String name) {
-        call("destroy domain " + name, c -> {
+        connection.call("destroy domain " + name, c -> {
             org.libvirt.Domain d = lookup(c, name);
             if (d == null || d.isActive() == 0) return null;
             try {
                 d.destroy();
             } catch (LibvirtException e) {
-                if (code(e) != ErrorNumber.VIR_ERR_OPERATION_INVALID) throw e; // stopped meanwhile
+                if (LibvirtConnection.code(e) != ErrorNumber.VIR_ERR_OPERATION_INVALID) throw e; // stopped meanwhile
             }
             return null;
         });
@@ -165,13 +162,13 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public void undefine(String name) {
-        call("undefine domain " + name, c -> {
+        connection.call("undefine domain " + name, c -> {
             org.libvirt.Domain d = lookup(c, name);
             if (d == null) return null;
             try {
                 d.undefine(UNDEFINE_NVRAM | UNDEFINE_TPM);
             } catch (LibvirtException e) {
-                ErrorNumber code = code(e);
+                ErrorNumber code = LibvirtConnection.code(e);
                 if (code == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;
                 // drivers without NVRAM (the test driver) refuse the flag
                 if (code != ErrorNumber.VIR_ERR_INVALID_ARG && code != ErrorNumber.VIR_ERR_NO_SUPPORT) throw e;
@@ -183,7 +180,7 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public Optional<Domain> find(String name) {
-        return call("look up domain " + name, c -> {
+        return connection.call("look up domain " + name, c -> {
             org.libvirt.Domain d = lookup(c, name);
             return d == null ? Optional.<Domain>empty() : infoIfPresent(d);
         });
@@ -191,7 +188,7 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public List<Domain> listOwned() {
-        return call("list domains", c -> {
+        return connection.call("list domains", c -> {
             List<Domain> owned = new ArrayList<>();
             for (org.libvirt.Domain d : c.listAllDomains(0)) {
                 infoIfPresent(d).filter(Domain::owned).ifPresent(owned::add);
@@ -202,43 +199,23 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public AutoCloseable subscribe(Consumer<DomainEvent> listener) {
-        synchronized (lock) {
-            ensureOpen();
-            listeners.add(listener);
-            if (lifecycle == null) {
-                try {
-                    lifecycle = this::onLifecycle;
-                    conn.addLifecycleListener(lifecycle);
-                } catch (LibvirtException e) {
-                    lifecycle = null;
-                    listeners.remove(listener);
-                    throw failed("subscribe to domain events", e);
-                }
-            }
+        listeners.add(listener);
+        try {
+            connection.startEvents();
+        } catch (PbException e) {
+            listeners.remove(listener);
+            throw e;
         }
         return () -> {
-            synchronized (lock) {
-                listeners.remove(listener);
-                if (listeners.isEmpty() && lifecycle != null && conn != null) {
-                    try {
-                        conn.removeLifecycleListener(lifecycle);
-                    } catch (LibvirtException e) {
-                        LOG.debugf("removing lifecycle listener: %s", e.getMessage());
-                    }
-                    lifecycle = null;
-                }
-            }
+            listeners.remove(listener);
+            if (listeners.isEmpty()) connection.stopEvents();
         };
     }
 
     @Override
     public void close() {
-        synchronized (lock) {
-            if (closed) return;
-            closed = true;
-            listeners.clear();
-            closeConnection();
-        }
+        listeners.clear();
+        connection.close();
         dispatcher.shutdown();
     }
 
@@ -302,7 +279,7 @@ public final class LibvirtDomains implements Domains {
         try {
             return Optional.of(info(d));
         } catch (LibvirtException e) {
-            if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) return Optional.empty(); // gone meanwhile
+            if (LibvirtConnection.code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) return Optional.empty(); // gone meanwhile
             throw e;
         }
     }
@@ -329,7 +306,7 @@ public final class LibvirtDomains implements Domains {
         try {
             return c.domainLookupByName(name);
         } catch (LibvirtException e) {
-            if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;
+            if (LibvirtConnection.code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) return null;
             throw e;
         }
     }
@@ -338,132 +315,6 @@ public final class LibvirtDomains implements Domains {
         org.libvirt.Domain d = lookup(c, name);
         if (d == null) throw Failure.DomainNotFound.with("no domain '" + name + "' in " + uri);
         return d;
-    }
-
-    // -- connection handling
-
-    @FunctionalInterface
-    private interface LibvirtCall<T> {
-        T apply(Connect c) throws LibvirtException;
-    }
-
-    /**
-     * Runs one call on the shared connection. When it fails and the connection turns out dead (libvirtd
-     * restarted), reopens it and tries once more.
-     */
-    private <T> T call(String what, LibvirtCall<T> body) {
-        Connect c = connection();
-        try {
-            return body.apply(c);
-        } catch (LibvirtException e) {
-            if (alive(c)) throw failed(what, e);
-            LOG.infof("libvirt connection to %s lost (%s), reconnecting", uri, message(e));
-            Connect fresh = reconnect(c);
-            try {
-                return body.apply(fresh);
-            } catch (LibvirtException again) {
-                throw alive(fresh) ? failed(what, again) : unavailable(what, again);
-            }
-        }
-    }
-
-    private Connect connection() {
-        synchronized (lock) {
-            ensureOpen();
-            return conn;
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) throw new IllegalStateException("hypervisor connection closed");
-        if (conn == null) conn = open();
-    }
-
-    private Connect reconnect(Connect dead) {
-        synchronized (lock) {
-            ensureOpen();
-            if (conn != dead) return conn; // another thread reconnected already
-            closeConnection();
-            conn = open();
-            if (!listeners.isEmpty()) {
-                try {
-                    lifecycle = this::onLifecycle;
-                    conn.addLifecycleListener(lifecycle);
-                } catch (LibvirtException e) {
-                    lifecycle = null;
-                    LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
-                }
-            }
-            return conn;
-        }
-    }
-
-    private Connect open() {
-        try {
-            LibvirtEventLoop.ensureRunning();
-            Connect c = new Connect(uri);
-            try {
-                c.setKeepAlive(5, 3); // notices a dead libvirtd within ~20 s
-            } catch (LibvirtException e) {
-                // drivers without RPC (test:///) have no keepalive
-            }
-            return c;
-        } catch (LibvirtException e) {
-            throw Failure.LibvirtUnavailable.with("connect to " + uri + ": " + message(e)
-                    + (uri.startsWith("qemu:") ? " (is libvirtd running? pb doctor --fix starts it)" : ""), e);
-        }
-    }
-
-    private void closeConnection() {
-        if (conn == null) return;
-        try {
-            if (lifecycle != null) conn.removeLifecycleListener(lifecycle);
-        } catch (LibvirtException | RuntimeException e) {
-            LOG.debugf("removing lifecycle listener: %s", e.getMessage());
-        }
-        lifecycle = null;
-        try {
-            conn.close();
-        } catch (LibvirtException | RuntimeException e) {
-            LOG.debugf("closing libvirt connection: %s", e.getMessage());
-        }
-        conn = null;
-    }
-
-    private static boolean alive(Connect c) {
-        try {
-            return c.isAlive();
-        } catch (LibvirtException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    // -- errors
-
-    private PbException unavailable(String what, LibvirtException e) {
-        return Failure.LibvirtUnavailable.with(what + ": " + message(e) + " (libvirt at " + uri + " went away)", e);
-    }
-
-    private PbException failed(String what, LibvirtException e) {
-        if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) {
-            return Failure.DomainNotFound.with(what + ": no such domain in " + uri);
-        }
-        String m = message(e);
-        if (m.contains("Unable to find") && m.contains("firmware")) {
-            // libvirt found no QEMU firmware descriptor with the features asked for (uefi-secure on a host without enrolled keys, say)
-            return Failure.FirmwareMissing.with(what + ": " + m + ": install the UEFI firmware package with pb doctor --fix"
-                    + " (ovmf on Debian, edk2-ovmf on Fedora), or choose another --firmware", e);
-        }
-        return Failure.LibvirtError.with(what + ": " + m, e);
-    }
-
-    static ErrorNumber code(LibvirtException e) {
-        return e.getError() == null ? null : e.getError().getCode();
-    }
-
-    static String message(LibvirtException e) {
-        String m = e.getError() == null ? null : e.getError().getMessage();
-        return m == null ? String.valueOf(e.getMessage()) : m;
     }
 
     private static void createParent(Path file) {

@@ -1,0 +1,193 @@
+package dev.bootc.pb.libvirt;
+
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PbException;
+import org.jboss.logging.Logger;
+import org.libvirt.Connect;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.libvirt.event.LifecycleListener;
+
+/**
+ * One libvirt connection shared by all callers (libvirt connections are thread-safe and libvirt-java
+ * reads errors thread-locally): opened on first use, and reopened once when a call finds it dead
+ * (libvirtd restarted), re-registering the lifecycle listener if one was registered. Its failures
+ * are typed: LibvirtUnavailable when libvirt cannot be reached, LibvirtError when it refuses.
+ */
+final class LibvirtConnection implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LibvirtConnection.class);
+
+    private final String uri;
+    private final LifecycleListener events;
+    private final Object lock = new Object();
+    private Connect conn; // guarded by lock
+    private boolean listening; // the listener is registered on conn, guarded by lock
+    private boolean wantEvents; // guarded by lock
+    private boolean closed; // guarded by lock
+
+    /** A call on the connection. */
+    @FunctionalInterface
+    interface Call<T> {
+        T apply(Connect c) throws LibvirtException;
+    }
+
+    LibvirtConnection(String uri, LifecycleListener events) {
+        this.uri = uri;
+        this.events = events;
+    }
+
+    String uri() {
+        return uri;
+    }
+
+    /** Runs one call; when it fails on a dead connection, reopens it and tries once more. */
+    <T> T call(String what, Call<T> body) {
+        Connect c = connection();
+        try {
+            return body.apply(c);
+        } catch (LibvirtException e) {
+            if (alive(c)) throw failed(what, e);
+            LOG.infof("libvirt connection to %s lost (%s), reconnecting", uri, message(e));
+            Connect fresh = reconnect(c);
+            try {
+                return body.apply(fresh);
+            } catch (LibvirtException again) {
+                throw alive(fresh) ? failed(what, again) : unavailable(what, again);
+            }
+        }
+    }
+
+    /** Registers the lifecycle listener (again after each reconnect) until {@link #stopEvents()}. */
+    void startEvents() {
+        synchronized (lock) {
+            ensureOpen();
+            wantEvents = true;
+            if (listening) return;
+            try {
+                conn.addLifecycleListener(events);
+                listening = true;
+            } catch (LibvirtException e) {
+                wantEvents = false;
+                throw failed("subscribe to domain events", e);
+            }
+        }
+    }
+
+    void stopEvents() {
+        synchronized (lock) {
+            wantEvents = false;
+            if (!listening || conn == null) return;
+            try {
+                conn.removeLifecycleListener(events);
+            } catch (LibvirtException e) {
+                LOG.debugf("removing lifecycle listener: %s", e.getMessage());
+            }
+            listening = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            closeConnection();
+        }
+    }
+
+    private Connect connection() {
+        synchronized (lock) {
+            ensureOpen();
+            return conn;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("libvirt connection closed");
+        if (conn == null) conn = open();
+    }
+
+    private Connect reconnect(Connect dead) {
+        synchronized (lock) {
+            ensureOpen();
+            if (conn != dead) return conn; // another thread reconnected already
+            closeConnection();
+            conn = open();
+            if (wantEvents) {
+                try {
+                    conn.addLifecycleListener(events);
+                    listening = true;
+                } catch (LibvirtException e) {
+                    LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
+                }
+            }
+            return conn;
+        }
+    }
+
+    private Connect open() {
+        try {
+            LibvirtEventLoop.ensureRunning();
+            Connect c = new Connect(uri);
+            try {
+                c.setKeepAlive(5, 3); // notices a dead libvirtd within ~20 s
+            } catch (LibvirtException e) {
+                // drivers without RPC (test:///) have no keepalive
+            }
+            return c;
+        } catch (LibvirtException e) {
+            throw Failure.LibvirtUnavailable.with("connect to " + uri + ": " + message(e)
+                    + (uri.startsWith("qemu:") ? " (is libvirtd running? pb doctor --fix starts it)" : ""), e);
+        }
+    }
+
+    private void closeConnection() {
+        if (conn == null) return;
+        try {
+            if (listening) conn.removeLifecycleListener(events);
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debugf("removing lifecycle listener: %s", e.getMessage());
+        }
+        listening = false;
+        try {
+            conn.close();
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debugf("closing libvirt connection: %s", e.getMessage());
+        }
+        conn = null;
+    }
+
+    private static boolean alive(Connect c) {
+        try {
+            return c.isAlive();
+        } catch (LibvirtException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private PbException unavailable(String what, LibvirtException e) {
+        return Failure.LibvirtUnavailable.with(what + ": " + message(e) + " (libvirt at " + uri + " went away)", e);
+    }
+
+    PbException failed(String what, LibvirtException e) {
+        if (code(e) == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+            return Failure.DomainNotFound.with(what + ": no such domain in " + uri);
+        }
+        String m = message(e);
+        if (m.contains("Unable to find") && m.contains("firmware")) {
+            // libvirt found no QEMU firmware descriptor with the features asked for (uefi-secure on a host without enrolled keys, say)
+            return Failure.FirmwareMissing.with(what + ": " + m + ": install the UEFI firmware package with pb doctor --fix"
+                    + " (ovmf on Debian, edk2-ovmf on Fedora), or choose another --firmware", e);
+        }
+        return Failure.LibvirtError.with(what + ": " + m, e);
+    }
+
+    static ErrorNumber code(LibvirtException e) {
+        return e.getError() == null ? null : e.getError().getCode();
+    }
+
+    static String message(LibvirtException e) {
+        String m = e.getError() == null ? null : e.getError().getMessage();
+        return m == null ? String.valueOf(e.getMessage()) : m;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.bootc.pb.testing;
+
+import dev.bootc.pb.boot.Config;
+import dev.bootc.pb.boot.Root;
+import dev.bootc.pb.store.file.FileEventLog;
+import dev.bootc.pb.store.file.FileVmStore;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A real composition root on a real file store, with the outside world faked at the I/O edge ({@link FakeWorld}). */
+public final class FakeRoot {
+    private FakeRoot() {
+    }
+
+    public static Config config(Path dir, Config.Options options) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PB_STORE_DIR", dir.resolve("store").toString());
+        env.put("PB_DATA_DIR", dir.resolve("data").toString());
+        env.put("PB_IMAGES_DIR", dir.resolve("images").toString());
+        env.put("PB_LIBVIRT_URI", "fake:///");
+        env.put("NODE_NAME", "this-node");
+        env.put("PB_RUN_TIMEOUT", "20");
+        return Config.load(env, "tester", dir, options);
+    }
+
+    public static Root root(Path dir, FakeWorld world, Config.Options options) {
+        Config c = config(dir, options);
+        return new Root(c, new Root.Parts(() -> world.images, () -> world.disks, () -> world.domains, () -> world.ssh,
+                () -> new FileVmStore(c.storeDir()), () -> new FileEventLog(dir.resolve("data").resolve("events"))));
+    }
+
+    public static Root root(Path dir, FakeWorld world) {
+        return root(dir, world, Config.Options.none());
+    }
+}
