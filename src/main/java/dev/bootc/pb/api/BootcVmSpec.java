@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -101,9 +100,4 @@ public class BootcVmSpec {
         return Objects.hash(image, nodeName);
     }
 
-    /** Adds a kernel argument, creating the list when needed. */
-    public void addKernelArg(String arg) {
-        if (kernelArgs == null) kernelArgs = new ArrayList<>();
-        kernelArgs.add(arg);
-    }
 }

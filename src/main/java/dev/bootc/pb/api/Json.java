@@ -36,10 +36,6 @@ public final class Json {
         return JSON;
     }
 
-    public static YAMLMapper yamlMapper() {
-        return YAML;
-    }
-
     public static <T> T copy(T value, Class<T> type) {
         return value == null ? null : JSON.convertValue(value, type);
     }
