@@ -633,7 +633,7 @@ resolve_source_imgref() {
         [ -f "$store/overlay-images/images.json" ] || continue
         rec=$(storage_records "$store/overlay-images/images.json" | while IFS= read -r r; do
                   names=$(printf '%s' "$r" | sed -n 's/.*"names":\[\([^]]*\)\].*/\1/p')
-                  id=$(printf '%s' "$r" | cut -c9-72)
+                  id=$(printf '%s' "$r" | cut -c8-71)
                   if [[ ",$names," == *",\"$want\","* || ",$names," == *",\"localhost/$want\","* ]] ||
                      { [[ "$name" =~ ^[0-9a-f]{12,64}$ ]] && [[ "$id" == "$name"* ]]; }; then
                       printf '%s\n' "$r"; break
@@ -644,10 +644,11 @@ resolve_source_imgref() {
         [ -n "$layer" ] || fail "$CS: image $name in $store has no layer"
         declare -A parent_of=()
         while IFS= read -r r; do
-            id=$(printf '%s' "$r" | cut -c9-72)
+            id=$(printf '%s' "$r" | cut -c8-71)
             parent_of[$id]=$(printf '%s' "$r" | sed -n 's/.*"parent":"\([0-9a-f]\{64\}\)".*/\1/p')
         done < <(storage_records "$store/overlay-layers/layers.json")
         while [ -n "$layer" ]; do
+            [ -n "${parent_of[$layer]+x}" ] || fail "$CS: layer $layer of $name is not in $store/overlay-layers/layers.json"
             [ -d "$store/overlay/$layer/diff" ] || fail "$CS: layer $layer of $name is missing in $store (only the overlay storage driver is supported by this test stand-in)"
             SRC_LAYERS+=("$store/overlay/$layer/diff")
             layer=${parent_of[$layer]:-}
