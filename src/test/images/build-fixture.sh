@@ -33,6 +33,13 @@
 #     target file must exist, the root partition fills it; it refuses to run unless uid 0 with
 #     CAP_SYS_ADMIN, in a container, with --pid=host; without --filesystem and without an install
 #     config it fails "ERROR Installing to disk: Creating rootfs: No root filesystem specified").
+#     Like real bootc it also runs OUTSIDE a container (e.g. as root in an installer VM, the way
+#     bcvk and pb's rootless path use it) when given --source-imgref: then only uid 0 with
+#     CAP_SYS_ADMIN is required, the target may be a block device (e.g. /dev/disk/by-id/virtio-X),
+#     and the image is read from containers-storage (transport containers-storage: only; graph root
+#     /var/lib/containers/storage plus STORAGE_OPTS=additionalimagestore=DIR, as real bootc's image
+#     proxy does): an image that is not there fails the install. The installed tree is that image's
+#     layers (overlay driver), not the running system.
 #     It writes a GPT disk (BIOS-BOOT 1 MiB, EFI-SYSTEM 512 MiB, root labelled "root") that boots
 #     under UEFI and BIOS (SeaBIOS, GRUB i386-pc). UEFI: the plain and -xfs images get an unsigned
 #     GRUB as EFI/BOOT/BOOTX64.EFI (refused under Secure Boot, as an unsigned loader is); the
@@ -45,8 +52,8 @@
 # What they do NOT reproduce: ostree/composefs (no deployments, no /sysroot, no `bootc status`,
 # upgrade, switch, rollback; / is a plain ext4/xfs/btrfs with a per-mount read-only flag, so root
 # could remount it rw), SELinux, bootupd itself, BLS entries and /boot (kernel and initrd live on
-# the ESP), fstab-less root (the stand-in writes LABEL=root into /etc/fstab), LUKS (--block-setup
-# tpm2-luks), block device targets, fetching --source-imgref / --target-imgref (ignored), the
+# the ESP; the image keeps the kernel in /usr/lib/modules/$KVER/ and /boot is empty), fstab-less root (the stand-in writes LABEL=root into /etc/fstab), LUKS (--block-setup
+# tpm2-luks), --source-imgref transports other than containers-storage, --target-imgref (ignored), the
 # /var copy-once semantics of ostree, and real bootc's progress output. The stand-in installs the
 # running container's own / (podman's bind mounts over /etc/hosts etc. restored).
 #
@@ -259,6 +266,17 @@ printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme ext4 xfs btrfs 
     >>"$R/etc/initramfs-tools/modules"
 chroot "$R" update-initramfs -u -k all >"$WORK/update-initramfs.log" 2>&1 \
     || { cat "$WORK/update-initramfs.log" >&2; die "update-initramfs failed"; }
+# Real bootc images keep the kernel and initramfs in /usr/lib/modules/$KVER/{vmlinuz,initramfs.img}
+# and ship an empty /boot (bcvk and pb's rootless installer VM boot them from there).
+for v in "$R"/boot/vmlinuz-*; do
+    [ -e "$v" ] || continue
+    kv=${v##*/vmlinuz-}
+    [ -d "$R/usr/lib/modules/$kv" ] || die "no /usr/lib/modules/$kv for $v"
+    mv "$v" "$R/usr/lib/modules/$kv/vmlinuz"
+    mv "$R/boot/initrd.img-$kv" "$R/usr/lib/modules/$kv/initramfs.img"
+done
+rm -f "$R"/boot/* "$R"/vmlinuz "$R"/vmlinuz.old "$R"/initrd.img "$R"/initrd.img.old
+ls "$R"/usr/lib/modules/*/vmlinuz >/dev/null 2>&1 || die "no kernel in /usr/lib/modules/*/vmlinuz"
 umount "$R/proc"
 trap - EXIT
 # The image config says USER 1000, as many derived bootc images do: bootc must be run --user root:root.
@@ -367,7 +385,8 @@ Options:
       --block-setup <BLOCK_SETUP>       [possible values: direct, tpm2-luks] (only direct here)
       --filesystem <FILESYSTEM>         Target root filesystem type [possible values: xfs, ext4, btrfs]
       --root-size <ROOT_SIZE>           Size of the root partition (default specifier: M)
-      --source-imgref <SOURCE_IMGREF>   (accepted, ignored: the container's own / is installed)
+      --source-imgref <SOURCE_IMGREF>   Install this image (containers-storage:NAME only) instead of the
+                                        container's own /; allows running outside a container
       --target-transport <TRANSPORT>    (accepted, ignored) [default: registry]
       --target-imgref <TARGET_IMGREF>   (accepted, ignored)
       --enforce-container-sigpolicy     (accepted, ignored)
@@ -579,8 +598,66 @@ if [ "$VIA_LOOPBACK" = 1 ]; then
     [ -f "$TARGET" ] || fail "$C: Not a regular file (to be used via loopback): $TARGET"
 else
     [ -b "$TARGET" ] || fail "$C: Not a block device: $TARGET"
-    fail "$C: block device targets are not supported by this test stand-in; use --via-loopback with an image file"
+    TARGET=$(readlink -f "$TARGET")
+    if grep -q "^$TARGET[0-9p]* " /proc/mounts; then fail "$C: $TARGET is in use (mounted)"; fi
 fi
+# --source-imgref: real bootc (SourceInfo::from_imageref, then ostree-ext's image proxy) reads the
+# image through containers/image; for containers-storage: that is the graph root of storage.conf
+# (/var/lib/containers/storage) plus additional image stores (STORAGE_OPTS=additionalimagestore=DIR,
+# or storage.conf additionalimagestores). This stand-in reads the overlay driver's own files.
+storage_records() { tr -d '\n' <"$1" | sed 's/{"id":"/\n{"id":"/g' | grep '^{"id":"'; }
+resolve_source_imgref() {
+    local ref=$1 transport name want store roots=() rec layer id parent opt
+    local CS="$C: Creating ostree deployment: Pulling"
+    [[ "$ref" == *:* ]] || fail "$C: Creating source info from a given imageref: Missing ':' in $ref"
+    transport=${ref%%:*} name=${ref#*:}
+    case "$transport" in
+        containers-storage) ;;
+        registry|docker|oci|oci-archive|docker-archive|dir)
+            fail "$C: --source-imgref transport '$transport' is not supported by this test stand-in (nothing can be fetched here; use containers-storage:)" ;;
+        *) fail "$C: Creating source info from a given imageref: Invalid transport '$transport'" ;;
+    esac
+    name=${name#\[*\]}                              # [driver@graphroot+runroot]NAME
+    want=$name
+    [[ "${want##*/}" == *[:@]* ]] || want=$want:latest
+    for store in /var/lib/containers/storage; do [ -d "$store" ] && roots+=("$store"); done
+    IFS=, read -r -a opts <<<"${STORAGE_OPTS:-}"
+    for opt in ${opts[@]+"${opts[@]}"}; do
+        case "$opt" in additionalimagestore=*) roots+=("${opt#additionalimagestore=}") ;; esac
+    done
+    if [ -f /etc/containers/storage.conf ]; then
+        while IFS= read -r store; do [ -n "$store" ] && roots+=("$store"); done < <(
+            sed -n '/additionalimagestores/,/]/p' /etc/containers/storage.conf | grep -o '"/[^"]*"' | tr -d '"')
+    fi
+    for store in ${roots[@]+"${roots[@]}"}; do
+        [ -f "$store/overlay-images/images.json" ] || continue
+        rec=$(storage_records "$store/overlay-images/images.json" | while IFS= read -r r; do
+                  names=$(printf '%s' "$r" | sed -n 's/.*"names":\[\([^]]*\)\].*/\1/p')
+                  id=$(printf '%s' "$r" | cut -c8-71)
+                  if [[ ",$names," == *",\"$want\","* || ",$names," == *",\"localhost/$want\","* ]] ||
+                     { [[ "$name" =~ ^[0-9a-f]{12,64}$ ]] && [[ "$id" == "$name"* ]]; }; then
+                      printf '%s\n' "$r"; break
+                  fi
+              done)
+        [ -n "$rec" ] || continue
+        layer=$(printf '%s' "$rec" | sed -n 's/.*"layer":"\([0-9a-f]\{64\}\)".*/\1/p')
+        [ -n "$layer" ] || fail "$CS: image $name in $store has no layer"
+        declare -A parent_of=()
+        while IFS= read -r r; do
+            id=$(printf '%s' "$r" | cut -c8-71)
+            parent_of[$id]=$(printf '%s' "$r" | sed -n 's/.*"parent":"\([0-9a-f]\{64\}\)".*/\1/p')
+        done < <(storage_records "$store/overlay-layers/layers.json")
+        while [ -n "$layer" ]; do
+            [ -n "${parent_of[$layer]+x}" ] || fail "$CS: layer $layer of $name is not in $store/overlay-layers/layers.json"
+            [ -d "$store/overlay/$layer/diff" ] || fail "$CS: layer $layer of $name is missing in $store (only the overlay storage driver is supported by this test stand-in)"
+            SRC_LAYERS+=("$store/overlay/$layer/diff")
+            layer=${parent_of[$layer]:-}
+        done
+        say "source image $name found in containers-storage $store (${#SRC_LAYERS[@]} layers)"
+        return 0
+    done
+    fail "$CS: Creating importer: failed to invoke method OpenImage: reference \"$name\" does not exist in containers-storage (stores searched: ${roots[*]:-none})"
+}
 cap_sys_admin() { local bnd; bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status); (( (16#$bnd >> 21) & 1 )); }
 if [ -z "$SOURCE_IMGREF" ]; then
     [ -e /run/.containerenv ] || fail "$C: Either --source-imgref must be defined or this command must be executed inside a podman container."
@@ -593,8 +670,9 @@ if [ -z "$SOURCE_IMGREF" ]; then
 else
     [ "$(id -u)" = 0 ] || fail "$C: Querying root privilege: This command must be executed as the root user"
     cap_sys_admin || fail "$C: Querying root privilege: This command requires full root privileges (CAP_SYS_ADMIN)"
-    echo "$ME: note: --source-imgref $SOURCE_IMGREF is ignored; installing this container's own /" >&2
 fi
+SRC=/ SRC_LAYERS=()
+if [ -n "$SOURCE_IMGREF" ]; then resolve_source_imgref "$SOURCE_IMGREF"; fi
 load_config
 C="$C: Creating rootfs"
 [ -n "$FS" ] || FS=$CFG_FSROOT
@@ -619,7 +697,7 @@ if [ -n "$ROOT_SIZE" ]; then    # bootc_blockdev::parse_size_mib: M/MiB (default
 fi
 
 MiB=$((1024 * 1024))
-DISK_BYTES=$(stat -c %s "$TARGET")
+if [ -b "$TARGET" ]; then DISK_BYTES=$(blockdev --getsize64 "$TARGET"); else DISK_BYTES=$(stat -c %s "$TARGET"); fi
 DISK_SECTORS=$((DISK_BYTES / 512))
 BIOS_START=2048 BIOS_SECTORS=2048                 # 1 MiB at 1 MiB
 ESP_START=4096 ESP_SECTORS=$((512 * MiB / 512))   # 512 MiB at 2 MiB (bootc's EFIPN_SIZE_MB)
@@ -653,24 +731,37 @@ EOF
 say "partitioned (GPT: BIOS-BOOT, EFI-SYSTEM, root)"
 
 # -- what goes into the root filesystem ----------------------------------------------------------
-# The container's own / (throw-away, --rm) is the source. podman bind-mounts /etc/hostname,
-# /etc/hosts and /etc/resolv.conf over the image's files: unmount them (privileged) or, failing
-# that, overwrite the container's copies with the image's originals from /usr/lib/pb-fixture/etc.
-for f in hostname hosts resolv.conf; do
-    if grep -q " /etc/$f " /proc/self/mountinfo; then umount "/etc/$f" 2>/dev/null || true; fi
-    if grep -q " /etc/$f " /proc/self/mountinfo; then cat "/usr/lib/pb-fixture/etc/$f" >"/etc/$f"; fi
-done
+if [ ${#SRC_LAYERS[@]} -gt 0 ]; then
+    # --source-imgref: the image's layers (top first) read-only, changes in a tmpfs upper layer.
+    mkdir -p "$TMP/src" "$TMP/rw"
+    mount -t tmpfs -o mode=0755 tmpfs "$TMP/rw" || fail "$C: cannot mount a tmpfs"
+    CLEANUP+=("umount '$TMP/rw'")
+    mkdir -p "$TMP/rw/upper" "$TMP/rw/work"
+    lower=$(IFS=:; echo "${SRC_LAYERS[*]}")
+    mount -t overlay overlay -o "lowerdir=$lower,upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" ||
+        fail "$C: cannot mount the layers of $SOURCE_IMGREF (overlay)"
+    CLEANUP+=("umount '$TMP/src'")
+    SRC=$TMP/src
+else
+    # The container's own / (throw-away, --rm) is the source. podman bind-mounts /etc/hostname,
+    # /etc/hosts and /etc/resolv.conf over the image's files: unmount them (privileged) or, failing
+    # that, overwrite the container's copies with the image's originals from /usr/lib/pb-fixture/etc.
+    for f in hostname hosts resolv.conf; do
+        if grep -q " /etc/$f " /proc/self/mountinfo; then umount "/etc/$f" 2>/dev/null || true; fi
+        if grep -q " /etc/$f " /proc/self/mountinfo; then cat "/usr/lib/pb-fixture/etc/$f" >"/etc/$f"; fi
+    done
+fi
 case "$FS" in ext4) pass=1 ;; *) pass=0 ;; esac
-echo "LABEL=root / $FS defaults 0 $pass" >/etc/fstab
-: >/etc/machine-id
+echo "LABEL=root / $FS defaults 0 $pass" >"$SRC/etc/fstab"
+: >"$SRC/etc/machine-id"
 if [ -n "$ROOT_SSH_KEYS" ]; then   # as real bootc: a tmpfiles.d snippet, so it works with /root -> var/roothome
     [ -f "$ROOT_SSH_KEYS" ] || fail "Installing to disk: Installing to filesystem: Reading $ROOT_SSH_KEYS: No such file or directory (os error 2)"
-    mkdir -p /etc/tmpfiles.d
+    mkdir -p "$SRC/etc/tmpfiles.d"
     printf 'd /root/.ssh 0700 root root -\nf+~ /root/.ssh/authorized_keys 600 root root - %s\n' \
-        "$(base64 -w0 "$ROOT_SSH_KEYS")" >/etc/tmpfiles.d/bootc-root-ssh.conf
+        "$(base64 -w0 "$ROOT_SSH_KEYS")" >"$SRC/etc/tmpfiles.d/bootc-root-ssh.conf"
 fi
-root_tar() {   # tar stream of the container's /, without pseudo file systems, volumes and temp files
-    tar -C / --numeric-owner --xattrs --xattrs-include='*' --acls \
+root_tar() {   # tar stream of the source tree, without pseudo file systems, volumes and temp files
+    tar -C "$SRC" --numeric-owner --xattrs --xattrs-include='*' --acls \
         --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' \
         --exclude='./tmp/*' --exclude='./var/tmp/*' --exclude='./output/*' --exclude='./var/lib/containers/*' \
         --exclude='./var/cache/apt/archives/*.deb' --warning=no-file-changed \
@@ -712,9 +803,13 @@ say "root file system ($FS, label root) written"
 
 # -- ESP: bootloader for UEFI, grub.cfg, kernel and initrd ---------------------------------------
 C="Installing to disk: Installing bootloader"
-KVER=$(ls /usr/lib/modules | sort -V | tail -n1)
-[ -f "/boot/vmlinuz-$KVER" ] && [ -f "/boot/initrd.img-$KVER" ] || fail "$C: kernel/initrd for $KVER missing in /boot"
-mkfs.fat -F 32 -s 2 -n EFI-SYSTEM --offset $ESP_START "$TARGET" $((ESP_SECTORS / 2)) >/dev/null 2>&1 || fail "$C: mkfs.fat failed"
+KVER=$(ls "$SRC/usr/lib/modules" | sort -V | tail -n1)
+KERNEL=$SRC/usr/lib/modules/$KVER/vmlinuz INITRD=$SRC/usr/lib/modules/$KVER/initramfs.img
+[ -f "$KERNEL" ] && [ -f "$INITRD" ] || fail "$C: kernel/initramfs for $KVER missing in /usr/lib/modules/$KVER"
+FAT_OPTS=()
+[ ! -b "$TARGET" ] || FAT_OPTS=(-I)   # a whole-disk block device: mkfs.fat wants a partition unless -I
+mkfs.fat ${FAT_OPTS[@]+"${FAT_OPTS[@]}"} -F 32 -s 2 -n EFI-SYSTEM --offset $ESP_START "$TARGET" $((ESP_SECTORS / 2)) \
+    >"$TMP/mkfs.fat.log" 2>&1 || fail "$C: mkfs.fat failed: $(tail -n 2 "$TMP/mkfs.fat.log")"
 ESP="$TARGET@@$((ESP_START * 512))"
 export MTOOLS_SKIP_CHECK=1
 
@@ -744,7 +839,7 @@ mcopy -i "$ESP" "$TMP/grub.cfg" ::/grub/grub.cfg
 # Like bootupd: an image that ships a (signed) UEFI boot chain in /usr/lib/bootupd/updates/EFI gets
 # exactly that on the ESP (shim as EFI/BOOT/BOOTX64.EFI, grubx64.efi and mmx64.efi next to it);
 # Debian's signed GRUB reads $prefix/grub.cfg with its built-in prefix /EFI/debian.
-UPDATES=/usr/lib/bootupd/updates
+UPDATES=$SRC/usr/lib/bootupd/updates
 if [ -f "$UPDATES/EFI/BOOT/BOOTX64.EFI" ]; then
     mcopy -s -i "$ESP" "$UPDATES"/EFI/* ::/EFI/
     mmd -i "$ESP" ::/EFI/debian 2>/dev/null || true
@@ -757,8 +852,8 @@ else
     mcopy -i "$ESP" "$TMP/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
     UEFI_CHAIN="unsigned GRUB (refused under Secure Boot)"
 fi
-mcopy -i "$ESP" "/boot/vmlinuz-$KVER" ::/vmlinuz
-mcopy -i "$ESP" "/boot/initrd.img-$KVER" ::/initrd.img
+mcopy -i "$ESP" "$KERNEL" ::/vmlinuz
+mcopy -i "$ESP" "$INITRD" ::/initrd.img
 say "ESP written (UEFI: $UEFI_CHAIN; grub.cfg, kernel $KVER, initrd)"
 
 # -- BIOS: what grub-bios-setup would write, placed by hand (it refuses image files) -------------
