@@ -132,6 +132,7 @@ public final class VmReconciler {
                         + key.name() + " && pb start " + key.name());
                 events.add(new Outcome.Event(VmEvent.RestartRequired, "Spec changed; restart to apply", false));
             }
+            boolean startedNow = !running;
             if (!running) {
                 progress.phase("Starting VM " + key.name());
                 domains.resetSerialLog(layout.serialLog(key));
@@ -153,6 +154,13 @@ public final class VmReconciler {
                 sb.set(Conditions.READY, true, "Running", "VM is running without a network");
                 return new Outcome(sb.finish(false, true, false), null, false, null, events);
             }
+            String seenUuid = vm.getStatus() == null ? null : vm.getStatus().getDomainUUID();
+            if (!startedNow && sb.isTrue(Conditions.SSH_READY) && seenUuid != null && seenUuid.equals(st.getDomainUUID())) {
+                // SSH answered this boot already (libvirt shows the same domain running): a resync costs no login
+                sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + key.name());
+                return new Outcome(sb.finish(false, true, false), null, false, null, events);
+            }
+            if (startedNow) sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + port);
             return awaitSsh(eff, key, port, sshKey, sb, events, progress);
         } catch (PbException e) {
             sb.set(step, false, e.reason(), e.getMessage());

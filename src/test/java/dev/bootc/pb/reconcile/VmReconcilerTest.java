@@ -85,6 +85,11 @@ class VmReconcilerTest {
         assertEquals(Phase.Running, vm.getStatus().getPhase());
         assertEquals("True", cond(vm, Conditions.READY).getStatus());
         assertNull(second.requeueAfter(), "settled");
+
+        world.calls.clear();
+        pass(vm);
+        assertEquals(List.of(), world.calls, "a Ready VM's pass (a resync) costs no SSH login");
+        assertEquals(Phase.Running, vm.getStatus().getPhase());
     }
 
     @Test
@@ -288,7 +293,7 @@ class VmReconcilerTest {
         changeSpec(vm, s -> s.setResources(new Resources("4Gi", null)));
         world.calls.clear();
         pass(vm);
-        assertEquals(List.of("define", "probe"), world.calls, "redefined, not restarted");
+        assertEquals(List.of("define"), world.calls, "redefined, not restarted (and no login: the same boot answered SSH)");
         assertEquals("True", cond(vm, Conditions.RESTART_REQUIRED).getStatus());
         assertEquals(Phase.Running, vm.getStatus().getPhase());
         world.domains.stopBehindOurBack("default_demo");
