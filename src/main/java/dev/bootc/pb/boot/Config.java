@@ -31,10 +31,11 @@ import java.util.Optional;
  * @param sshTimeout  PB_SSH_TIMEOUT seconds: how long a guest may take to answer SSH (300)
  * @param shutdownTimeout PB_SHUTDOWN_TIMEOUT seconds: how long a guest may take to power off (60)
  * @param runTimeout  PB_RUN_TIMEOUT seconds: how long pb run and pb start wait for a VM (1200)
+ * @param kubeconfig  KUBECONFIG, a kubeconfig file for --store kube (else the Kubernetes client's own search)
  */
 public record Config(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, Path dataRoot,
                      Path imagesRoot, boolean root, String node, Optional<Accel> accel, Duration sshTimeout, Duration shutdownTimeout,
-                     Duration runTimeout, boolean quiet, boolean verbose) {
+                     Duration runTimeout, boolean quiet, boolean verbose, Optional<Path> kubeconfig) {
 
     /** What the command line may say instead of the environment; null means "not given". */
     public record Options(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, boolean quiet,
@@ -68,7 +69,8 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         String node = value(env, "NODE_NAME").orElseGet(Config::hostName);
         return new Config(store, storeDir, o.namespace() != null ? o.namespace() : Defaults.NAMESPACE, o.kubeContext(), uri, data, images,
                 root, node, accel, seconds(env, "PB_SSH_TIMEOUT", Duration.ofMinutes(5)), seconds(env, "PB_SHUTDOWN_TIMEOUT", Duration.ofSeconds(60)),
-                seconds(env, "PB_RUN_TIMEOUT", Duration.ofMinutes(20)), o.quiet(), o.verbose());
+                seconds(env, "PB_RUN_TIMEOUT", Duration.ofMinutes(20)), o.quiet(), o.verbose(),
+                value(env, "KUBECONFIG").map(v -> Path.of(v.split(":")[0])));
     }
 
     private static StoreKind storeKind(Map<String, String> env) {

@@ -33,7 +33,9 @@ public final class KubeStores {
 
     private static KubeVmStore open(Config c) {
         try {
-            io.fabric8.kubernetes.client.Config k = io.fabric8.kubernetes.client.Config.autoConfigure(c.kubeContext());
+            io.fabric8.kubernetes.client.Config k = c.kubeconfig().isPresent()
+                    ? io.fabric8.kubernetes.client.Config.fromKubeconfig(c.kubeContext(), c.kubeconfig().get().toFile())
+                    : io.fabric8.kubernetes.client.Config.autoConfigure(c.kubeContext());
             return new KubeVmStore(new KubernetesClientBuilder().withConfig(k).build(), true);
         } catch (RuntimeException e) {
             throw Failure.KubernetesError.with("Cannot configure a Kubernetes client" + (c.kubeContext() == null ? "" : " for context "

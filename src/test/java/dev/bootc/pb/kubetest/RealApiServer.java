@@ -73,6 +73,7 @@ public final class RealApiServer implements AutoCloseable {
     private final Duration readyTime;
     private KubernetesClient client;
     private boolean closed;
+    private boolean crdApplied;
 
     /** The JVM's server, started on first call; a failed start is remembered and rethrown. */
     public static synchronized RealApiServer shared() {
@@ -274,6 +275,17 @@ public final class RealApiServer implements AutoCloseable {
             }
         }
         return client;
+    }
+
+    /** Applies the CRD as committed (crds/) with kubectl and waits until it is Established; once per server. */
+    public synchronized void applyCommittedCrd() {
+        if (crdApplied) return;
+        Path crd = PROJECT.resolve("crds/bootcvms.bootc.dev-v1.yml");
+        Result apply = kubectl(null, "apply", "-f", crd.toString());
+        if (apply.exitCode() != 0) throw new AssertionError("kubectl apply of the committed CRD: " + apply.output());
+        Result established = kubectl(null, "wait", "--for=condition=Established", "--timeout=60s", "crd/bootcvms.bootc.dev");
+        if (established.exitCode() != 0) throw new AssertionError(established.output());
+        crdApplied = true;
     }
 
     /** {@code https://127.0.0.1:PORT}. */

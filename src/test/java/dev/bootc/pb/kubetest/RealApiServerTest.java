@@ -84,11 +84,7 @@ class RealApiServerTest {
         client = sharedClient;
         System.err.printf("real API server figures: build step %d ms, ready %d ms, RSS etcd %d MiB + apiserver %d MiB%n",
                 server.buildTime().toMillis(), server.readyTime().toMillis(), server.etcdRssMiB(), server.apiserverRssMiB());
-        RealApiServer.Result apply = server.kubectl(null, "apply", "-f", CRD.toAbsolutePath().toString());
-        assertEquals(0, apply.exitCode(), "kubectl apply of the committed CRD: " + apply.output());
-        RealApiServer.Result established = server.kubectl(null, "wait", "--for=condition=Established", "--timeout=60s",
-                "crd/bootcvms.bootc.dev");
-        assertEquals(0, established.exitCode(), established.output());
+        server.applyCommittedCrd();
     }
 
     @AfterAll

@@ -1,171 +1,32 @@
 package dev.bootc.pb.driver.kube;
 
-import dev.bootc.pb.api.CrdFiles;
-import dev.bootc.pb.testing.TestDriverWorld;
-
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.BootcVmSpec;
-import dev.bootc.pb.api.Conditions;
-import dev.bootc.pb.api.Phase;
-import dev.bootc.pb.api.PullPolicy;
-import dev.bootc.pb.api.VmKey;
-import dev.bootc.pb.boot.Config;
-import dev.bootc.pb.boot.Root;
-import dev.bootc.pb.boot.StoreKind;
-import dev.bootc.pb.reconcile.VmLayout;
-import dev.bootc.pb.store.kube.KubeBootcVm;
-import dev.bootc.pb.store.kube.KubeEvents;
-import dev.bootc.pb.store.kube.KubeVmStore;
-import dev.bootc.pb.verbs.RunVerb;
+import dev.bootc.pb.api.CrdFiles;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/**
- * The Kubernetes driver against an API server (fabric8's mock, CRUD) and real libvirt (test:///default):
- * finalizer, conditions and phase; deletion removes the domain; another node's resource is left alone.
- */
+/** The controller contract on fabric8's mock API server (CRUD mode), which also serves Events. */
 @QuarkusTest
 @Tag("quarkus")
 @WithKubernetesTestServer
-class BootcVmControllerTest {
-    static TestDriverWorld world;
-    static Root root;
-    static boolean started;
+class BootcVmControllerTest extends ControllerContract {
 
-    @Inject
-    KubernetesClient client;
-    @Inject
-    Operator operator;
-    @Inject
-    ControllerWiring wiring;
-
-    @BeforeEach
-    void startOperator() throws Exception {
+    @Override
+    protected void installCrd() throws Exception {
         if (client.apiextensions().v1().customResourceDefinitions().withName("bootcvms.bootc.dev").get() == null) {
             CustomResourceDefinition crd = client.getKubernetesSerialization()
                     .unmarshal(Files.readString(CrdFiles.COMMITTED), CustomResourceDefinition.class);
             client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
-        synchronized (BootcVmControllerTest.class) {
-            if (!started) {
-                Path dir = Files.createTempDirectory("pb-operator-test");
-                world = new TestDriverWorld(dir);
-                Config config = Config.load(Map.of("PB_DATA_DIR", dir.resolve("data").toString(), "PB_IMAGES_DIR", dir.resolve("images").toString(),
-                        "PB_LIBVIRT_URI", "test:///default", "NODE_NAME", "node-a", "PB_STORE", "kube"), "tester", dir,
-                        Config.Options.none());
-                root = new Root(config, world.parts(new KubeVmStore(client, false), new KubeEvents(client, "node-a")));
-                root.wire(wiring, "node-a");
-                operator.start();
-                started = true;
-            }
-        }
     }
 
-    private KubeBootcVm vm(String ns, String name, String node) {
-        BootcVmSpec spec = new BootcVmSpec("localhost/pb-fixture:latest");
-        spec.setNodeName(node);
-        BootcVm vm = new BootcVm(ns, name, spec);
-        vm.getMetadata().setLabels(Map.of(BootcVm.NODE_LABEL, node));
-        return new KubeVmStore(client, false).toKube(vm);
-    }
-
-    private BootcVm get(String ns, String name) {
-        return KubeVmStore.toModel(client.resources(KubeBootcVm.class).inNamespace(ns).withName(name).get());
-    }
-
-    private boolean domainExists(BootcVm v) {
-        return world.domains.find(VmLayout.domainName(VmKey.of(v))).isPresent();
-    }
-
-    @Test
-    void appliedVmGetsFinalizerConditionsPhaseAndADomainAndDeletionRemovesIt() throws Exception {
-        client.resources(KubeBootcVm.class).inNamespace("team-a").resource(vm("team-a", "web", "node-a")).create();
-        waitFor(() -> {
-            BootcVm v = get("team-a", "web");
-            return v != null && v.getStatus() != null && v.getStatus().getPhase() == Phase.Running;
-        });
-        BootcVm v = get("team-a", "web");
-        assertTrue(v.getMetadata().getFinalizers().contains(BootcVm.FINALIZER));
-        assertEquals("True", v.getStatus().condition(Conditions.READY).orElseThrow().getStatus());
-        assertEquals("True", v.getStatus().condition(Conditions.DISK_READY).orElseThrow().getStatus());
-        assertEquals("True", v.getStatus().condition(Conditions.DOMAIN_READY).orElseThrow().getStatus());
-        assertEquals(v.getMetadata().getGeneration(), v.getStatus().getObservedGeneration());
-        assertTrue(world.domains.find(VmLayout.domainName(VmKey.of(v))).orElseThrow().running(), "the domain runs on libvirt");
-        waitFor(() -> client.v1().events().inNamespace("team-a").list().getItems().stream()
-                .anyMatch(e -> "Started".equals(e.getReason()) && "web".equals(e.getInvolvedObject().getName())));
-
-        client.resources(KubeBootcVm.class).inNamespace("team-a").withName("web").delete();
-        waitFor(() -> get("team-a", "web") == null);
-        assertFalse(domainExists(v), "deleting the resource removed the domain");
-        assertFalse(Files.exists(world.layout.overlay(VmKey.of(v))), "and its disk");
-    }
-
-    @Test
-    void aResourceForAnotherNodeIsLeftAlone() throws Exception {
-        client.resources(KubeBootcVm.class).inNamespace("team-b").resource(vm("team-b", "elsewhere", "node-b")).create();
-        client.resources(KubeBootcVm.class).inNamespace("team-b").resource(vm("team-b", "here", "node-a")).create();
-        waitFor(() -> {
-            BootcVm v = get("team-b", "here");
-            return v != null && v.getStatus() != null && v.getStatus().getPhase() == Phase.Running;
-        });
-        BootcVm other = get("team-b", "elsewhere");
-        assertNull(other.getStatus(), "no status written for node-b's VM");
-        assertTrue(other.getMetadata().getFinalizers() == null || other.getMetadata().getFinalizers().isEmpty());
-        assertFalse(domainExists(other), "no domain defined for node-b's VM");
-        client.resources(KubeBootcVm.class).inNamespace("team-b").withName("here").delete();
-        waitFor(() -> get("team-b", "here") == null);
-    }
-
-    @Test
-    void pbRunOnTheKubeStoreCreatesTheResourceForThisNodeAndWaitsThroughAWatch() {
-        Config c = root.config();
-        Config teamC = new Config(StoreKind.kube, c.storeDir(), "team-c", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
-                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false);
-        Root verbs = new Root(teamC, world.parts(new KubeVmStore(client, false), new KubeEvents(client, "node-a")));
-        RunVerb.Result r = verbs.run().run(new RunVerb.Request("kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"), false, true, false,
-                List.of(), PullPolicy.missing), new RunVerb.Feedback() {
-            @Override
-            public void progress(String line) {
-            }
-
-            @Override
-            public void connecting(String vmName, boolean withCommand) {
-            }
-        });
-        assertEquals(0, r.exitCode());
-        assertTrue(r.background());
-        BootcVm v = get("team-c", "kube-vm");
-        assertEquals(Phase.Running, v.getStatus().getPhase());
-        assertEquals("node-a", v.getSpec().getNodeName(), "pb names this node");
-        assertEquals("node-a", v.getMetadata().getLabels().get(BootcVm.NODE_LABEL), "and labels the resource with it");
-        client.resources(KubeBootcVm.class).inNamespace("team-c").withName("kube-vm").delete();
-    }
-
-    static void waitFor(BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("condition not met within 30 s");
+    @Override
+    protected void afterRunning(BootcVm vm) throws Exception {
+        waitFor(() -> client.v1().events().inNamespace(vm.getMetadata().getNamespace()).list().getItems().stream()
+                .anyMatch(e -> "Started".equals(e.getReason()) && vm.getMetadata().getName().equals(e.getInvolvedObject().getName())));
     }
 }
