@@ -87,7 +87,9 @@ class PodmanBootcParityIT {
         assertEquals(0, ok.exit(), ok.toString());
         assertEquals("ok\n", ok.out());
         assertEquals(7, pb.run("ssh", "vm-a", "--", "sh", "-c", "exit 7").exit());
-        assertTrue(pb.run("images").out().contains("localhost/pb-fixture:latest"), "pb images lists the bootc image");
+        String images = pb.run("images").out();
+        assertTrue(images.lines().anyMatch(l -> l.matches("localhost/pb-fixture\\s+latest\\s.*")),
+                "pb images lists the bootc image in podman-bootc's columns (REPOSITORY TAG ...): " + images);
     }
 
     @Test
