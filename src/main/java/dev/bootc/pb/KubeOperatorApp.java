@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -20,7 +21,7 @@ public class KubeOperatorApp implements QuarkusApplication {
     private static final Logger LOG = Logger.getLogger(KubeOperatorApp.class);
 
     @Inject
-    Operator operator;
+    Instance<Operator> operator;
     @Inject
     ControllerWiring wiring;
     @Inject
@@ -30,10 +31,14 @@ public class KubeOperatorApp implements QuarkusApplication {
     public int run(String... args) {
         Cli.OperatorArgs a = Cli.operatorArgs(args);
         try (Root root = KubeStores.operatorRoot(a.config(), client)) {
-            root.wire(wiring, a.node());
-            operator.start();
+            root.wire(wiring, a.node()); // before the operator is made: its configuration reads the node
+            operator.get().start();
             LOG.infof("pb operator: node %s, Kubernetes %s, libvirt %s", a.node(), client.getMasterUrl(), a.config().libvirtUri());
-            Quarkus.waitForExit();
+            try (AutoCloseable claims = root.claimUnassigned(client, a.node())) {
+                Quarkus.waitForExit();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
         return 0;
     }

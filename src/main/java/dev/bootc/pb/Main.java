@@ -1,6 +1,5 @@
 package dev.bootc.pb;
 
-import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.cli.Cli;
 import dev.bootc.pb.cli.Logging;
 import io.quarkus.runtime.Quarkus;
@@ -21,9 +20,6 @@ public final class Main {
 
     public static void main(String... args) {
         if (Cli.wantsKubeOperator(args)) {
-            // the informer sees only this node's BootcVms: the server filters by the node label
-            System.setProperty("quarkus.operator-sdk.controllers.bootcvm.selector",
-                    BootcVm.NODE_LABEL + "=" + Cli.operatorArgs(args).node());
             Quarkus.run(KubeOperatorApp.class, args);
             return;
         }

@@ -32,10 +32,12 @@ import java.util.Optional;
  * @param shutdownTimeout PB_SHUTDOWN_TIMEOUT seconds: how long a guest may take to power off (60)
  * @param runTimeout  PB_RUN_TIMEOUT seconds: how long pb run and pb start wait for a VM (1200)
  * @param kubeconfig  KUBECONFIG, a kubeconfig file for --store kube (else the Kubernetes client's own search)
+ * @param leaderElection PB_LEADER_ELECTION: one active Kubernetes operator per node through a Lease (true);
+ *                    false only for an API server that serves no Leases
  */
 public record Config(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, Path dataRoot,
                      Path imagesRoot, boolean root, String node, Optional<Accel> accel, Duration sshTimeout, Duration shutdownTimeout,
-                     Duration runTimeout, boolean quiet, boolean verbose, Optional<Path> kubeconfig) {
+                     Duration runTimeout, boolean quiet, boolean verbose, Optional<Path> kubeconfig, boolean leaderElection) {
 
     /** What the command line may say instead of the environment; null means "not given". */
     public record Options(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, boolean quiet,
@@ -70,7 +72,7 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         return new Config(store, storeDir, o.namespace() != null ? o.namespace() : Defaults.NAMESPACE, o.kubeContext(), uri, data, images,
                 root, node, accel, seconds(env, "PB_SSH_TIMEOUT", Duration.ofMinutes(5)), seconds(env, "PB_SHUTDOWN_TIMEOUT", Duration.ofSeconds(60)),
                 seconds(env, "PB_RUN_TIMEOUT", Duration.ofMinutes(20)), o.quiet(), o.verbose(),
-                value(env, "KUBECONFIG").map(v -> Path.of(v.split(":")[0])));
+                value(env, "KUBECONFIG").map(v -> Path.of(v.split(":")[0])), bool(env, "PB_LEADER_ELECTION", true));
     }
 
     private static StoreKind storeKind(Map<String, String> env) {
@@ -98,6 +100,16 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
                 throw Failure.InvalidConfig.with(name + ": invalid value \"" + v + "\": not a path");
             }
         });
+    }
+
+    private static boolean bool(Map<String, String> env, String name, boolean fallback) {
+        Optional<String> v = value(env, name);
+        if (v.isEmpty()) return fallback;
+        return switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw Failure.InvalidConfig.with(name + ": invalid value \"" + v.get() + "\": use true or false");
+        };
     }
 
     private static Duration seconds(Map<String, String> env, String name, Duration fallback) {

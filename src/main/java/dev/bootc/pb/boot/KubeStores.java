@@ -31,6 +31,13 @@ public final class KubeStores {
         return new Root(c, Root.realParts(c, () -> new KubeVmStore(client, false), () -> new KubeEvents(client, c.node())));
     }
 
+    /** Starts labelling and claiming the cluster's BootcVms that have no node label. */
+    static AutoCloseable claims(KubernetesClient client, dev.bootc.pb.port.Domains domains, String node) {
+        dev.bootc.pb.driver.kube.NodeClaims claims = new dev.bootc.pb.driver.kube.NodeClaims(client, domains, node);
+        claims.start();
+        return claims;
+    }
+
     private static KubeVmStore open(Config c) {
         try {
             io.fabric8.kubernetes.client.Config k = c.kubeconfig().isPresent()

@@ -194,7 +194,12 @@ public final class Root implements AutoCloseable {
 
     /** Hands the Kubernetes controller what it works with; a cluster's VMs need a node. */
     public void wire(ControllerWiring wiring, String node) {
-        wiring.use(new ControllerWiring.Parts(support(), new NodeFilter(node, false), domains()));
+        wiring.use(new ControllerWiring.Parts(support(), new NodeFilter(node, false), domains(), config.leaderElection()));
+    }
+
+    /** Labels and claims this cluster's BootcVms that have no node label (see NodeClaims). */
+    public AutoCloseable claimUnassigned(io.fabric8.kubernetes.client.KubernetesClient client, String node) {
+        return KubeStores.claims(client, domains(), node);
     }
 
     @Override

@@ -72,6 +72,11 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
+    public Memory memory() {
+        return connection.call("read the host's memory", c -> new Memory(c.getFreeMemory(), c.nodeInfo().memory * 1024L));
+    }
+
+    @Override
     public void define(DomainSpec spec) {
         createParent(spec.nvramPath());
         createParent(spec.serialLogPath());

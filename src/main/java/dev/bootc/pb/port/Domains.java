@@ -38,6 +38,9 @@ public interface Domains extends AutoCloseable {
     /** What domains on this host are made with. */
     HostFacts facts();
 
+    /** The host's memory as the hypervisor sees it now: free and total bytes. */
+    Memory memory();
+
     /** The end of a domain's serial console log (at most {@code maxBytes}), empty when there is none. */
     String serialLogTail(Path log, int maxBytes);
 
@@ -46,6 +49,14 @@ public interface Domains extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Free and total memory of the host, in bytes. */
+    record Memory(long freeBytes, long totalBytes) {
+        /** The used share, 0 to 1. */
+        public double usedFraction() {
+            return totalBytes <= 0 ? 1 : Math.min(1, Math.max(0, 1 - (double) freeBytes / totalBytes));
+        }
+    }
 
     /** The host's side of every domain: connection, accelerator, architecture, and virtiofsd when there is one. */
     record HostFacts(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {

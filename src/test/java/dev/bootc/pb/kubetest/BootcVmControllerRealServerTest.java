@@ -13,6 +13,12 @@ import org.junit.jupiter.api.Tag;
 @Tag("quarkus")
 @QuarkusTestResource(value = RealApiServerResource.class, restrictToAnnotatedClass = true)
 class BootcVmControllerRealServerTest extends ControllerContract {
+    /** The apiextensions server serves no coordination or authorization API: leader election is tried on the mock server. */
+    @Override
+    protected boolean leaderElection() {
+        return false;
+    }
+
     @Override
     protected void installCrd() {
         // RealApiServerResource applied the committed CRD

@@ -225,6 +225,11 @@ public final class FakeWorld {
         }
 
         @Override
+        public Memory memory() {
+            return new Memory(8L << 30, 16L << 30);
+        }
+
+        @Override
         public String serialLogTail(Path log, int maxBytes) {
             return serialLog;
         }

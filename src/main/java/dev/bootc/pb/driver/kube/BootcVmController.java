@@ -6,12 +6,13 @@ import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.DriverSupport;
 import dev.bootc.pb.store.kube.KubeBootcVm;
 import dev.bootc.pb.store.kube.KubeVmStore;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import jakarta.inject.Inject;
@@ -29,11 +30,24 @@ import java.util.Optional;
  * pass on the SDK's mode that brings deletions to {@code reconcile}), and the driver support removes it.
  */
 @ControllerConfiguration(name = "bootcvm", finalizerName = BootcVm.FINALIZER, generationAwareEventProcessing = false)
-public class BootcVmController implements Reconciler<KubeBootcVm>, Cleaner<KubeBootcVm> {
+public class BootcVmController implements ConfigurableReconciler<KubeBootcVm>, Cleaner<KubeBootcVm> {
+    /** Passes come from events; this is the safety net. */
+    static final Duration RESYNC = Duration.ofMinutes(10);
+
     private static final Logger LOG = Logger.getLogger(BootcVmController.class);
 
     @Inject
     ControllerWiring wiring;
+
+    /**
+     * Made when the operator is created, after pb wired it: the informer asks the server for this
+     * node's BootcVms only (the node label), so an operator never receives another node's VMs.
+     */
+    @Override
+    public void updateConfigurationFrom(ControllerConfigurationOverrider<KubeBootcVm> configuration) {
+        configuration.withLabelSelector(BootcVm.NODE_LABEL + "=" + wiring.parts().filter().node());
+        configuration.withReconciliationMaxInterval(RESYNC);
+    }
 
     @Override
     public List<EventSource<?, KubeBootcVm>> prepareEventSources(EventSourceContext<KubeBootcVm> context) {

@@ -13,8 +13,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class ControllerWiring {
     private volatile Parts parts;
 
-    /** The driver support, the node filter and the hypervisor of this operator. */
-    public record Parts(DriverSupport support, NodeFilter filter, Domains domains) {
+    /**
+     * The driver support, the node filter and the hypervisor of this operator; {@code leaderElection}
+     * off only where the server serves no Leases (a test API server).
+     */
+    public record Parts(DriverSupport support, NodeFilter filter, Domains domains, boolean leaderElection) {
     }
 
     public void use(Parts value) {

@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -54,7 +55,7 @@ public abstract class ControllerContract {
     @Inject
     protected KubernetesClient client;
     @Inject
-    Operator operator;
+    Instance<Operator> operator;
     @Inject
     ControllerWiring wiring;
 
@@ -66,14 +67,22 @@ public abstract class ControllerContract {
                 Path dir = Files.createTempDirectory("pb-operator-test");
                 world = new TestDriverWorld(dir);
                 Config config = Config.load(Map.of("PB_DATA_DIR", dir.resolve("data").toString(), "PB_IMAGES_DIR", dir.resolve("images").toString(),
-                        "PB_LIBVIRT_URI", "test:///default", "NODE_NAME", "node-a", "PB_STORE", "kube"), "tester", dir,
-                        Config.Options.none());
+                        "PB_LIBVIRT_URI", "test:///default", "NODE_NAME", "node-a", "PB_STORE", "kube",
+                        "PB_LEADER_ELECTION", Boolean.toString(leaderElection())), "tester", dir, Config.Options.none());
+                beforeStart();
                 root = new Root(config, world.parts(new KubeVmStore(client, false), new KubeEvents(client, "node-a")));
                 root.wire(wiring, "node-a");
-                operator.start();
+                operator.get().start();
                 startedFor = getClass();
             }
         }
+    }
+
+    /** Whether the server serves Leases (and the access review leader election asks first). */
+    protected abstract boolean leaderElection();
+
+    /** What the server needs before the operator starts. */
+    protected void beforeStart() {
     }
 
     /** Puts the CRD on the server when it is not there. */
@@ -141,7 +150,7 @@ public abstract class ControllerContract {
     void pbRunOnTheKubeStoreCreatesTheResourceForThisNodeAndWaitsThroughAWatch() {
         Config c = root.config();
         Config teamC = new Config(StoreKind.kube, c.storeDir(), "team-c", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
-                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty());
+                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false);
         Root verbs = new Root(teamC, world.parts(new KubeVmStore(client, false), new KubeEvents(client, "node-a")));
         RunVerb.Result r = verbs.run().run(new RunVerb.Request("kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"), false, true, false,
                 List.of(), PullPolicy.missing), new RunVerb.Feedback() {
