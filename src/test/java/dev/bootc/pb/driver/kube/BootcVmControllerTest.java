@@ -17,9 +17,9 @@ import java.nio.file.Files;
 @QuarkusTest
 @Tag("quarkus")
 @WithKubernetesTestServer
-class BootcVmControllerTest extends ControllerContract {
+public class BootcVmControllerTest extends ControllerContract {
     @KubernetesTestServer
-    KubernetesServer mockServer;
+    protected KubernetesServer mockServer;
 
     @Override
     protected boolean leaderElection() {
@@ -37,22 +37,22 @@ class BootcVmControllerTest extends ControllerContract {
 
     @Test
     void theNodesLeaseIsHeld() throws Exception {
-        waitFor(() -> client.leases().inNamespace(client.getNamespace() == null ? "default" : client.getNamespace())
+        waitFor(() -> testClient().leases().inNamespace(client.getNamespace() == null ? "default" : client.getNamespace())
                 .withName("pb-operator-node-a").get() != null);
     }
 
     @Override
     protected void installCrd() throws Exception {
-        if (client.apiextensions().v1().customResourceDefinitions().withName("bootcvms.bootc.dev").get() == null) {
-            CustomResourceDefinition crd = client.getKubernetesSerialization()
+        if (testClient().apiextensions().v1().customResourceDefinitions().withName("bootcvms.bootc.dev").get() == null) {
+            CustomResourceDefinition crd = testClient().getKubernetesSerialization()
                     .unmarshal(Files.readString(CrdFiles.COMMITTED), CustomResourceDefinition.class);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            testClient().apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
     }
 
     @Override
     protected void afterRunning(BootcVm vm) throws Exception {
-        waitFor(() -> client.v1().events().inNamespace(vm.getMetadata().getNamespace()).list().getItems().stream()
+        waitFor(() -> testClient().v1().events().inNamespace(vm.getMetadata().getNamespace()).list().getItems().stream()
                 .anyMatch(e -> "Started".equals(e.getReason()) && vm.getMetadata().getName().equals(e.getInvolvedObject().getName())));
     }
 }

@@ -52,8 +52,11 @@ public abstract class ControllerContract {
     static Root root;
     static Class<?> startedFor;
 
+    /** The user agent of the test's own requests. */
+    protected static final String TEST_AGENT = "pb-test";
     @Inject
     protected KubernetesClient client;
+    private KubernetesClient testClient;
     @Inject
     Instance<Operator> operator;
     @Inject
@@ -78,6 +81,15 @@ public abstract class ControllerContract {
         }
     }
 
+    /** The client of the test's own requests: its user agent tells them from the operator's. */
+    protected synchronized KubernetesClient testClient() {
+        if (testClient == null) {
+            testClient = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                    new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withUserAgent(TEST_AGENT).build()).build();
+        }
+        return testClient;
+    }
+
     /** Whether the server serves Leases (and the access review leader election asks first). */
     protected abstract boolean leaderElection();
 
@@ -97,11 +109,11 @@ public abstract class ControllerContract {
         spec.setNodeName(node);
         BootcVm vm = new BootcVm(ns, name, spec);
         vm.getMetadata().setLabels(Map.of(BootcVm.NODE_LABEL, node));
-        return new KubeVmStore(client, false).toKube(vm);
+        return new KubeVmStore(testClient(), false).toKube(vm);
     }
 
     private BootcVm get(String ns, String name) {
-        return KubeVmStore.toModel(client.resources(KubeBootcVm.class).inNamespace(ns).withName(name).get());
+        return KubeVmStore.toModel(testClient().resources(KubeBootcVm.class).inNamespace(ns).withName(name).get());
     }
 
     private boolean domainExists(BootcVm v) {
@@ -110,7 +122,7 @@ public abstract class ControllerContract {
 
     @Test
     void appliedVmGetsFinalizerConditionsPhaseAndADomainAndDeletionRemovesIt() throws Exception {
-        client.resources(KubeBootcVm.class).inNamespace("team-a").resource(vm("team-a", "web", "node-a")).create();
+        testClient().resources(KubeBootcVm.class).inNamespace("team-a").resource(vm("team-a", "web", "node-a")).create();
         waitFor(() -> {
             BootcVm v = get("team-a", "web");
             return v != null && v.getStatus() != null && v.getStatus().getPhase() == Phase.Running;
@@ -124,7 +136,7 @@ public abstract class ControllerContract {
         assertTrue(world.domains.find(VmLayout.domainName(VmKey.of(v))).orElseThrow().running(), "the domain runs on libvirt");
         afterRunning(v);
 
-        client.resources(KubeBootcVm.class).inNamespace("team-a").withName("web").delete();
+        testClient().resources(KubeBootcVm.class).inNamespace("team-a").withName("web").delete();
         waitFor(() -> get("team-a", "web") == null);
         assertFalse(domainExists(v), "deleting the resource removed the domain");
         assertFalse(Files.exists(world.layout.overlay(VmKey.of(v))), "and its disk");
@@ -132,8 +144,8 @@ public abstract class ControllerContract {
 
     @Test
     void aResourceForAnotherNodeIsLeftAlone() throws Exception {
-        client.resources(KubeBootcVm.class).inNamespace("team-b").resource(vm("team-b", "elsewhere", "node-b")).create();
-        client.resources(KubeBootcVm.class).inNamespace("team-b").resource(vm("team-b", "here", "node-a")).create();
+        testClient().resources(KubeBootcVm.class).inNamespace("team-b").resource(vm("team-b", "elsewhere", "node-b")).create();
+        testClient().resources(KubeBootcVm.class).inNamespace("team-b").resource(vm("team-b", "here", "node-a")).create();
         waitFor(() -> {
             BootcVm v = get("team-b", "here");
             return v != null && v.getStatus() != null && v.getStatus().getPhase() == Phase.Running;
@@ -142,7 +154,7 @@ public abstract class ControllerContract {
         assertNull(other.getStatus(), "no status written for node-b's VM");
         assertTrue(other.getMetadata().getFinalizers() == null || other.getMetadata().getFinalizers().isEmpty());
         assertFalse(domainExists(other), "no domain defined for node-b's VM");
-        client.resources(KubeBootcVm.class).inNamespace("team-b").withName("here").delete();
+        testClient().resources(KubeBootcVm.class).inNamespace("team-b").withName("here").delete();
         waitFor(() -> get("team-b", "here") == null);
     }
 
@@ -151,7 +163,7 @@ public abstract class ControllerContract {
         Config c = root.config();
         Config teamC = new Config(StoreKind.kube, c.storeDir(), "team-c", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
                 c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false);
-        Root verbs = new Root(teamC, world.parts(new KubeVmStore(client, false), new KubeEvents(client, "node-a")));
+        Root verbs = new Root(teamC, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
         RunVerb.Result r = verbs.run().run(new RunVerb.Request("kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"), false, true, false,
                 List.of(), PullPolicy.missing), new RunVerb.Feedback() {
             @Override
@@ -168,7 +180,7 @@ public abstract class ControllerContract {
         assertEquals(Phase.Running, v.getStatus().getPhase());
         assertEquals("node-a", v.getSpec().getNodeName(), "pb names this node");
         assertEquals("node-a", v.getMetadata().getLabels().get(BootcVm.NODE_LABEL), "and labels the resource with it");
-        client.resources(KubeBootcVm.class).inNamespace("team-c").withName("kube-vm").delete();
+        testClient().resources(KubeBootcVm.class).inNamespace("team-c").withName("kube-vm").delete();
     }
 
     protected static void waitFor(BooleanSupplier cond) throws InterruptedException {
