@@ -103,6 +103,12 @@ public final class VmReconciler {
         String step = Conditions.DISK_READY;
         try {
             Image image = null;
+            boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
+            if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {
+                // a disk an earlier VM of this name left behind: never this VM's, so not booted as if it were
+                disks.delete(layout.overlay(key));
+                events.add(new Outcome.Event(VmEvent.Deleted, "Removed the disk an earlier VM " + key.name() + " left behind", true));
+            }
             if (!disks.exists(layout.overlay(key))) {
                 image = provisionDisk(eff, key, pull, sb, events, progress);
             }

@@ -74,6 +74,8 @@ class VmReconcilerTest {
         assertEquals("False", cond(vm, Conditions.READY).getStatus());
         assertEquals(VmReconciler.POLL, first.requeueAfter());
         assertEquals("sha256:feed", vm.getStatus().getImageDigest());
+        assertEquals("xfs", vm.getStatus().getFilesystem(), "the root file system the disk was built with");
+        assertEquals("/cache/k1.qcow2", vm.getStatus().getBaseDisk());
         assertEquals(40022, vm.getStatus().getSshPort());
         assertEquals(1L, vm.getStatus().getObservedGeneration());
         assertEquals(1L, cond(vm, Conditions.READY).getObservedGeneration());
@@ -90,6 +92,15 @@ class VmReconcilerTest {
         pass(vm);
         assertEquals(List.of(), world.calls, "a Ready VM's pass (a resync) costs no SSH login");
         assertEquals(Phase.Running, vm.getStatus().getPhase());
+    }
+
+    @Test
+    void aDiskAnEarlierVmOfTheNameLeftIsNotAdopted() {
+        BootcVm vm = vm();
+        world.disks.files.add(layout.overlay(dev.bootc.pb.api.VmKey.of(vm)));
+        pass(vm);
+        assertEquals(List.of("resolve", "build", "overlay", "define", "start", "probe"), world.calls, "provisioned afresh");
+        assertEquals("sha256:feed", vm.getStatus().getImageDigest());
     }
 
     @Test
