@@ -20,6 +20,8 @@ import java.nio.file.Path;
  */
 public final class CrdFiles {
     public static final Path COMMITTED = Path.of("crds", "bootcvms.bootc.dev-v1.yml");
+    /** The copy in deploy/, the kustomization's (kustomize reads files of its own folder only). */
+    public static final Path DEPLOYED = Path.of("deploy", "bootcvms.bootc.dev-v1.yml");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));

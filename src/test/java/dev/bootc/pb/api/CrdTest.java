@@ -17,10 +17,13 @@ class CrdTest {
         if (Boolean.getBoolean("pb.crd.update")) {
             Files.createDirectories(CrdFiles.COMMITTED.getParent());
             Files.writeString(CrdFiles.COMMITTED, generated);
+            Files.writeString(CrdFiles.DEPLOYED, generated);
         }
         assertTrue(Files.exists(CrdFiles.COMMITTED), "missing " + CrdFiles.COMMITTED + ": run ./mvnw test -Dtest=CrdTest -Dpb.crd.update=true");
         assertEquals(generated, Files.readString(CrdFiles.COMMITTED),
                 CrdFiles.COMMITTED + " differs from the model: run ./mvnw test -Dtest=CrdTest -Dpb.crd.update=true and commit it");
+        assertEquals(generated, Files.readString(CrdFiles.DEPLOYED),
+                CrdFiles.DEPLOYED + " (kustomize takes files from its own folder only) differs from the model: run ./mvnw test -Dtest=CrdTest -Dpb.crd.update=true");
     }
 
     @Test

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @WithKubernetesTestServer
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorRbacTest extends BootcVmControllerTest {
-    static final Path CLUSTER_ROLE = Path.of("deploy", "base", "rbac.yaml");
+    static final Path CLUSTER_ROLE = Path.of("deploy", "rbac.yaml");
     static final Pattern PATH = Pattern.compile("^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/[^/]+)?/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?(?:\\?(.*))?$");
 
     @Test
