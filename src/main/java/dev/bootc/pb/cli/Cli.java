@@ -8,6 +8,7 @@ import dev.bootc.pb.boot.StoreKind;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -18,13 +19,29 @@ public final class Cli {
     private Cli() {
     }
 
-    /** The command line whose root is built from the global options by {@code roots}. */
+    /** Global options that take a value: what follows them is not the verb. */
+    private static final Set<String> VALUED = Set.of("--store", "--store-dir", "-n", "--namespace", "--context", "-c", "--connect");
+
+    /** The command line whose root is built from the global options by {@code roots}, with every verb. */
     public static CommandLine commandLine(Function<Config.Options, Root> roots) {
+        return commandLine(roots, null);
+    }
+
+    /**
+     * The command line for these arguments: with only the verb they invoke when that is clear (picocli
+     * builds the model of every subcommand it is given, which costs more than most verbs take), else
+     * with every verb (help, completion, a mistyped verb).
+     */
+    static CommandLine commandLine(Function<Config.Options, Root> roots, String[] args) {
         CommandLine cl = new CommandLine(new PbCommand(roots));
+        Class<?> invoked = args == null ? null : invokedVerb(args);
+        for (Class<?> verb : PbCommand.VERBS) {
+            if (invoked == null || verb == invoked) cl.addSubcommand(newInstance(verb));
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(false);
         // podman-bootc's form: everything after the image is the command to run in the VM.
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.setParameterExceptionHandler((ex, args) -> {
+        if (cl.getSubcommands().containsKey("run")) cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.setParameterExceptionHandler((ex, argv) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("Error: " + ex.getMessage().split("\n")[0] + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
             c.getErr().flush();
@@ -44,13 +61,42 @@ public final class Cli {
         return cl;
     }
 
+    /** The verb class the arguments name (its name or an alias), or null when they name none or ask for help. */
+    static Class<?> invokedVerb(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) return null;
+            if (a.startsWith("-")) {
+                if (VALUED.contains(a)) i++;
+                continue;
+            }
+            if (a.equals("help") || a.equals("completion")) return null;
+            for (Class<?> verb : PbCommand.VERBS) {
+                picocli.CommandLine.Command c = verb.getAnnotation(picocli.CommandLine.Command.class);
+                if (c.name().equals(a) || java.util.Arrays.asList(c.aliases()).contains(a)) return verb;
+            }
+            return null;
+        }
+        return null;
+    }
+
+    private static Object newInstance(Class<?> verb) {
+        try {
+            var ctor = verb.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            return ctor.newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot make the command " + verb.getName(), e);
+        }
+    }
+
     /** Runs pb with these arguments against this process's environment; returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         return execute(args, out, err, o -> new Root(Config.load(o)));
     }
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Function<Config.Options, Root> roots) {
-        CommandLine cl = commandLine(roots);
+        CommandLine cl = commandLine(roots, args);
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -68,8 +114,8 @@ public final class Cli {
     /** Whether these arguments ask for the Kubernetes operator, which runs inside Quarkus and the Operator SDK. */
     public static boolean wantsKubeOperator(String[] args) {
         try {
-            CommandLine.ParseResult pr = commandLine(o -> null).parseArgs(args);
-            if (!pr.hasSubcommand() || !"operator".equals(pr.subcommand().commandSpec().name())) return false;
+            if (invokedVerb(args) != OperatorCommand.class) return false;
+            CommandLine.ParseResult pr = commandLine(o -> null, args).parseArgs(args);
             PbCommand top = (PbCommand) pr.commandSpec().userObject();
             return Config.load(top.options()).store() == StoreKind.kube;
         } catch (CommandLine.ParameterException | PbException e) {
@@ -79,7 +125,7 @@ public final class Cli {
 
     /** The configuration and the operator's own options, as the Kubernetes operator reads them from its arguments. */
     public static OperatorArgs operatorArgs(String[] args) {
-        CommandLine.ParseResult pr = commandLine(o -> null).parseArgs(args);
+        CommandLine.ParseResult pr = commandLine(o -> null, args).parseArgs(args);
         PbCommand top = (PbCommand) pr.commandSpec().userObject();
         OperatorCommand op = (OperatorCommand) pr.subcommand().commandSpec().userObject();
         Config config = Config.load(top.options());

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Function;
 
 /** The root command: global options and the list of verbs. */
@@ -16,11 +17,13 @@ import java.util.function.Function;
         scope = ScopeType.INHERIT,
         description = "Run bootable container images (bootc) as persistent virtual machines.",
         synopsisSubcommandLabel = "COMMAND",
-        footerHeading = "%n", footer = ExitCodes.TABLE,
-        subcommands = {RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
-                RmCommand.class, InspectCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
-                CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class})
+        footerHeading = "%n", footer = ExitCodes.TABLE)
 public class PbCommand {
+    /** The verbs, in the order help lists them; {@link Cli} adds only the one invoked when it can tell. */
+    static final List<Class<?>> VERBS = List.of(RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
+            RmCommand.class, InspectCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
+            CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class);
+
 
     @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "file|kube",
             description = "Where BootcVm resources live (env PB_STORE; default: file).")
