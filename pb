@@ -1,13 +1,57 @@
-#!/usr/bin/env bash
-# pb launcher: builds the application when it is missing or older than the sources, then runs it.
-set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/target/quarkus-app/quarkus-run.jar"
-if [[ ! -f "$jar" ]] || [[ -n "$(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]]; then
-  echo "pb: building (first run or sources changed)..." >&2
-  if ! (cd "$here" && ./mvnw -q -B -DskipTests package >&2); then
-    echo "pb: build failed: run ./mvnw package to see why" >&2
-    exit 1
+#!/bin/bash
+# pb launcher. Builds pb when it is missing or older than the sources, then starts it:
+#  - file-store verbs on the CLI's own short class path with its class-data-sharing archive
+#    (target/quarkus-app/cli, written by the build: README, Performance);
+#  - --store kube (or PB_STORE=kube) through Quarkus' quarkus-run.jar, which has the Kubernetes client.
+# Every check here is a bash builtin: no fork before java starts.
+# PB_JAVA_OPTS: extra JVM options. PB_REBUILD=never: skip the sources check (tests of a packaged pb).
+here=${BASH_SOURCE[0]%/*}
+[[ $here == "${BASH_SOURCE[0]}" ]] && here=.
+[[ $here == /* ]] || here=$PWD/$here
+here=${here//\/.\//\/}; here=${here%/.}
+app=$here/target/quarkus-app
+jar=$app/quarkus-run.jar
+
+if [[ ${PB_REBUILD:-} != never && -d $here/src/main ]]; then
+  stale=
+  if [[ ! -f $jar || ! -f $app/cli/pb.jsa ]]; then
+    stale=1
+  else
+    shopt -s globstar nullglob
+    for f in "$here"/pom.xml "$here"/src/main/** "$here"/src/build/**; do
+      [[ $f -nt $jar ]] && { stale=1; break; }
+    done
+    shopt -u globstar nullglob
+  fi
+  if [[ -n $stale ]]; then
+    echo "pb: building (first run or sources changed)..." >&2
+    if ! (cd "$here" && ./mvnw -q -B -DskipTests package >&2); then
+      echo "pb: build failed: run ./mvnw package to see why" >&2
+      exit 1
+    fi
   fi
 fi
+
+# The store: --store wins over PB_STORE, as in pb itself (Cli.wantsKube).
+store=${PB_STORE:-}
+store=${store//[[:space:]]/}
+store=${store,,}
+prev=
+for a in "$@"; do
+  [[ $a == -- ]] && break
+  if [[ $prev == --store ]]; then store=$a; break; fi
+  if [[ $a == --store=* ]]; then store=${a#--store=}; break; fi
+  prev=$a
+done
+
+if [[ $store != kube && -f $app/cli/classpath && -f $app/cli/java-flags ]]; then
+  read -r cp < "$app/cli/classpath"
+  read -r -a flags < "$app/cli/java-flags"
+  flags=("${flags[@]//@APP@/$app}")
+  archive=()
+  [[ -f $app/cli/pb.jsa ]] && archive=(-XX:SharedArchiveFile="$app/cli/pb.jsa")
+  # shellcheck disable=SC2086 # PB_JAVA_OPTS is a list of options
+  exec java "${flags[@]}" "${archive[@]}" ${PB_JAVA_OPTS:-} -cp "${cp//@APP@/$app}" dev.bootc.pb.Main "$@"
+fi
+# shellcheck disable=SC2086
 exec java ${PB_JAVA_OPTS:-} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$jar" "$@"

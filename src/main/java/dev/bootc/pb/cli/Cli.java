@@ -111,6 +111,26 @@ public final class Cli {
         }
     }
 
+    /**
+     * Whether these arguments or this environment choose the Kubernetes store ({@code --store kube},
+     * {@code --store=kube}, else {@code PB_STORE=kube}), read without picocli: the launcher makes the
+     * same choice in bash, to pick the class path before a JVM starts.
+     */
+    public static boolean wantsKube(String[] args, java.util.Map<String, String> env) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--")) break;
+            if (args[i].equals("--store")) return i + 1 < args.length && args[i + 1].equals("kube");
+            if (args[i].startsWith("--store=")) return args[i].equals("--store=kube");
+        }
+        String v = env.get("PB_STORE");
+        return v != null && v.trim().equalsIgnoreCase("kube");
+    }
+
+    /** The build's class-data-sharing training run (see {@link CdsTraining}); returns its exit code. */
+    public static int train(java.nio.file.Path dir) throws java.io.IOException {
+        return CdsTraining.run(dir);
+    }
+
     /** Whether these arguments ask for the Kubernetes operator, which runs inside Quarkus and the Operator SDK. */
     public static boolean wantsKubeOperator(String[] args) {
         try {
