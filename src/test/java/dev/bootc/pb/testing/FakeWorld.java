@@ -8,6 +8,7 @@ import dev.bootc.pb.api.SshKeyType;
 import dev.bootc.pb.port.Accel;
 import dev.bootc.pb.port.BaseDisk;
 import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.CloudInitSeed;
 import dev.bootc.pb.port.Disks;
 import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.DomainEvent;
@@ -145,6 +146,20 @@ public final class FakeWorld {
         public Map<Path, Path> overlays() {
             return new HashMap<>(overlays);
         }
+
+        /** Seeds as written: path to the files they hold (the folder's as given, defaults added). */
+        public final Map<Path, Map<String, String>> seeds = new ConcurrentHashMap<>();
+
+        @Override
+        public String writeSeed(Path iso, CloudInitSeed seed) {
+            calls.add("seed");
+            Map<String, String> content = new java.util.TreeMap<>(seed.inline());
+            if (seed.folder() != null) content.put("folder", seed.folder().toString());
+            seed.defaults().forEach(content::putIfAbsent);
+            seeds.put(iso, content);
+            files.add(iso);
+            return Integer.toHexString(content.hashCode());
+        }
     }
 
     /** libvirt: domains as they were defined, started and stopped. */
@@ -231,6 +246,28 @@ public final class FakeWorld {
 
         @Override
         public void resetSerialLog(Path log) {
+        }
+
+        /** Serial logs by path, as a test writes them (a new String object is a new file: a new boot). */
+        public final Map<Path, String> serialLogs = new ConcurrentHashMap<>();
+        public final List<String> consoles = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Optional<SerialChunk> readSerialLog(Path log, SerialPosition from, int maxBytes) {
+            String text = serialLogs.get(log);
+            if (text == null) return Optional.empty();
+            byte[] all = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String key = Integer.toHexString(System.identityHashCode(text));
+            boolean restarted = from.fileKey() != null && (!from.fileKey().equals(key) || all.length < from.offset());
+            int offset = restarted ? 0 : (int) Math.min(from.offset(), all.length);
+            int n = Math.min(maxBytes, all.length - offset);
+            return Optional.of(new SerialChunk(java.util.Arrays.copyOfRange(all, offset, offset + n), new SerialPosition(key, offset + n), restarted));
+        }
+
+        @Override
+        public void attachConsole(String name) {
+            calls.add("console");
+            consoles.add(name);
         }
 
         @Override
