@@ -18,7 +18,7 @@ import java.util.function.Function;
         synopsisSubcommandLabel = "COMMAND",
         footerHeading = "%n", footer = ExitCodes.TABLE,
         subcommands = {RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
-                RmCommand.class, InspectCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
+                RmCommand.class, InspectCommand.class, LogsCommand.class, ConsoleCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
                 CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class})
 public class PbCommand {
 
@@ -54,6 +54,16 @@ public class PbCommand {
 
     private final Function<Config.Options, Root> roots;
     private Root root;
+    private Terminal terminal = Terminal.PLAIN;
+
+    /** Where progress goes: set once per invocation by {@link Cli}. */
+    Terminal terminal() {
+        return terminal;
+    }
+
+    void terminal(Terminal t) {
+        this.terminal = t;
+    }
 
     /** @param roots builds the composition root from the global options (tests give their own) */
     public PbCommand(Function<Config.Options, Root> roots) {

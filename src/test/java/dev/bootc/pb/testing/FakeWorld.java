@@ -248,8 +248,21 @@ public final class FakeWorld {
         public void resetSerialLog(Path log) {
         }
 
-        /** Serial logs by path, as a test writes them (a new String object is a new file: a new boot). */
+        /** Serial logs by path, as a test writes them with {@link #bootLog} and {@link #appendLog}. */
         public final Map<Path, String> serialLogs = new ConcurrentHashMap<>();
+        private final Map<Path, Integer> serialFiles = new ConcurrentHashMap<>();
+
+        /** A new boot: the log is a new file with this content. */
+        public void bootLog(Path log, String text) {
+            serialFiles.merge(log, 1, Integer::sum);
+            serialLogs.put(log, text);
+        }
+
+        /** The console printed more. */
+        public void appendLog(Path log, String text) {
+            serialFiles.putIfAbsent(log, 1);
+            serialLogs.merge(log, text, String::concat);
+        }
         public final List<String> consoles = new CopyOnWriteArrayList<>();
 
         @Override
@@ -257,7 +270,7 @@ public final class FakeWorld {
             String text = serialLogs.get(log);
             if (text == null) return Optional.empty();
             byte[] all = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            String key = Integer.toHexString(System.identityHashCode(text));
+            String key = "file-" + serialFiles.getOrDefault(log, 0);
             boolean restarted = from.fileKey() != null && (!from.fileKey().equals(key) || all.length < from.offset());
             int offset = restarted ? 0 : (int) Math.min(from.offset(), all.length);
             int n = Math.min(maxBytes, all.length - offset);
@@ -319,9 +332,14 @@ public final class FakeWorld {
             return ready ? new Probe(true, "ok") : new Probe(false, "connection refused");
         }
 
+        /** Sessions opened: "owner command..." (the owner of the port it went to). */
+        public final List<String> sessions = new CopyOnWriteArrayList<>();
+
         @Override
         public int connect(Target target, List<String> command) {
             calls.add("connect");
+            String owner = ports.entrySet().stream().filter(e -> e.getValue() == target.port()).map(Map.Entry::getKey).findFirst().orElse("?");
+            sessions.add((owner + " " + String.join(" ", command)).strip());
             return 0;
         }
     }
