@@ -61,10 +61,18 @@ public final class FakeWorld {
         public volatile Optional<Filesystem> declared = Optional.empty();
         public volatile boolean local = true;
 
+        /** Lines the pull prints (as podman's progress), one every {@link #pullLineMillis}. */
+        public volatile List<String> pullOutput = List.of();
+        public volatile long pullLineMillis;
+
         @Override
         public Image resolve(String reference, PullPolicy policy, Progress progress) {
             calls.add("resolve");
             if (failResolve != null) throw failResolve;
+            for (String line : pullOutput) {
+                progress.output(line);
+                sleep(pullLineMillis);
+            }
             return new Image(reference, "abc123", "sha256:feed", 1 << 30);
         }
 
