@@ -50,7 +50,12 @@ abstract class BaseCommand implements Callable<Integer> {
      * ("[  12.3s] Building disk"), nothing with --quiet. Ended when the command ends.
      */
     protected ProgressLine timed() {
-        if (steps == null) steps = new ProgressLine(err(), top().terminal(), quiet());
+        return timed(false);
+    }
+
+    /** As {@link #timed()}; {@code plain}: timestamped lines even on a terminal (when other output shares it). */
+    protected ProgressLine timed(boolean plain) {
+        if (steps == null) steps = new ProgressLine(err(), plain ? Terminal.PLAIN : top().terminal(), quiet());
         return steps;
     }
 

@@ -117,10 +117,8 @@ class RunCommand extends BaseCommand {
         BootcVmSpec spec = toSpec();
         Map<String, String> labelMap = labels();
         // the console's own output and a redrawn line do not mix: with --console, steps are plain lines
-        ProgressLine timed = console ? new ProgressLine(err(), Terminal.PLAIN, quiet()) : timed();
-        RunVerb.Result r;
-        try (timed) {
-            r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, policy, labelMap, console),
+        ProgressLine timed = timed(console);
+        RunVerb.Result r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, policy, labelMap, console),
                 new RunVerb.Feedback() {
                     @Override
                     public void progress(String line) {
@@ -155,7 +153,7 @@ class RunCommand extends BaseCommand {
                         out().flush();
                     }
                 });
-        }
+        timed.finish();
         if (r.background()) out().println("VM " + r.name() + " is running. Connect with: pb ssh " + r.name());
         return r.exitCode();
     }
