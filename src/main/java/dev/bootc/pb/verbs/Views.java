@@ -123,6 +123,9 @@ public final class Views {
         runtime.put("disk", disks.exists(layout.overlay(key)) ? layout.overlay(key).toString() : null);
         runtime.put("sshKey", ssh.existingKey(layout.vmDir(key)).map(k -> k.privateKey().toString()).orElse(null));
         runtime.put("serialLog", layout.serialLog(key).toString());
+        if (vm.getSpec().getCloudInit() != null) {
+            runtime.put("cloudInitSeed", disks.exists(layout.cloudInitSeed(key)) ? layout.cloudInitSeed(key).toString() : null);
+        }
         view.put("runtime", runtime);
         view.put("spec", vm.getSpec());
         view.put("status", vm.getStatus());

@@ -149,6 +149,7 @@ class CliExperienceTest {
         Path iso = dir.resolve("images/vms/default_vm_cidata.iso");
         assertEquals(ci.toString(), world.disks.seeds.get(iso).get("folder"));
         assertEquals(iso, world.domains.specs.get("default_vm").cloudInitSeed().iso());
+        assertEquals(iso.toString(), ok("inspect", "vm", "-o", "jsonpath={.runtime.cloudInitSeed}").out());
 
         assertOneLineError(pb.run("run", "-B", "--name", "x", "--cloudinit", dir.resolve("nope").toString(), "img"), 2, "is not a folder");
         Path empty = Files.createDirectories(dir.resolve("empty"));
