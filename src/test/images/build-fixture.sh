@@ -4,7 +4,10 @@
 #   localhost/pb-fixture-xfs:latest      like CentOS Stream bootc: /usr/lib/bootc/install/ says xfs
 #   localhost/pb-fixture-signed:latest   as pb-fixture, with a signed UEFI boot chain (shim, GRUB,
 #                                        kernel) that boots under Secure Boot with Microsoft's keys
-# (the variant names derive from PB_FIXTURE_IMAGE: REPO:TAG -> REPO-xfs:TAG, REPO-signed:TAG).
+#   localhost/pb-fixture-cloudinit:latest  as pb-fixture, with Debian's cloud-init and only the NoCloud
+#                                        datasource (a CIDATA seed): without a seed cloud-init stays off
+# (the variant names derive from PB_FIXTURE_IMAGE: REPO:TAG -> REPO-xfs:TAG, REPO-signed:TAG,
+# REPO-cloudinit:TAG).
 #
 # THESE ARE TEST STAND-INS FOR REAL BOOTC IMAGES. No container registry is reachable from the test
 # machines, so pb's integration tests cannot pull quay.io/fedora/fedora-bootc. One Debian (trixie,
@@ -57,7 +60,7 @@
 # /var copy-once semantics of ostree, and real bootc's progress output. The stand-in installs the
 # running container's own / (podman's bind mounts over /etc/hosts etc. restored).
 #
-# Idempotent: if all three images carry this script's hash (label dev.bootc.pb.fixture-hash) it
+# Idempotent: if all four images carry this script's hash (label dev.bootc.pb.fixture-hash) it
 # exits 0 at once. The debootstrap result is cached in $PB_FIXTURE_WORK (default /var/tmp/pb-fixture).
 # Must run as root. Installs its host prerequisites with apt-get when they are missing, and runs
 # host-setup.sh (podman runtime/ulimits) next to it.
@@ -79,6 +82,7 @@ IMAGE=${PB_FIXTURE_IMAGE:-localhost/pb-fixture:latest}
 if [[ "${IMAGE##*/}" == *:* ]]; then REPO=${IMAGE%:*} TAG=${IMAGE##*:}; else REPO=$IMAGE TAG=latest; fi
 IMAGE_XFS=$REPO-xfs:$TAG
 IMAGE_SIGNED=$REPO-signed:$TAG
+IMAGE_CLOUDINIT=$REPO-cloudinit:$TAG
 WORK=${PB_FIXTURE_WORK:-/var/tmp/pb-fixture}
 SUITE=${PB_FIXTURE_SUITE:-trixie}
 HASH_LABEL=dev.bootc.pb.fixture-hash
@@ -111,12 +115,13 @@ HASH=$(sha256sum "$SELF" | cut -d' ' -f1)
 image_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
 up_to_date() {
     [ "$FORCE" = 0 ] && command -v podman >/dev/null 2>&1 && [ "$(image_hash "$IMAGE")" = "$HASH" ] &&
-        [ "$(image_hash "$IMAGE_XFS")" = "$HASH" ] && [ "$(image_hash "$IMAGE_SIGNED")" = "$HASH" ]
+        [ "$(image_hash "$IMAGE_XFS")" = "$HASH" ] && [ "$(image_hash "$IMAGE_SIGNED")" = "$HASH" ] &&
+        [ "$(image_hash "$IMAGE_CLOUDINIT")" = "$HASH" ]
 }
 
 # ---- fast path ------------------------------------------------------------------------------------
 if up_to_date; then
-    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED are up to date ($HASH_LABEL=$HASH)" >&2
+    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED, $IMAGE_CLOUDINIT are up to date ($HASH_LABEL=$HASH)" >&2
     exit 0
 fi
 
@@ -144,7 +149,7 @@ if ! flock -n 9; then
     flock 9
 fi
 if up_to_date; then   # built by whoever held the lock
-    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED are up to date ($HASH_LABEL=$HASH)" >&2
+    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED, $IMAGE_CLOUDINIT are up to date ($HASH_LABEL=$HASH)" >&2
     exit 0
 fi
 
@@ -894,7 +899,7 @@ printf '[install.filesystem.root]\ntype = "xfs"\n' >"$L/xfs/usr/lib/bootc/instal
 # ---- import into podman, then the two variants as small layers -------------------------------
 phase "podman import"
 old_ids=()
-for img in "$IMAGE_SIGNED" "$IMAGE_XFS" "$IMAGE"; do   # variants first: they are children of the base
+for img in "$IMAGE_CLOUDINIT" "$IMAGE_SIGNED" "$IMAGE_XFS" "$IMAGE"; do   # variants first: they are children of the base
     id=$(podman image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)
     [ -z "$id" ] || old_ids+=("$id")
 done
@@ -924,6 +929,25 @@ EOF
 }
 layer "$L/xfs" "$IMAGE_XFS" "$DESC; declares root filesystem xfs (like CentOS Stream)"
 layer "$L/signed" "$IMAGE_SIGNED" "$DESC; signed UEFI boot chain (shim, GRUB, kernel) for Secure Boot"
+# cloud-init from the suite's own archive (the base's sources.list), installed as root in a build
+# container, with only the NoCloud datasource: ds-identify turns cloud-init off when no CIDATA seed
+# is attached, so the variant boots as pb-fixture does unless a VM gets a seed. Host keys: ed25519
+# only (cloud-init regenerates them before sshd starts, as on real images; RSA is slow under TCG).
+mkdir -p "$L/cloudinit/etc/cloud/cloud.cfg.d"
+printf '%s\n' 'datasource_list: [NoCloud, None]' 'ssh_genkeytypes: [ed25519]' 'locale: C.UTF-8' \
+    >"$L/cloudinit/etc/cloud/cloud.cfg.d/90-pb-fixture.cfg"
+cat >"$L/cloudinit/Containerfile" <<EOF
+FROM $NEW_ID
+USER root
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends cloud-init \\
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+COPY etc/ /etc/
+USER 1000
+LABEL $HASH_LABEL=$HASH
+LABEL org.opencontainers.image.description="$DESC; cloud-init (NoCloud datasource only)"
+EOF
+podman build --pull=never --network=host -q -f "$L/cloudinit/Containerfile" -t "$IMAGE_CLOUDINIT" "$L/cloudinit" \
+    >/dev/null 2>"$WORK/build.log" || { cat "$WORK/build.log" >&2; die "podman build of $IMAGE_CLOUDINIT failed"; }
 rm -rf --one-file-system "$L"
 for id in ${old_ids[@]+"${old_ids[@]}"}; do   # only succeeds when nothing else uses it
     [ "$(podman image inspect --format '{{len .RepoTags}}' "$id" 2>/dev/null || echo x)" = 0 ] || continue
@@ -931,7 +955,7 @@ for id in ${old_ids[@]+"${old_ids[@]}"}; do   # only succeeds when nothing else 
 done
 
 phase ""
-for img in "$IMAGE" "$IMAGE_XFS" "$IMAGE_SIGNED"; do
+for img in "$IMAGE" "$IMAGE_XFS" "$IMAGE_SIGNED" "$IMAGE_CLOUDINIT"; do
     SIZE=$(podman image inspect --format '{{.Size}}' "$img")
     echo "build-fixture: built $img ($(podman image inspect --format '{{.Id}}' "$img" | cut -c1-12), $((SIZE / 1024 / 1024)) MiB)" >&2
 done

@@ -41,6 +41,9 @@ public class BootcVmSpec {
     @JsonPropertyDescription("user: QEMU user networking with port forwards. none: no network.")
     private NetworkMode network;
 
+    @JsonPropertyDescription("cloud-init data (NoCloud): inline, or a folder on the host; attached read-only as a disk labelled CIDATA.")
+    private CloudInitSpec cloudInit;
+
     public BootcVmSpec() {
     }
 
@@ -72,6 +75,8 @@ public class BootcVmSpec {
     public void setVolumes(List<VolumeMount> volumes) { this.volumes = volumes; }
     public NetworkMode getNetwork() { return network; }
     public void setNetwork(NetworkMode network) { this.network = network; }
+    public CloudInitSpec getCloudInit() { return cloudInit; }
+    public void setCloudInit(CloudInitSpec cloudInit) { this.cloudInit = cloudInit; }
 
     /** Kernel arguments, never null. */
     public List<String> kernelArgsOrEmpty() {

@@ -24,6 +24,12 @@ public final class Validation {
     public static final String IPV4_PATTERN =
             "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
     public static final int MAX_CPUS = 512;
+    /** A label's name part, and a label value (which may also be empty): Kubernetes' rule. */
+    public static final String LABEL_NAME_PATTERN = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
+    public static final int LABEL_NAME_MAX = 63;
+    /** A label key's optional prefix: a DNS-1123 subdomain. */
+    public static final String LABEL_PREFIX_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    public static final int LABEL_PREFIX_MAX = 253;
 
     private Validation() {
     }
@@ -50,6 +56,9 @@ public final class Validation {
         nameProblem("metadata.name", name).ifPresent(out::add);
         String ns = vm.getMetadata() == null ? null : vm.getMetadata().getNamespace();
         if (ns != null) nameProblem("metadata.namespace", ns).ifPresent(out::add);
+        if (vm.getMetadata() != null && vm.getMetadata().getLabels() != null) {
+            vm.getMetadata().getLabels().forEach((k, v) -> labelProblem("metadata.labels", k, v).ifPresent(out::add));
+        }
         BootcVmSpec s = vm.getSpec();
         if (s == null) {
             out.add(new Problem("spec", null, "a spec with at least an image is required"));
@@ -125,7 +134,52 @@ public final class Validation {
                 }
             }
         }
+        CloudInitSpec ci = s.getCloudInit();
+        if (ci != null) {
+            if (ci.getPath() != null && ci.isInline()) {
+                out.add(new Problem("spec.cloudInit", "path and inline data",
+                        "give either path (a folder of the host) or userData/metaData/networkConfig, not both"));
+            } else if (ci.getPath() == null && !ci.isInline()) {
+                out.add(new Problem("spec.cloudInit", null, "give path (a folder of the host) or userData, metaData, networkConfig"));
+            } else if (ci.getPath() != null && !ci.getPath().matches(ABSOLUTE_PATH_PATTERN)) {
+                out.add(new Problem("spec.cloudInit.path", ci.getPath(), "must be an absolute path"));
+            }
+        }
         return out;
+    }
+
+    /**
+     * What is wrong with one label, as the Kubernetes API server judges it: a key is an optional
+     * DNS-subdomain prefix and '/', then a name of at most 63 letters, digits, '-', '_' and '.',
+     * starting and ending with a letter or digit; a value is empty or such a name.
+     */
+    public static java.util.Optional<Problem> labelProblem(String field, String key, String value) {
+        String why = labelKeyProblem(key);
+        if (why != null) return java.util.Optional.of(new Problem(field, key, why));
+        if (value == null) return java.util.Optional.of(new Problem(field + "[" + key + "]", null, "a label value is a string (it may be empty)"));
+        if (!value.isEmpty() && (value.length() > LABEL_NAME_MAX || !value.matches(LABEL_NAME_PATTERN))) {
+            return java.util.Optional.of(new Problem(field + "[" + key + "]", value,
+                    "a label value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit"));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Why a label key is not one, or null when it is. */
+    public static String labelKeyProblem(String key) {
+        if (key == null || key.isEmpty()) return "a label key is required";
+        String name = key;
+        int slash = key.indexOf('/');
+        if (slash >= 0) {
+            String prefix = key.substring(0, slash);
+            name = key.substring(slash + 1);
+            if (prefix.isEmpty() || prefix.length() > LABEL_PREFIX_MAX || !prefix.matches(LABEL_PREFIX_PATTERN)) {
+                return "a label key's prefix must be a DNS subdomain, like example.com (in example.com/name)";
+            }
+        }
+        if (name.isEmpty() || name.length() > LABEL_NAME_MAX || !name.matches(LABEL_NAME_PATTERN)) {
+            return "a label key is [prefix/]name: the name at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+        }
+        return null;
     }
 
     /** Throws {@link InvalidResourceException} naming the first problem. */

@@ -47,6 +47,18 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         }
     }
 
+    /** What the terminal's environment says of how to show progress: TERM, NO_COLOR, COLUMNS (null when unset). */
+    public record Display(String term, String noColor, String columns) {
+        /** This process's environment. */
+        public static Display load() {
+            return of(System.getenv());
+        }
+
+        public static Display of(Map<String, String> env) {
+            return new Display(env.get("TERM"), env.get("NO_COLOR"), env.get("COLUMNS"));
+        }
+    }
+
     /** This process: its environment, its user. */
     public static Config load(Options options) {
         return load(System.getenv(), System.getProperty("user.name"), Path.of(System.getProperty("user.home")), options);

@@ -32,6 +32,7 @@ import dev.bootc.pb.verbs.CacheVerbs;
 import dev.bootc.pb.verbs.Lifecycle;
 import dev.bootc.pb.verbs.Vms;
 import dev.bootc.pb.verbs.RunVerb;
+import dev.bootc.pb.verbs.SerialConsoles;
 import dev.bootc.pb.verbs.Sessions;
 import dev.bootc.pb.verbs.Views;
 
@@ -157,7 +158,11 @@ public final class Root implements AutoCloseable {
     }
 
     public RunVerb run() {
-        return new RunVerb(vms(), lifecycle(), sessions(), config.node(), inProcess(), inProcess() ? core()::precheck : vm -> { });
+        return new RunVerb(vms(), lifecycle(), sessions(), consoles(), config.node(), inProcess(), inProcess() ? core()::precheck : vm -> { });
+    }
+
+    public SerialConsoles consoles() {
+        return new SerialConsoles(vms(), domains(), layout());
     }
 
     public ApplyVerb apply() {

@@ -7,10 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 
 /** What every verb shares: the composition root, the output streams, and turning failures into exit codes. */
 abstract class BaseCommand implements Callable<Integer> {
@@ -37,23 +34,29 @@ abstract class BaseCommand implements Callable<Integer> {
         return top().options().quiet();
     }
 
-    /** A progress or status line on stderr, unless --quiet. */
+    /** A status line on stderr, unless --quiet (the live progress line, if any, ends first). */
     protected void progress(String line) {
         if (!quiet()) {
+            if (steps != null) steps.finish();
             err().println(line);
             err().flush();
         }
     }
 
-    /** Progress lines with the time since the command started, each new one once: "[  12.3s] Building disk". */
-    protected Consumer<String> timed() {
-        long start = System.nanoTime();
-        String[] last = {null};
-        return line -> {
-            if (line.equals(last[0])) return;
-            last[0] = line;
-            progress(String.format(Locale.ROOT, "[%6.1fs] %s", Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0, line));
-        };
+    private ProgressLine steps;
+
+    /**
+     * This command's progress: a live line per step on a terminal, timestamped lines elsewhere
+     * ("[  12.3s] Building disk"), nothing with --quiet. Ended when the command ends.
+     */
+    protected ProgressLine timed() {
+        return timed(false);
+    }
+
+    /** As {@link #timed()}; {@code plain}: timestamped lines even on a terminal (when other output shares it). */
+    protected ProgressLine timed(boolean plain) {
+        if (steps == null) steps = new ProgressLine(err(), plain ? Terminal.PLAIN : top().terminal(), quiet());
+        return steps;
     }
 
     @Override
@@ -62,10 +65,15 @@ abstract class BaseCommand implements Callable<Integer> {
         try {
             return execute();
         } catch (PbException e) {
+            if (steps != null) steps.fail();
             err().println("Error: " + e.getMessage());
             err().flush();
             return e.exitCode();
+        } catch (RuntimeException | Error e) {
+            if (steps != null) steps.fail();
+            throw e;
         } finally {
+            if (steps != null) steps.close();
             out().flush();
         }
     }

@@ -92,11 +92,16 @@ public final class Cli {
 
     /** Runs pb with these arguments against this process's environment; returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return execute(args, out, err, o -> new Root(Config.load(o)));
+        return execute(args, out, err, o -> new Root(Config.load(o)), Terminal.detect(Config.Display.load()));
     }
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Function<Config.Options, Root> roots) {
+        return execute(args, out, err, roots, Terminal.PLAIN);
+    }
+
+    static int execute(String[] args, PrintWriter out, PrintWriter err, Function<Config.Options, Root> roots, Terminal terminal) {
         CommandLine cl = commandLine(roots, args);
+        ((PbCommand) cl.getCommand()).terminal(terminal);
         cl.setOut(out);
         cl.setErr(err);
         try {

@@ -1,6 +1,5 @@
 package dev.bootc.pb.cli;
 
-import dev.bootc.pb.api.BootcVm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -8,19 +7,16 @@ import picocli.CommandLine.Parameters;
 /** pb get: the stored resource, as kubectl get -o shows it. */
 @Command(name = "get", description = "Print a BootcVm resource as stored.")
 class GetCommand extends BaseCommand {
-    enum Format { yaml, json }
-
-    @Parameters(paramLabel = "NAME", description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
     String name;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "yaml|json", defaultValue = "yaml", description = "Output format (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = {"-o", "--output"}, paramLabel = "yaml|json|jsonpath=TEMPLATE", defaultValue = "yaml",
+            converter = OutputFormat.Converter.class, description = "Output format (default: yaml); jsonpath=TEMPLATE as kubectl's.")
+    OutputFormat format;
 
     @Override
     protected int execute() {
-        BootcVm vm = root().views().get(name);
-        if (format == Format.json) out().println(Output.json(vm));
-        else out().print(Output.yaml(vm));
+        out().print(format.render(root().views().get(name)));
         return ok();
     }
 }

@@ -5,21 +5,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** pb inspect: the resource joined with what libvirt shows now. */
-@Command(name = "inspect", description = "Show a VM: its resource, its status, and its domain as libvirt shows it now.")
+@Command(name = "inspect", description = {"Show a VM: its resource, its status, and its domain as libvirt shows it now.",
+        "-o jsonpath=TEMPLATE prints fields as kubectl does, like: pb inspect vm -o jsonpath='{.runtime.sshPort}'"})
 class InspectCommand extends BaseCommand {
-    enum Format { yaml, json }
-
-    @Parameters(paramLabel = "NAME", description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
     String name;
 
-    @Option(names = "--format", paramLabel = "yaml|json", defaultValue = "yaml", description = "Output format (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = {"-o", "--output", "--format"}, paramLabel = "yaml|json|jsonpath=TEMPLATE", defaultValue = "yaml",
+            converter = OutputFormat.Converter.class,
+            description = "Output format (default: yaml); jsonpath=TEMPLATE as kubectl's (missing fields print nothing).")
+    OutputFormat format;
 
     @Override
     protected int execute() {
-        Object view = root().views().inspect(name);
-        if (format == Format.json) out().println(Output.json(view));
-        else out().print(Output.yaml(view));
+        out().print(format.render(root().views().inspect(name)));
         return ok();
     }
 }

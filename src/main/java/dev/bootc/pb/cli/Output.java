@@ -20,7 +20,14 @@ final class Output {
         return Json.yaml(value);
     }
 
-    /** Columns padded like podman's tabwriter: each column as wide as its widest cell, three spaces apart. */
+    /** podman's table writer (containers/common report.NewWriterDefault): Go's tabwriter, minwidth 12, padding 2. */
+    static final int MIN_WIDTH = 12;
+    static final int PADDING = 2;
+
+    /**
+     * Columns as podman and podman-bootc print them: each column as wide as its widest cell plus two
+     * spaces, at least 12; the last column unpadded.
+     */
     static String table(List<String> header, List<List<String>> rows) {
         List<List<String>> all = new ArrayList<>();
         all.add(header);
@@ -34,7 +41,7 @@ final class Output {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.size(); i++) {
                 line.append(r.get(i));
-                if (i < r.size() - 1) line.append(" ".repeat(width[i] - r.get(i).length() + 3));
+                if (i < r.size() - 1) line.append(" ".repeat(Math.max(MIN_WIDTH, width[i] + PADDING) - r.get(i).length()));
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }

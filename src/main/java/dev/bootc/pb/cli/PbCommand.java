@@ -21,7 +21,7 @@ import java.util.function.Function;
 public class PbCommand {
     /** The verbs, in the order help lists them; {@link Cli} adds only the one invoked when it can tell. */
     static final List<Class<?>> VERBS = List.of(RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
-            RmCommand.class, InspectCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
+            RmCommand.class, InspectCommand.class, LogsCommand.class, ConsoleCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
             CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class);
 
 
@@ -57,6 +57,16 @@ public class PbCommand {
 
     private final Function<Config.Options, Root> roots;
     private Root root;
+    private Terminal terminal = Terminal.PLAIN;
+
+    /** Where progress goes: set once per invocation by {@link Cli}. */
+    Terminal terminal() {
+        return terminal;
+    }
+
+    void terminal(Terminal t) {
+        this.terminal = t;
+    }
 
     /** @param roots builds the composition root from the global options (tests give their own) */
     public PbCommand(Function<Config.Options, Root> roots) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 
 /** pb rm: removes VMs, their disks and keys; base disks stay cached. */
-@Command(name = "rm", description = "Remove VMs with their overlay disks and keys (the cached base disk stays). A running VM needs -f.")
+@Command(name = "rm", aliases = "remove", description = "Remove VMs with their overlay disks and keys (the cached base disk stays). A running VM needs -f.")
 class RmCommand extends BaseCommand {
     @Option(names = {"-f", "--force"}, description = "Remove running VMs too (stops them first).")
     boolean force;
@@ -21,7 +21,7 @@ class RmCommand extends BaseCommand {
         @Option(names = "--all", description = "Remove every VM of the namespace.")
         boolean all;
 
-        @Parameters(paramLabel = "NAME", arity = "1..*", description = "VM names.")
+        @Parameters(paramLabel = "NAME", arity = "1..*", completionCandidates = VmNames.class, description = "VM names.")
         List<String> names;
     }
 

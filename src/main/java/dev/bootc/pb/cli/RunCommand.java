@@ -18,7 +18,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import dev.bootc.pb.api.CloudInitSpec;
+import dev.bootc.pb.api.Validation;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,12 +101,24 @@ class RunCommand extends BaseCommand {
     @Option(names = "--pull", paramLabel = "always|missing|never", defaultValue = "missing", description = "Pull the image: always, when missing (default), or never.")
     String pull;
 
+    @Option(names = "--cloudinit", paramLabel = "DIR", description = "cloud-init data: a folder with user-data, meta-data, network-config"
+            + " (NoCloud), given to the VM as a read-only disk labelled CIDATA (spec.cloudInit.path).")
+    Path cloudInit;
+
+    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "A label of the VM (repeatable); pb list -l KEY=VALUE selects by it.")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--console", description = "Show the VM's serial console while it boots (on stderr).")
+    boolean console;
+
     @Override
     protected int execute() throws Exception {
         PullPolicy policy = PullPolicy.parse(pull); // invalid input is refused before anything is written
         BootcVmSpec spec = toSpec();
-        var timed = timed();
-        RunVerb.Result r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, policy),
+        Map<String, String> labelMap = labels();
+        // the console's own output and a redrawn line do not mix: with --console, steps are plain lines
+        ProgressLine timed = timed(console);
+        RunVerb.Result r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, policy, labelMap, console),
                 new RunVerb.Feedback() {
                     @Override
                     public void progress(String line) {
@@ -108,7 +126,26 @@ class RunCommand extends BaseCommand {
                     }
 
                     @Override
+                    public void output(String line) {
+                        timed.output(line);
+                    }
+
+                    @Override
+                    public void serialLine(String line) {
+                        timed.serial(line);
+                    }
+
+                    @Override
+                    public void console(byte[] bytes) {
+                        synchronized (err()) {
+                            err().print(new String(bytes, StandardCharsets.UTF_8));
+                            err().flush();
+                        }
+                    }
+
+                    @Override
                     public void connecting(String vm, boolean withCommand) {
+                        timed.finish();
                         String line = "Connecting to vm " + vm + ". To close connection, use `~.` or `exit`.";
                         // with a command, its output stays clean on stdout
                         if (withCommand) RunCommand.this.progress(line);
@@ -116,6 +153,7 @@ class RunCommand extends BaseCommand {
                         out().flush();
                     }
                 });
+        timed.finish();
         if (r.background()) out().println("VM " + r.name() + " is running. Connect with: pb ssh " + r.name());
         return r.exitCode();
     }
@@ -173,8 +211,35 @@ class RunCommand extends BaseCommand {
         s.setNetwork(network);
         if (firmware != null) s.setFirmware(Firmware.parse(firmware));
         if (noTpm) s.setTpm(false);
+        if (cloudInit != null) {
+            Path dir = cloudInit.toAbsolutePath().normalize();
+            if (!Files.isDirectory(dir)) {
+                throw Failure.InvalidCloudInit.with("--cloudinit: " + cloudInit + " is not a folder: give a folder holding user-data (and meta-data, network-config)");
+            }
+            if (CLOUD_INIT_FILES.stream().noneMatch(f -> Files.isRegularFile(dir.resolve(f)))) {
+                throw Failure.InvalidCloudInit.with("--cloudinit: " + cloudInit + " holds none of " + String.join(", ", CLOUD_INIT_FILES));
+            }
+            s.setCloudInit(CloudInitSpec.ofPath(dir.toString()));
+        }
         if (!kargs.isEmpty()) s.setKernelArgs(new ArrayList<>(kargs));
         return s;
+    }
+
+    static final List<String> CLOUD_INIT_FILES = List.of("user-data", "meta-data", "network-config", "vendor-data");
+
+    private Map<String, String> labels() {
+        Map<String, String> out = new TreeMap<>();
+        for (String l : labels) {
+            int eq = l.indexOf('=');
+            if (eq < 0) throw Failure.InvalidLabel.with("--label: invalid value \"" + l + "\": must be KEY=VALUE, like env=dev");
+            String key = l.substring(0, eq);
+            String value = l.substring(eq + 1);
+            Validation.labelProblem("--label", key, value).ifPresent(p -> {
+                throw Failure.InvalidLabel.with("--label: invalid value \"" + l + "\": " + p.expected());
+            });
+            out.put(key, value);
+        }
+        return out;
     }
 
     private static int port(String option, String whole, String text) {

@@ -5,6 +5,7 @@ import dev.bootc.pb.os.AtomicFiles;
 import dev.bootc.pb.os.ProcessRunner;
 import dev.bootc.pb.port.BaseDisk;
 import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.CloudInitSeed;
 import dev.bootc.pb.port.Disks;
 import dev.bootc.pb.port.Image;
 import dev.bootc.pb.port.Progress;
@@ -24,6 +25,7 @@ public final class LocalDisks implements Disks {
     private final BaseDiskCache cache;
     private final Overlays overlays;
     private final Path vmDisks;
+    private final SeedIso seeds;
 
     /**
      * @param baseDisks the cache folder
@@ -33,6 +35,12 @@ public final class LocalDisks implements Disks {
         this.cache = new BaseDiskCache(baseDisks, new BaseDiskBuilder(runner), runner);
         this.overlays = new Overlays(runner);
         this.vmDisks = vmDisks;
+        this.seeds = new SeedIso(runner);
+    }
+
+    @Override
+    public String writeSeed(Path iso, CloudInitSeed seed) {
+        return seeds.write(iso, seed);
     }
 
     @Override

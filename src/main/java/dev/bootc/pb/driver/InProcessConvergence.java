@@ -26,7 +26,8 @@ public final class InProcessConvergence implements Convergence {
     public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, PullPolicy pull,
                                    Consumer<String> progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Progress sink = progress::accept;
+        // a progress sink that also hears the tools' output (podman pull, the disk build) gets it
+        Progress sink = progress instanceof Progress p ? p : progress::accept;
         while (true) {
             DriverSupport.Pass pass = support.pass(key, pull, sink);
             if (done.test(pass.vm())) return pass.vm();

@@ -96,6 +96,7 @@ public final class HostDoctor implements HostSetup {
         out.add(program("ssh client", "ssh", Need.SSH_CLIENT));
         out.add(firmware());
         out.add(program("swtpm (TPM 2.0 emulator)", "swtpm", Need.SWTPM));
+        out.add(isoTool());
         Path virtiofsd = Virtiofsd.find().orElse(null);
         out.add(new Finding("virtiofsd (for --volume)", virtiofsd != null, false,
                 virtiofsd != null ? virtiofsd.toString() : "missing: --volume will not work", List.of(Need.VIRTIOFSD),
@@ -238,6 +239,16 @@ public final class HostDoctor implements HostSetup {
     private Finding program(String name, String exe, Need need) {
         Path p = host.which(exe);
         return new Finding(name, p != null, true, p != null ? p.toString() : "missing", List.of(need), hint(List.of(need)));
+    }
+
+    /** A mkisofs for cloud-init's CIDATA seeds (--cloudinit, spec.cloudInit): genisoimage, or xorriso's xorrisofs. */
+    private Finding isoTool() {
+        for (String exe : List.of("genisoimage", "xorrisofs", "mkisofs", "xorriso")) {
+            Path p = host.which(exe);
+            if (p != null) return new Finding("ISO tool (cloud-init seeds)", true, true, p.toString(), List.of(Need.ISO_TOOL), hint(List.of(Need.ISO_TOOL)));
+        }
+        return new Finding("ISO tool (cloud-init seeds)", false, true, "missing: --cloudinit will not work", List.of(Need.ISO_TOOL),
+                hint(List.of(Need.ISO_TOOL)));
     }
 
     private String hint(List<Need> needs) {

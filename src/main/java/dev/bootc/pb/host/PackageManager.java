@@ -20,7 +20,7 @@ public enum PackageManager {
 
     /** One thing the host needs, independent of how a distribution packages it. */
     public enum Need {
-        PODMAN, QEMU_IMG, QEMU_SYSTEM, SSH_CLIENT, UEFI_FIRMWARE, LIBVIRT, SWTPM, VIRTIOFSD
+        PODMAN, QEMU_IMG, QEMU_SYSTEM, SSH_CLIENT, UEFI_FIRMWARE, LIBVIRT, SWTPM, VIRTIOFSD, ISO_TOOL
     }
 
     /** The packages that give {@code need} on this family, for a host of architecture {@code arch} (uname -m). */
@@ -37,6 +37,8 @@ public enum PackageManager {
                 case SWTPM -> List.of("swtpm", "swtpm-tools");
                 // Debian 12 ships virtiofsd inside qemu-system-common (a dependency of qemu-system-*).
                 case VIRTIOFSD -> List.of("qemu-system-common");
+                // genisoimage gives isoinfo too (what a person reads a seed back with)
+                case ISO_TOOL -> List.of("genisoimage");
             };
             case DNF -> switch (need) {
                 case PODMAN -> List.of("podman");
@@ -47,6 +49,7 @@ public enum PackageManager {
                 case LIBVIRT -> List.of("libvirt-daemon-kvm", "libvirt-client");
                 case SWTPM -> List.of("swtpm", "swtpm-tools");
                 case VIRTIOFSD -> List.of("virtiofsd");
+                case ISO_TOOL -> List.of("xorriso");
             };
         };
     }

@@ -139,6 +139,23 @@ public final class DomainXml {
         target.setAttribute("dev", "vda");
         target.setAttribute("bus", "virtio");
 
+        if (spec.cloudInitSeed() != null) {
+            // the NoCloud seed: a read-only virtio disk (cloud-init finds it by its CIDATA label on any
+            // block device; virtio needs no SATA or SCSI controller, on q35 and aarch64's virt alike)
+            Element seed = add(devices, "disk");
+            seed.setAttribute("type", "file");
+            seed.setAttribute("device", "disk");
+            Element seedDriver = add(seed, "driver");
+            seedDriver.setAttribute("name", "qemu");
+            seedDriver.setAttribute("type", "raw");
+            add(seed, "source").setAttribute("file", spec.cloudInitSeed().iso().toString());
+            Element seedTarget = add(seed, "target");
+            seedTarget.setAttribute("dev", "vdb");
+            seedTarget.setAttribute("bus", "virtio");
+            add(seed, "readonly");
+            text(seed, "serial", "cidata");
+        }
+
         for (DomainSpec.SharedFolder folder : spec.sharedFolders()) {
             Element fs = add(devices, "filesystem");
             fs.setAttribute("type", "mount");

@@ -111,6 +111,18 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
+    public Optional<SerialChunk> readSerialLog(Path log, SerialPosition from, int maxBytes) {
+        return SerialLogs.read(log, from, maxBytes);
+    }
+
+    @Override
+    public void attachConsole(String name) {
+        Domain d = find(name).orElseThrow(() -> Failure.VmNotRunning.with("domain " + name + " is not defined: pb start"));
+        if (!d.running()) throw Failure.VmNotRunning.with("domain " + name + " is not running: pb start");
+        VirshConsole.attach(uri, name);
+    }
+
+    @Override
     public void start(String name) {
         connection.call("start domain " + name, c -> {
             org.libvirt.Domain d = require(c, name);

@@ -31,6 +31,13 @@ public interface Disks {
     /** Removes the base disks whose path is not in {@code inUse}; returns them. */
     List<BaseDisk> prune(Set<Path> inUse);
 
+    /**
+     * Makes the NoCloud seed {@code iso} (ISO 9660, volume label CIDATA) from {@code seed}, unless it
+     * already holds exactly that content; returns a hash of the content. Fails with InvalidCloudInit
+     * (a folder that does not exist or holds none of the NoCloud files), IsoToolMissing or SeedFailed.
+     */
+    String writeSeed(Path iso, CloudInitSeed seed);
+
     /** Every overlay in the VM disk folder with its backing file (absolute). */
     Map<Path, Path> overlays();
 }

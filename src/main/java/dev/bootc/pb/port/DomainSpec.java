@@ -35,6 +35,7 @@ public record DomainSpec(
         List<HostForward> forwards,
         List<SharedFolder> sharedFolders,
         Path virtiofsd,
+        SeedDisk cloudInitSeed,
         PbMetadata metadata) {
 
     private static final Pattern IPV4 = Pattern.compile(Validation.IPV4_PATTERN);
@@ -54,6 +55,14 @@ public record DomainSpec(
 
         public static HostForward of(PortForward p) {
             return new HostForward(p.getProtocol(), p.getHostIP(), p.getHostPort(), p.getGuestPort());
+        }
+    }
+
+    /** The cloud-init seed, attached read-only; the hash of its content makes a changed seed a changed domain. */
+    public record SeedDisk(Path iso, String contentHash) {
+        public SeedDisk {
+            Objects.requireNonNull(iso, "iso");
+            if (!iso.isAbsolute()) throw new IllegalArgumentException("seed path must be absolute: " + iso);
         }
     }
 
@@ -132,6 +141,7 @@ public record DomainSpec(
         private final List<HostForward> forwards = new ArrayList<>();
         private final List<SharedFolder> sharedFolders = new ArrayList<>();
         private Path virtiofsd;
+        private SeedDisk cloudInitSeed;
         private PbMetadata metadata;
 
         private Builder(String name) {
@@ -155,6 +165,7 @@ public record DomainSpec(
         public Builder forwards(List<PortForward> v) { v.forEach(p -> forwards.add(HostForward.of(p))); return this; }
         public Builder virtiofsd(Path v) { this.virtiofsd = v; return this; }
         public Builder metadata(PbMetadata v) { this.metadata = v; return this; }
+        public Builder cloudInitSeed(SeedDisk v) { this.cloudInitSeed = v; return this; }
 
         /** Shares a host folder; its tag is {@link SharedFolder#tag(int)} of its position. */
         public Builder sharedFolder(Path hostPath, String guestPath, boolean readOnly) {
@@ -169,7 +180,7 @@ public record DomainSpec(
 
         public DomainSpec build() {
             return new DomainSpec(name, memoryMiB, vcpus, accel, arch, firmware, tpm, nvramPath, diskPath,
-                    serialLogPath, smbiosStrings, network, sshPort, forwards, sharedFolders, virtiofsd, metadata);
+                    serialLogPath, smbiosStrings, network, sshPort, forwards, sharedFolders, virtiofsd, cloudInitSeed, metadata);
         }
     }
 }

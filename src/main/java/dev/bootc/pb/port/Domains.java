@@ -47,6 +47,27 @@ public interface Domains extends AutoCloseable {
     /** Removes a serial log before a boot, so what it shows is of this boot only. */
     void resetSerialLog(Path log);
 
+    /**
+     * At most {@code maxBytes} of a serial log from {@code offset}; a log that was replaced (a new
+     * boot) or shortened since is read from its start. Empty when there is no log.
+     */
+    java.util.Optional<SerialChunk> readSerialLog(Path log, SerialPosition from, int maxBytes);
+
+    /**
+     * Attaches the caller's terminal to the domain's serial console until Ctrl-] (as {@code virsh
+     * console}); returns when it is left. Fails with VmNotRunning, ConsoleFailed.
+     */
+    void attachConsole(String name);
+
+    /** Where a reader of a serial log is: which file (its identity) and how far. */
+    record SerialPosition(String fileKey, long offset) {
+        public static final SerialPosition START = new SerialPosition(null, 0);
+    }
+
+    /** Bytes read from a serial log, and where the next read starts. */
+    record SerialChunk(byte[] bytes, SerialPosition next, boolean restarted) {
+    }
+
     @Override
     void close();
 

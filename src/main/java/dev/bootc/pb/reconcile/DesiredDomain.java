@@ -30,7 +30,11 @@ final class DesiredDomain {
     enum Change { CREATE, NONE, UPDATE, UPDATE_RESTART_REQUIRED }
 
     /** What the domain is made from besides the spec: all found by the reconciler before. */
-    record Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created) {
+    record Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created,
+                 DomainSpec.SeedDisk seed) {
+        Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created) {
+            this(host, sshPort, privateKey, publicKey, digest, created, null);
+        }
     }
 
     private DesiredDomain() {
@@ -57,6 +61,7 @@ final class DesiredDomain {
                 .network(spec.getNetwork())
                 .sshPort(facts.sshPort())
                 .forwards(spec.portsOrEmpty())
+                .cloudInitSeed(facts.seed())
                 .metadata(new PbMetadata(key.namespace(), key.name(), vm.getMetadata().getUid(), spec.getImage(), facts.digest(),
                         facts.sshPort(), spec.getSsh().getUser(), facts.privateKey().toString(), facts.created(), null));
         if (!spec.volumesOrEmpty().isEmpty()) {
@@ -95,6 +100,6 @@ final class DesiredDomain {
     private static DomainSpec withMetadata(DomainSpec s, PbMetadata m) {
         return new DomainSpec(s.name(), s.memoryMiB(), s.vcpus(), s.accel(), s.arch(), s.firmware(), s.tpm(), s.nvramPath(),
                 s.diskPath(), s.serialLogPath(), s.smbiosStrings(), s.network(), s.sshPort(), s.forwards(), s.sharedFolders(),
-                s.virtiofsd(), m);
+                s.virtiofsd(), s.cloudInitSeed(), m);
     }
 }

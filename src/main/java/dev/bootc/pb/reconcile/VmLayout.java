@@ -36,6 +36,11 @@ public record VmLayout(Path dataRoot, Path imagesRoot) {
         return vmDisks().resolve(domainName(key) + ".qcow2");
     }
 
+    /** The VM's cloud-init seed (NoCloud, CIDATA): beside its disk, where QEMU can read it. */
+    public Path cloudInitSeed(VmKey key) {
+        return vmDisks().resolve(domainName(key) + "_cidata.iso");
+    }
+
     /** The VM's UEFI variable store. */
     public Path nvram(VmKey key) {
         return vmDisks().resolve(domainName(key) + "_VARS.fd");

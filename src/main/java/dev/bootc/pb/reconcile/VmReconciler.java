@@ -113,6 +113,10 @@ public final class VmReconciler {
                 image = provisionDisk(eff, key, pull, sb, events, progress);
             }
             Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), keyType(spec), "pb@" + key.name());
+            DomainSpec.SeedDisk seed = CloudInitPlan.seed(eff)
+                    .map(s -> new DomainSpec.SeedDisk(layout.cloudInitSeed(key), disks.writeSeed(layout.cloudInitSeed(key), s)))
+                    .orElse(null);
+            if (seed == null) disks.delete(layout.cloudInitSeed(key));
             st.setDiskPath(layout.overlay(key).toString());
             st.setSshKeyPath(sshKey.privateKey().toString());
             sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
@@ -123,7 +127,7 @@ public final class VmReconciler {
             String digest = image != null ? image.digest() : st.getImageDigest() != null ? st.getImageDigest()
                     : domain.flatMap(Domain::pbMetadata).map(PbMetadata::digest).orElse(null);
             DomainSpec desired = DesiredDomain.of(eff, layout, new DesiredDomain.Facts(domains.facts(), port, sshKey.privateKey(),
-                    sshKey.publicKey(), digest, created(vm, domain)));
+                    sshKey.publicKey(), digest, created(vm, domain), seed));
             DesiredDomain.Change change = DesiredDomain.compare(domain, desired);
             if (change != DesiredDomain.Change.NONE) {
                 domains.define(desired);

@@ -7,10 +7,12 @@ import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.port.Progress;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -28,10 +30,25 @@ public final class RunVerb {
     private final String node;
     private final boolean inProcess;
     private final Consumer<BootcVm> precheck;
+    private final SerialConsoles consoles;
 
-    /** What {@code pb run} was asked. */
+    /**
+     * What {@code pb run} was asked.
+     *
+     * @param labels  labels of the VM (added to those of a VM it reuses)
+     * @param console show the serial console while the VM boots
+     */
     public record Request(String name, BootcVmSpec spec, boolean replace, boolean background, boolean removeAfter,
-                          List<String> command, PullPolicy pull) {
+                          List<String> command, PullPolicy pull, Map<String, String> labels, boolean console) {
+        public Request {
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+        }
+
+        public Request(String name, BootcVmSpec spec, boolean replace, boolean background, boolean removeAfter,
+                       List<String> command, PullPolicy pull) {
+            this(name, spec, replace, background, removeAfter, command, pull, Map.of(), false);
+        }
+
         public boolean withCommand() {
             return command != null && !command.isEmpty();
         }
@@ -43,6 +60,18 @@ public final class RunVerb {
 
         /** About to open the SSH session (or run the command) in the VM. */
         void connecting(String vmName, boolean withCommand);
+
+        /** A line of output of the tool the current step runs (podman pull, the disk build). */
+        default void output(String line) {
+        }
+
+        /** A line the VM's serial console printed while it comes up. */
+        default void serialLine(String line) {
+        }
+
+        /** What the serial console printed, as it came, when the request asked for the console. */
+        default void console(byte[] bytes) {
+        }
     }
 
     /** How it ended: the VM's name, whether it returned with the VM in the background, and the exit status. */
@@ -53,7 +82,9 @@ public final class RunVerb {
      * @param inProcess this process reconciles (the file store): the finalizer is written with the resource
      * @param precheck  refuses, before anything is written, what can be known bad already (volumes the image cannot have)
      */
-    public RunVerb(Vms vms, Lifecycle lifecycle, Sessions sessions, String node, boolean inProcess, Consumer<BootcVm> precheck) {
+    public RunVerb(Vms vms, Lifecycle lifecycle, Sessions sessions, SerialConsoles consoles, String node, boolean inProcess,
+                   Consumer<BootcVm> precheck) {
+        this.consoles = consoles;
         this.vms = vms;
         this.lifecycle = lifecycle;
         this.sessions = sessions;
@@ -73,6 +104,7 @@ public final class RunVerb {
             throw Failure.InvalidName.with("--name: invalid value \"" + name + "\": " + p.expected());
         });
         BootcVm desired = new BootcVm(vms.namespace(), name, r.spec().copy());
+        if (!r.labels().isEmpty()) desired.getMetadata().setLabels(new java.util.TreeMap<>(r.labels()));
         Vms.assignNode(desired, node);
         BootcVmSpec spec = desired.getSpec();
         Validation.check(desired);
@@ -80,6 +112,7 @@ public final class RunVerb {
         if (existing.isEmpty()) return new Decision(desired, true, null);
         BootcVm old = existing.get();
         if (!old.isDeleting() && spec.getImage().equals(old.getSpec().getImage()) && !r.replace()) {
+            if (!r.labels().isEmpty() && !hasLabels(old, r.labels())) old = addLabels(name, r.labels());
             BootcVm running = old.getSpec().getRunStrategy() == RunStrategy.Halted ? lifecycle.setRunStrategy(name, RunStrategy.Always) : old;
             return new Decision(running, false, null);
         }
@@ -94,15 +127,15 @@ public final class RunVerb {
         Decision d = declare(r);
         String name = d.vm().getMetadata().getName();
         if (d.created()) precheck.accept(d.vm());
-        if (d.replaced() != null) lifecycle.remove(name, true, feedback::progress);
+        if (d.replaced() != null) lifecycle.remove(name, true, new Steps(feedback));
         if (d.created()) {
             BootcVm vm = d.vm();
             if (inProcess) vm.getMetadata().setFinalizers(new ArrayList<>(List.of(BootcVm.FINALIZER)));
             vms.store().create(vm);
         }
         BootcVm ready;
-        try {
-            ready = lifecycle.awaitUp(name, r.pull(), feedback::progress);
+        try (SerialConsoles.Watch watch = consoles.watch(name, r.console() ? feedback::console : bytes -> { }, feedback::serialLine)) {
+            ready = lifecycle.awaitUp(name, r.pull(), new Steps(feedback));
         } catch (PbException e) {
             if (d.created() && e.terminal()) removeIfNothingBuilt(name);
             throw e;
@@ -112,6 +145,38 @@ public final class RunVerb {
         int status = sessions.connect(ready, null, r.command());
         if (r.withCommand() || r.removeAfter()) lifecycle.remove(name, true, feedback::progress);
         return new Result(name, false, status);
+    }
+
+    /** The feedback as a progress sink: steps, and the tools' output lines. */
+    private record Steps(Feedback feedback) implements Consumer<String>, Progress {
+        @Override
+        public void accept(String step) {
+            feedback.progress(step);
+        }
+
+        @Override
+        public void phase(String step) {
+            feedback.progress(step);
+        }
+
+        @Override
+        public void output(String line) {
+            feedback.output(line);
+        }
+    }
+
+    private static boolean hasLabels(BootcVm vm, Map<String, String> labels) {
+        Map<String, String> have = vm.getMetadata().getLabels() == null ? Map.of() : vm.getMetadata().getLabels();
+        return labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())));
+    }
+
+    private BootcVm addLabels(String name, Map<String, String> labels) {
+        return vms.mutate(name, v -> {
+            Map<String, String> l = new java.util.TreeMap<>(v.getMetadata().getLabels() == null ? Map.of() : v.getMetadata().getLabels());
+            l.putAll(labels);
+            v.getMetadata().setLabels(l);
+            return v;
+        });
     }
 
     /** A VM this run declared that failed before it got a domain holds nothing worth keeping: it goes. */

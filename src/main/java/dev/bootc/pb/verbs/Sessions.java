@@ -33,6 +33,29 @@ public final class Sessions {
         return connect(vms.require(name), user, command);
     }
 
+    /**
+     * The VM {@code pb ssh} with no name goes to: of this namespace's VMs whose domain runs now, the
+     * one created last (the name decides a tie). Fails with NoRunningVm.
+     */
+    public String latestRunning() {
+        java.util.Set<String> running = new java.util.HashSet<>();
+        for (Domain d : domains.listOwned()) if (d.running()) running.add(d.name());
+        return vms.store().list(vms.namespace()).stream()
+                .filter(vm -> running.contains(VmLayout.domainName(VmKey.of(vm))))
+                .max(java.util.Comparator.comparing((BootcVm vm) -> created(vm)).thenComparing(vm -> vm.getMetadata().getName()))
+                .map(vm -> vm.getMetadata().getName())
+                .orElseThrow(() -> Failure.NoRunningVm.with("no VM of namespace " + vms.namespace()
+                        + " is running: name one (see pb list), or pb run IMAGE"));
+    }
+
+    private static java.time.Instant created(BootcVm vm) {
+        try {
+            return java.time.Instant.parse(vm.getMetadata().getCreationTimestamp());
+        } catch (RuntimeException e) {
+            return java.time.Instant.EPOCH;
+        }
+    }
+
     int connect(BootcVm vm, String user, List<String> command) {
         VmKey key = VmKey.of(vm);
         Optional<Domain> domain = domains.find(VmLayout.domainName(key));

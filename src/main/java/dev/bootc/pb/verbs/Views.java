@@ -45,6 +45,16 @@ public final class Views {
 
     /** Each resource with what libvirt shows now, then vms that cannot be read, then orphaned domains. */
     public Listing list() {
+        return list(LabelSelector.all());
+    }
+
+    /** As {@link #list()}, only the rows whose labels {@code selector} matches (an orphan or unreadable row has none). */
+    public Listing list(LabelSelector selector) {
+        Listing all = listAll();
+        return new Listing(all.rows().stream().filter(r -> selector.test(r.labels())).toList(), all.warning());
+    }
+
+    private Listing listAll() {
         String ns = vms.namespace();
         Map<String, Domain> byName = new LinkedHashMap<>();
         String warning = null;
@@ -64,18 +74,18 @@ public final class Views {
                     eff.getSpec().getDisk().getSize(), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
                     d == null ? (libvirtOk ? "undefined" : "unknown") : d.state().name().toLowerCase(),
                     port, st == null || st.getPhase() == null ? null : st.getPhase().name(),
-                    st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null));
+                    st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null, vm.getMetadata().getLabels()));
         }
         for (VmStore.Unreadable u : vms.store().unreadable(ns)) {
             Domain d = byName.remove(VmLayout.domainName(new VmKey(u.namespace(), u.name())));
             rows.add(new VmRow(u.name(), u.namespace(), "-", "-", null, d != null && d.running(), d == null ? "undefined" : d.state().name().toLowerCase(),
-                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem()));
+                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem(), null));
         }
         for (Domain d : byName.values()) {
             PbMetadata m = d.pbMetadata().orElse(null);
             if (m == null || !ns.equals(m.ownerNamespace())) continue;
             rows.add(new VmRow(m.ownerName(), m.ownerNamespace(), m.image(), "-", m.created() == null ? null : m.created().toString(),
-                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null));
+                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null, null));
         }
         return new Listing(rows, warning);
     }
@@ -113,6 +123,9 @@ public final class Views {
         runtime.put("disk", disks.exists(layout.overlay(key)) ? layout.overlay(key).toString() : null);
         runtime.put("sshKey", ssh.existingKey(layout.vmDir(key)).map(k -> k.privateKey().toString()).orElse(null));
         runtime.put("serialLog", layout.serialLog(key).toString());
+        if (vm.getSpec().getCloudInit() != null) {
+            runtime.put("cloudInitSeed", disks.exists(layout.cloudInitSeed(key)) ? layout.cloudInitSeed(key).toString() : null);
+        }
         view.put("runtime", runtime);
         view.put("spec", vm.getSpec());
         view.put("status", vm.getStatus());

@@ -5,7 +5,12 @@ package dev.bootc.pb.verbs;
  * of ours with no resource; an invalid row is a resource that cannot be read (its problem in {@code problem}).
  */
 public record VmRow(String name, String namespace, String image, String size, String created, boolean running,
-                    String state, Integer sshPort, String phase, String ready, boolean orphan, String problem) {
+                    String state, Integer sshPort, String phase, String ready, boolean orphan, String problem,
+                    java.util.Map<String, String> labels) {
+
+    public VmRow {
+        labels = labels == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(labels));
+    }
 
     public boolean invalid() {
         return problem != null;

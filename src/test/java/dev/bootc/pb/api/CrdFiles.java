@@ -16,7 +16,8 @@ import java.nio.file.Path;
 
 /**
  * Generates the BootcVm CRD from the model with fabric8's CRD generator (the one QOSDK uses), then
- * adds what the generator cannot express: the DNS-1123 rule on metadata.name.
+ * adds what the generator cannot express: the DNS-1123 rule on metadata.name, and that spec.cloudInit is
+ * a path or inline data.
  */
 public final class CrdFiles {
     public static final Path COMMITTED = Path.of("crds", "bootcvms.bootc.dev-v1.yml");
@@ -45,6 +46,7 @@ public final class CrdFiles {
             ObjectNode metadata = YAML.createObjectNode().put("type", "object");
             metadata.putObject("properties").set("name", name);
             props.set("metadata", metadata);
+            cloudInitIsPathOrInline((ObjectNode) props.get("spec").get("properties").get("cloudInit"));
             orderPrinterColumns((ObjectNode) crd.at("/spec/versions/0"));
             return YAML.writeValueAsString(crd);
         } finally {
@@ -52,6 +54,18 @@ public final class CrdFiles {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * spec.cloudInit holds a path or inline data, not both and not neither: a oneOf of value
+     * validations (only {@code required}, as a structural schema allows), which the API server and
+     * any JSON Schema validator evaluate alike.
+     */
+    private static void cloudInitIsPathOrInline(ObjectNode cloudInit) {
+        var oneOf = cloudInit.putArray("oneOf");
+        oneOf.addObject().putArray("required").add("path");
+        var anyOf = oneOf.addObject().putArray("anyOf");
+        for (String f : new String[] {"userData", "metaData", "networkConfig"}) anyOf.addObject().putArray("required").add(f);
     }
 
     /** The OpenAPI schema of the committed CRD. */

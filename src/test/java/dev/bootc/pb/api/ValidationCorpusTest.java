@@ -79,6 +79,26 @@ class ValidationCorpusTest {
             return errors;
         }
         schema.validate(new ObjectMapper().writeValueAsString(doc), InputFormat.JSON).forEach(e -> errors.add(e.toString()));
+        doc.path("metadata").path("labels").fields().forEachRemaining(l -> errors.addAll(apiServerLabelErrors(l.getKey(), l.getValue().asText())));
+        return errors;
+    }
+
+    /**
+     * What the API server itself checks of every object's labels, whatever the CRD says (apimachinery's
+     * ValidateLabels: a qualified name as the key, a label value as the value); written here from
+     * Kubernetes' documented rules, apart from pb's own validation.
+     */
+    static List<String> apiServerLabelErrors(String key, String value) {
+        String name = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+        String subdomain = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+        List<String> errors = new ArrayList<>();
+        String[] parts = key.split("/", -1);
+        String n = parts[parts.length - 1];
+        if (parts.length > 2 || n.length() > 63 || !n.matches(name)
+                || (parts.length == 2 && (parts[0].length() > 253 || !parts[0].matches(subdomain)))) {
+            errors.add("metadata.labels: invalid key " + key);
+        }
+        if (value.length() > 63 || !(value.isEmpty() || value.matches(name))) errors.add("metadata.labels: invalid value " + value);
         return errors;
     }
 

@@ -9,12 +9,17 @@ import java.util.concurrent.TimeUnit;
  * Started or built when missing; when that is impossible the test fails, it never skips.
  */
 public final class Prerequisites {
-    /** Fedora-like strict stand-in: no root file system declared, unsigned GRUB. */
-    public static final String IMAGE = "localhost/pb-fixture:latest";
+    /**
+     * Fedora-like strict stand-in: no root file system declared, unsigned GRUB. PB_FIXTURE_IMAGE names
+     * another family (build-fixture.sh derives the variants from it the same way).
+     */
+    public static final String IMAGE = fixtureImage();
     /** CentOS-like: declares xfs in /usr/lib/bootc/install. */
-    public static final String IMAGE_XFS = "localhost/pb-fixture-xfs:latest";
+    public static final String IMAGE_XFS = variant("xfs");
     /** Boot chain signed as real images' (shim, GRUB, kernel): boots under Secure Boot. */
-    public static final String IMAGE_SIGNED = "localhost/pb-fixture-signed:latest";
+    public static final String IMAGE_SIGNED = variant("signed");
+    /** As IMAGE, with Debian's cloud-init and only the NoCloud datasource. */
+    public static final String IMAGE_CLOUDINIT = variant("cloudinit");
     private static boolean ready;
 
     private Prerequisites() {
@@ -30,12 +35,26 @@ public final class Prerequisites {
         for (int i = 0; i < 100 && run("virsh", "-c", "qemu:///system", "uri") != 0; i++) sleep(100);
         if (run("virsh", "-c", "qemu:///system", "uri") != 0) throw new AssertionError("libvirtd does not answer on qemu:///system");
         int built = run("src/test/images/build-fixture.sh");
-        for (String image : new String[] {IMAGE, IMAGE_XFS, IMAGE_SIGNED}) {
+        for (String image : new String[] {IMAGE, IMAGE_XFS, IMAGE_SIGNED, IMAGE_CLOUDINIT}) {
             if (run("podman", "image", "exists", image) != 0) {
                 throw new AssertionError("the fixture image " + image + " is missing and src/test/images/build-fixture.sh could not build it (exit " + built + ")");
             }
         }
         ready = true;
+    }
+
+    private static String fixtureImage() {
+        String v = System.getenv("PB_FIXTURE_IMAGE");
+        return v == null || v.isBlank() ? "localhost/pb-fixture:latest" : v.trim();
+    }
+
+    /** REPO:TAG -> REPO-suffix:TAG, as build-fixture.sh names its variants. */
+    static String variant(String suffix) {
+        String image = fixtureImage();
+        int slash = image.lastIndexOf('/');
+        int colon = image.lastIndexOf(':');
+        if (colon > slash) return image.substring(0, colon) + "-" + suffix + image.substring(colon);
+        return image + "-" + suffix + ":latest";
     }
 
     static int run(String... cmd) {

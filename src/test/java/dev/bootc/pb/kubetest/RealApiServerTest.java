@@ -44,6 +44,13 @@ class RealApiServerTest {
      * (dev.bootc.pb.api.Validation / ResourceYaml), written out here so this test does not depend on pb's model.
      */
     private static final Map<String, String> FIELD = Map.ofEntries(
+            Map.entry("cloud-init-both.yaml", "spec.cloudInit"),
+            Map.entry("cloud-init-empty.yaml", "spec.cloudInit"),
+            Map.entry("cloud-init-relative-path.yaml", "spec.cloudInit.path"),
+            Map.entry("cloud-init-unknown-key.yaml", "spec.cloudInit.userdata"),
+            Map.entry("label-key.yaml", "metadata.labels"),
+            Map.entry("label-prefix.yaml", "metadata.labels"),
+            Map.entry("label-value.yaml", "metadata.labels"),
             Map.entry("cpus-negative.yaml", "spec.resources.cpus"),
             Map.entry("cpus-text.yaml", "spec.resources.cpus"),
             Map.entry("cpus-zero.yaml", "spec.resources.cpus"),

@@ -112,6 +112,24 @@ class DomainXmlTest {
     }
 
     @Test
+    void aCloudInitSeedIsASecondReadOnlyRawDiskAfterTheBootDisk() throws Exception {
+        DomainSpec spec = DomainSpec.builder("seeded").accel(Accel.TCG).arch(HostArch.X86_64).firmware(Firmware.bios)
+                .diskPath(tmp.resolve("seeded.qcow2")).network(NetworkMode.none)
+                .cloudInitSeed(new DomainSpec.SeedDisk(tmp.resolve("seeded_cidata.iso"), "abc")).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("2", x(d, "count(/domain/devices/disk)"));
+        assertEquals("vda", x(d, "/domain/devices/disk[1]/target/@dev"), "the boot disk stays first");
+        assertEquals(tmp.resolve("seeded_cidata.iso").toString(), x(d, "/domain/devices/disk[2]/source/@file"));
+        assertEquals("raw", x(d, "/domain/devices/disk[2]/driver/@type"));
+        assertEquals("vdb", x(d, "/domain/devices/disk[2]/target/@dev"));
+        assertEquals("1", x(d, "count(/domain/devices/disk[2]/readonly)"));
+        assertEquals("0", x(d, "count(/domain/devices/disk[1]/readonly)"));
+        assertEquals("1", x(DomainXml.parse(DomainXml.write(fullSpec(tmp))), "count(/domain/devices/disk)"), "no seed, no second disk");
+    }
+
+    @Test
     void uefiSecureAsksForSecureBootAndEnrolledKeysWithSmm() throws Exception {
         DomainSpec spec = DomainSpec.builder("secure").accel(Accel.TCG).firmware(Firmware.uefi_secure).arch(HostArch.X86_64)
                 .nvramPath(tmp.resolve("s.nvram")).diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();

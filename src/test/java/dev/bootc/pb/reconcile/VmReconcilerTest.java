@@ -5,6 +5,7 @@ import dev.bootc.pb.testing.TestClock;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.CloudInitSpec;
 import dev.bootc.pb.api.Condition;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
@@ -15,16 +16,19 @@ import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.Resources;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.VolumeMount;
+import dev.bootc.pb.port.DomainSpec;
 import dev.bootc.pb.port.Progress;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -121,6 +125,38 @@ class VmReconcilerTest {
         assertEquals(1, spec.sharedFolders().size());
         assertTrue(spec.smbiosStrings().stream().anyMatch(s -> s.contains("fstab.extra=")), "volumes mounted by a credential");
         assertTrue(o.events().stream().anyMatch(e -> e.reason() == VmEvent.ReadOnlyVolume && e.warning()));
+    }
+
+    @Test
+    void cloudInitBecomesASeedDiskWithTheVmsMetaDataAndAChangeNeedsARestart() {
+        BootcVm vm = vm();
+        CloudInitSpec ci = new CloudInitSpec();
+        ci.setUserData("#cloud-config\nruncmd: [touch, /var/hi]\n");
+        vm.getSpec().setCloudInit(ci);
+        world.ssh.ready = true;
+        pass(vm);
+        Path iso = Path.of("/images/vms/default_demo_cidata.iso");
+        assertEquals(Map.of("user-data", "#cloud-config\nruncmd: [touch, /var/hi]\n", "meta-data", "instance-id: pb-uid-1\nlocal-hostname: demo\n"),
+                world.disks.seeds.get(iso));
+        DomainSpec domain = world.domains.specs.get("default_demo");
+        assertEquals(iso, domain.cloudInitSeed().iso());
+        String firstHash = domain.metadata().specHash();
+        assertEquals("Running", vm.getStatus().getPhase().name());
+
+        changeSpec(vm, s -> s.getCloudInit().setUserData("#cloud-config\nruncmd: [touch, /var/other]\n"));
+        pass(vm);
+        assertNotEquals(firstHash, world.domains.specs.get("default_demo").metadata().specHash(), "new user-data, new domain");
+        assertEquals("True", cond(vm, Conditions.RESTART_REQUIRED).getStatus(), "cloud-init reads its seed at boot");
+
+        changeSpec(vm, s -> s.setCloudInit(CloudInitSpec.ofPath("/srv/ci")));
+        pass(vm);
+        assertEquals(Map.of("folder", "/srv/ci", "meta-data", "instance-id: pb-uid-1\nlocal-hostname: demo\n"), world.disks.seeds.get(iso),
+                "a folder's own meta-data wins; the VM's is the default");
+
+        changeSpec(vm, s -> s.setCloudInit(null));
+        pass(vm);
+        assertNull(world.domains.specs.get("default_demo").cloudInitSeed());
+        assertFalse(world.disks.files.contains(iso), "no cloud-init, no seed left");
     }
 
     @Test

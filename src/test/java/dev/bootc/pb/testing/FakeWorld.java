@@ -8,6 +8,7 @@ import dev.bootc.pb.api.SshKeyType;
 import dev.bootc.pb.port.Accel;
 import dev.bootc.pb.port.BaseDisk;
 import dev.bootc.pb.port.BaseDiskOptions;
+import dev.bootc.pb.port.CloudInitSeed;
 import dev.bootc.pb.port.Disks;
 import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.DomainEvent;
@@ -60,10 +61,18 @@ public final class FakeWorld {
         public volatile Optional<Filesystem> declared = Optional.empty();
         public volatile boolean local = true;
 
+        /** Lines the pull prints (as podman's progress), one every {@link #pullLineMillis}. */
+        public volatile List<String> pullOutput = List.of();
+        public volatile long pullLineMillis;
+
         @Override
         public Image resolve(String reference, PullPolicy policy, Progress progress) {
             calls.add("resolve");
             if (failResolve != null) throw failResolve;
+            for (String line : pullOutput) {
+                progress.output(line);
+                sleep(pullLineMillis);
+            }
             return new Image(reference, "abc123", "sha256:feed", 1 << 30);
         }
 
@@ -144,6 +153,20 @@ public final class FakeWorld {
         @Override
         public Map<Path, Path> overlays() {
             return new HashMap<>(overlays);
+        }
+
+        /** Seeds as written: path to the files they hold (the folder's as given, defaults added). */
+        public final Map<Path, Map<String, String>> seeds = new ConcurrentHashMap<>();
+
+        @Override
+        public String writeSeed(Path iso, CloudInitSeed seed) {
+            calls.add("seed");
+            Map<String, String> content = new java.util.TreeMap<>(seed.inline());
+            if (seed.folder() != null) content.put("folder", seed.folder().toString());
+            seed.defaults().forEach(content::putIfAbsent);
+            seeds.put(iso, content);
+            files.add(iso);
+            return Integer.toHexString(content.hashCode());
         }
     }
 
@@ -238,6 +261,41 @@ public final class FakeWorld {
         public void resetSerialLog(Path log) {
         }
 
+        /** Serial logs by path, as a test writes them with {@link #bootLog} and {@link #appendLog}. */
+        public final Map<Path, String> serialLogs = new ConcurrentHashMap<>();
+        private final Map<Path, Integer> serialFiles = new ConcurrentHashMap<>();
+
+        /** A new boot: the log is a new file with this content. */
+        public void bootLog(Path log, String text) {
+            serialFiles.merge(log, 1, Integer::sum);
+            serialLogs.put(log, text);
+        }
+
+        /** The console printed more. */
+        public void appendLog(Path log, String text) {
+            serialFiles.putIfAbsent(log, 1);
+            serialLogs.merge(log, text, String::concat);
+        }
+        public final List<String> consoles = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Optional<SerialChunk> readSerialLog(Path log, SerialPosition from, int maxBytes) {
+            String text = serialLogs.get(log);
+            if (text == null) return Optional.empty();
+            byte[] all = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String key = "file-" + serialFiles.getOrDefault(log, 0);
+            boolean restarted = from.fileKey() != null && (!from.fileKey().equals(key) || all.length < from.offset());
+            int offset = restarted ? 0 : (int) Math.min(from.offset(), all.length);
+            int n = Math.min(maxBytes, all.length - offset);
+            return Optional.of(new SerialChunk(java.util.Arrays.copyOfRange(all, offset, offset + n), new SerialPosition(key, offset + n), restarted));
+        }
+
+        @Override
+        public void attachConsole(String name) {
+            calls.add("console");
+            consoles.add(name);
+        }
+
         @Override
         public void close() {
         }
@@ -287,9 +345,14 @@ public final class FakeWorld {
             return ready ? new Probe(true, "ok") : new Probe(false, "connection refused");
         }
 
+        /** Sessions opened: "owner command..." (the owner of the port it went to). */
+        public final List<String> sessions = new CopyOnWriteArrayList<>();
+
         @Override
         public int connect(Target target, List<String> command) {
             calls.add("connect");
+            String owner = ports.entrySet().stream().filter(e -> e.getValue() == target.port()).map(Map.Entry::getKey).findFirst().orElse("?");
+            sessions.add((owner + " " + String.join(" ", command)).strip());
             return 0;
         }
     }

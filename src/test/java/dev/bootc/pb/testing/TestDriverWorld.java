@@ -88,6 +88,11 @@ public final class TestDriverWorld {
             public Map<Path, Path> overlays() {
                 return real.overlays();
             }
+
+            @Override
+            public String writeSeed(Path iso, dev.bootc.pb.port.CloudInitSeed seed) {
+                return real.writeSeed(iso, seed);
+            }
         };
         GuestSsh realSsh = new GuestSsh(layout.ports());
         ssh = new Ssh() {
