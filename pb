@@ -46,12 +46,14 @@ done
 
 if [[ $store != kube && -f $app/cli/classpath && -f $app/cli/java-flags ]]; then
   read -r cp < "$app/cli/classpath"
+  java=java
+  [[ -f $app/cli/java ]] && read -r java < "$app/cli/java" && [[ -x $java ]] || java=java
   read -r -a flags < "$app/cli/java-flags"
   flags=("${flags[@]//@APP@/$app}")
   archive=()
   [[ -f $app/cli/pb.jsa ]] && archive=(-XX:SharedArchiveFile="$app/cli/pb.jsa")
   # shellcheck disable=SC2086 # PB_JAVA_OPTS is a list of options
-  exec java "${flags[@]}" "${archive[@]}" ${PB_JAVA_OPTS:-} -cp "${cp//@APP@/$app}" dev.bootc.pb.Main "$@"
+  exec "$java" "${flags[@]}" "${archive[@]}" ${PB_JAVA_OPTS:-} -cp "${cp//@APP@/$app}" dev.bootc.pb.Main "$@"
 fi
 # shellcheck disable=SC2086
 exec java ${PB_JAVA_OPTS:-} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$jar" "$@"

@@ -71,6 +71,9 @@ public class CliClassPath {
         String classPath = String.join(":", cp);
         Files.writeString(cli.resolve("classpath"), classPath.replace(app.toString(), "@APP@") + "\n");
         Files.writeString(cli.resolve("java-flags"), FLAGS + "\n");
+        // The archive is valid only for the JVM that wrote it: the launcher starts that one.
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Files.writeString(cli.resolve("java"), java + "\n");
         extractJnaDispatch(find(app, "net.java.dev.jna.jna-"), cli.resolve("native"));
 
         Path scratch = Files.createTempDirectory("pb-cds-training");
