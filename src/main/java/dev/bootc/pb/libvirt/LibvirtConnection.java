@@ -11,19 +11,26 @@ import org.libvirt.event.LifecycleListener;
 /**
  * One libvirt connection shared by all callers (libvirt connections are thread-safe and libvirt-java
  * reads errors thread-locally): opened on first use, and reopened once when a call finds it dead
- * (libvirtd restarted), re-registering the lifecycle listener if one was registered. Its failures
- * are typed: LibvirtUnavailable when libvirt cannot be reached, LibvirtError when it refuses.
+ * (libvirtd restarted), re-registering the lifecycle listener if one was registered. While events are
+ * wanted (an operator), a dead connection is not left waiting for the next call: libvirt's close
+ * callback starts a reconnect loop, so events flow again as soon as libvirtd is back, and
+ * {@code onReconnect} says that some may have been missed meanwhile. Its failures are typed:
+ * LibvirtUnavailable when libvirt cannot be reached, LibvirtError when it refuses.
  */
 final class LibvirtConnection implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LibvirtConnection.class);
+    private static final long RETRY_FIRST_MILLIS = 250;
+    private static final long RETRY_MAX_MILLIS = 2000;
 
     private final String uri;
     private final LifecycleListener events;
+    private final Runnable onReconnect;
     private final Object lock = new Object();
     private Connect conn; // guarded by lock
     private boolean listening; // the listener is registered on conn, guarded by lock
     private boolean wantEvents; // guarded by lock
     private boolean closed; // guarded by lock
+    private Thread reconnecting; // the reconnect loop after libvirt closed conn, guarded by lock
 
     /** A call on the connection. */
     @FunctionalInterface
@@ -32,8 +39,14 @@ final class LibvirtConnection implements AutoCloseable {
     }
 
     LibvirtConnection(String uri, LifecycleListener events) {
+        this(uri, events, () -> { });
+    }
+
+    /** @param onReconnect runs (on the reconnecting thread) after the connection was reopened while events were wanted */
+    LibvirtConnection(String uri, LifecycleListener events, Runnable onReconnect) {
         this.uri = uri;
         this.events = events;
+        this.onReconnect = onReconnect;
     }
 
     String uri() {
@@ -108,11 +121,15 @@ final class LibvirtConnection implements AutoCloseable {
     }
 
     private Connect reconnect(Connect dead) {
+        boolean resubscribed;
+        Connect fresh;
         synchronized (lock) {
             ensureOpen();
             if (conn != dead) return conn; // another thread reconnected already
             closeConnection();
             conn = open();
+            fresh = conn;
+            resubscribed = wantEvents;
             if (wantEvents) {
                 try {
                     conn.addLifecycleListener(events);
@@ -121,7 +138,55 @@ final class LibvirtConnection implements AutoCloseable {
                     LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
                 }
             }
-            return conn;
+        }
+        if (resubscribed) {
+            LOG.infof("libvirt at %s is back: reconnected and subscribed to domain events again", uri);
+            onReconnect.run(); // events of the gap are lost: whoever listens looks at everything again
+        }
+        return fresh;
+    }
+
+    /**
+     * libvirt closed the connection by itself (libvirtd died or stopped answering keepalives). Runs on
+     * libvirt's event-loop thread, so it only starts the reconnect loop; without wanted events the next
+     * call reconnects.
+     */
+    private void onClosed(Connect dead, String reason) {
+        synchronized (lock) {
+            if (closed || !wantEvents || conn != dead || reconnecting != null) return;
+            LOG.infof("libvirt at %s closed the connection (%s): reconnecting", uri, reason);
+            Thread t = new Thread(() -> reconnectLoop(dead), "pb-libvirt-reconnect");
+            t.setDaemon(true);
+            reconnecting = t;
+            t.start();
+        }
+    }
+
+    /** Reopens the connection until libvirtd answers again (or events are no longer wanted). */
+    private void reconnectLoop(Connect dead) {
+        long wait = RETRY_FIRST_MILLIS;
+        try {
+            while (true) {
+                synchronized (lock) {
+                    if (closed || !wantEvents || conn != dead) return;
+                }
+                try {
+                    reconnect(dead);
+                    return;
+                } catch (PbException e) {
+                    LOG.debugf("reconnecting to %s: %s", uri, e.getMessage());
+                }
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                wait = Math.min(RETRY_MAX_MILLIS, wait * 2);
+            }
+        } finally {
+            synchronized (lock) {
+                reconnecting = null;
+            }
         }
     }
 
@@ -134,6 +199,11 @@ final class LibvirtConnection implements AutoCloseable {
             } catch (LibvirtException e) {
                 // drivers without RPC (test:///) have no keepalive
             }
+            try {
+                c.registerCloseListener((closedConn, reason) -> onClosed(c, String.valueOf(reason)));
+            } catch (LibvirtException e) {
+                // drivers without RPC (test:///) never close by themselves
+            }
             return c;
         } catch (LibvirtException e) {
             throw Failure.LibvirtUnavailable.with("connect to " + uri + ": " + message(e)
@@ -143,6 +213,11 @@ final class LibvirtConnection implements AutoCloseable {
 
     private void closeConnection() {
         if (conn == null) return;
+        try {
+            conn.unregisterCloseListener();
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debugf("removing close listener: %s", e.getMessage());
+        }
         try {
             if (listening) conn.removeLifecycleListener(events);
         } catch (LibvirtException | RuntimeException e) {
