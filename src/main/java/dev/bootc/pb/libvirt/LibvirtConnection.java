@@ -31,6 +31,7 @@ final class LibvirtConnection implements AutoCloseable {
     private boolean wantEvents; // guarded by lock
     private boolean closed; // guarded by lock
     private Thread reconnecting; // the reconnect loop after libvirt closed conn, guarded by lock
+    private boolean lost; // a connection died and its successor is not open yet, guarded by lock
 
     /** A call on the connection. */
     @FunctionalInterface
@@ -109,41 +110,59 @@ final class LibvirtConnection implements AutoCloseable {
     }
 
     private Connect connection() {
+        Connect c;
+        boolean back;
         synchronized (lock) {
-            ensureOpen();
-            return conn;
+            back = ensureOpen();
+            c = conn;
         }
+        if (back) announceReconnect();
+        return c;
     }
 
-    private void ensureOpen() {
+    /**
+     * Opens the connection when none is open, subscribing again when events are wanted. Returns whether
+     * this reopened a lost connection that had events wanted (whose listener must hear of the gap).
+     * When opening fails, no connection is open and the next caller tries again.
+     */
+    private boolean ensureOpen() {
         if (closed) throw new IllegalStateException("libvirt connection closed");
-        if (conn == null) conn = open();
-    }
-
-    private Connect reconnect(Connect dead) {
-        boolean resubscribed;
-        Connect fresh;
-        synchronized (lock) {
-            ensureOpen();
-            if (conn != dead) return conn; // another thread reconnected already
-            closeConnection();
-            conn = open();
-            fresh = conn;
-            resubscribed = wantEvents;
-            if (wantEvents) {
-                try {
-                    conn.addLifecycleListener(events);
-                    listening = true;
-                } catch (LibvirtException e) {
-                    LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
-                }
+        if (conn != null) return false;
+        conn = open();
+        if (wantEvents && !listening) {
+            try {
+                conn.addLifecycleListener(events);
+                listening = true;
+            } catch (LibvirtException e) {
+                LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
             }
         }
-        if (resubscribed) {
-            LOG.infof("libvirt at %s is back: reconnected and subscribed to domain events again", uri);
-            onReconnect.run(); // events of the gap are lost: whoever listens looks at everything again
+        boolean back = lost && wantEvents;
+        lost = false;
+        return back;
+    }
+
+    /** Replaces a dead connection with a new one (unless another thread did already). */
+    private Connect reconnect(Connect dead) {
+        Connect fresh;
+        boolean back;
+        synchronized (lock) {
+            if (closed) throw new IllegalStateException("libvirt connection closed");
+            if (conn != null && conn != dead) return conn; // another thread reconnected already
+            if (conn == dead) {
+                closeConnection();
+                lost = true;
+            }
+            back = ensureOpen();
+            fresh = conn;
         }
+        if (back) announceReconnect();
         return fresh;
+    }
+
+    private void announceReconnect() {
+        LOG.infof("libvirt at %s is back: reconnected and subscribed to domain events again", uri);
+        onReconnect.run(); // events of the gap are lost: whoever listens looks at everything again
     }
 
     /**
@@ -168,7 +187,7 @@ final class LibvirtConnection implements AutoCloseable {
         try {
             while (true) {
                 synchronized (lock) {
-                    if (closed || !wantEvents || conn != dead) return;
+                    if (closed || !wantEvents || conn != null && conn != dead) return; // stopped, or reconnected by a call
                 }
                 try {
                     reconnect(dead);
