@@ -122,8 +122,8 @@ public final class BaseDiskCache {
             removeEntryFiles(key);
             long needed = spaceNeeded(image);
             long free = usableSpace();
-            if (free >= 0 && free < needed) throw full(image, needed, free);
-            return build(key, image, options, p);
+            if (free >= 0 && free < needed) throw full(image, "it needs about " + size(needed) + ", " + size(free) + " free");
+            return build(key, image, options, p, free);
         }
     }
 
@@ -218,7 +218,7 @@ public final class BaseDiskCache {
         return dirs.size();
     }
 
-    private BaseDisk build(String key, Image image, BaseDiskOptions options, Progress p) {
+    private BaseDisk build(String key, Image image, BaseDiskOptions options, Progress p, long freeBefore) {
         String nonce = HexFormat.of().formatHex(randomBytes());
         Path work = dir.resolve(key + ".build-" + nonce);
         long start = System.nanoTime();
@@ -248,10 +248,10 @@ public final class BaseDiskCache {
             p.phase("Base disk " + key + " ready in " + Durations.human(Duration.ofNanos(System.nanoTime() - start)));
             return meta.toBaseDisk(qcow2(key), Files.size(qcow2(key)), true);
         } catch (PbException e) {
-            if (ranOutOfSpace(e.getMessage())) throw full(image, spaceNeeded(image), usableSpace());
+            if (ranOutOfSpace(e.getMessage())) throw ranOut(image, freeBefore);
             throw e.failure().with(e.getMessage() + "\n(build log: " + logFile(key) + ")", e);
         } catch (IOException e) {
-            if (ranOutOfSpace(FileModes.reason(e))) throw full(image, spaceNeeded(image), usableSpace());
+            if (ranOutOfSpace(FileModes.reason(e))) throw ranOut(image, freeBefore);
             throw Failure.DiskBuildFailed.with("building the base disk of " + image.reference() + " failed: "
                     + FileModes.reason(e) + " (build log: " + logFile(key) + ")", e);
         } finally {
@@ -291,10 +291,15 @@ public final class BaseDiskCache {
         return free >= 0 && free < BaseDiskBuilder.FULL_BELOW_BYTES;
     }
 
-    /** One line: the folder, what a build needs and what is free; nothing was kept of the build. */
-    private PbException full(Image image, long needed, long free) {
-        return Failure.DiskFull.with("not enough space in " + dir + " to build the base disk of " + image.reference() + ": it needs about "
-                + size(needed) + ", " + (free < 0 ? "an unknown amount" : size(free)) + " free; free some space there (pb cache prune removes unused base disks)");
+    /** One line: the folder and the space a build needs; nothing was kept of the build. */
+    private PbException full(Image image, String space) {
+        return Failure.DiskFull.with("not enough space in " + dir + " to build the base disk of " + image.reference() + ": " + space
+                + "; free some space there (pb cache prune removes unused base disks)");
+    }
+
+    /** A build that filled the folder: it needs more than was free when it started. */
+    private PbException ranOut(Image image, long freeBefore) {
+        return full(image, freeBefore < 0 ? "it filled the file system" : "it needs more than the " + size(freeBefore) + " that were free");
     }
 
     static String size(long bytes) {

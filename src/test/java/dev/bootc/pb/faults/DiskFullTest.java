@@ -93,7 +93,8 @@ class DiskFullTest {
         assertEquals("DiskFull", e.reason(), e.getMessage());
         assertEquals(1, e.exitCode());
         assertEquals(1, e.getMessage().lines().count(), "one line: " + e.getMessage());
-        assertTrue(e.getMessage().contains("/base") && e.getMessage().contains("needs about") && e.getMessage().contains("free"), e.getMessage());
+        assertTrue(e.getMessage().contains("not enough space in ") && e.getMessage().contains("/base to build the base disk of ")
+                && e.getMessage().matches(".*: it needs (about [0-9.]+ (MiB|GiB), [0-9.]+ (MiB|GiB) free|more than the [0-9.]+ (MiB|GiB) that were free);.*"), e.getMessage());
     }
 
     static BaseDiskOptions options() {
