@@ -3,6 +3,7 @@ package dev.bootc.pb.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Required;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Objects;
 public class BootcVmSpec {
     @Required
     @Pattern(Validation.IMAGE_PATTERN)
+    @Size(max = Validation.IMAGE_MAX)
     @JsonPropertyDescription("Container image reference of a bootable container (bootc) image.")
     private String image;
 

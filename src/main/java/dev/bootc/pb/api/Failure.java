@@ -63,6 +63,8 @@ public enum Failure {
     RegistryUnreachable(ExitCodes.FAILURE, true),
     PullFailed(ExitCodes.FAILURE, true),
     DiskBuildFailed(ExitCodes.FAILURE, true),
+    /** The folder of the base disk cache has too little free space for a build. */
+    DiskFull(ExitCodes.FAILURE, true),
     DiskMissing(ExitCodes.FAILURE, true),
     LibvirtError(ExitCodes.FAILURE, true),
     SecureBootRefused(ExitCodes.FAILURE, true),

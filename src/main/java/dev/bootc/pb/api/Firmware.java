@@ -41,7 +41,7 @@ public enum Firmware {
     /** From the command line: {@code uefi}, {@code uefi-secure} or {@code bios}. */
     public static Firmware parse(String value) {
         for (Firmware f : values()) if (f.wire.equals(value)) return f;
-        throw Failure.InvalidFirmware.with("--firmware '" + value + "' is not one of "
+        throw Failure.InvalidFirmware.with("--firmware " + Validation.quote(value) + " is not one of "
                 + Arrays.stream(values()).map(Firmware::toString).collect(Collectors.joining(", ")));
     }
 }

@@ -18,7 +18,7 @@ public enum PullPolicy {
         try {
             return valueOf(text.trim().toLowerCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw Failure.InvalidPullPolicy.with("--pull: invalid value '" + text + "': use always, missing or never");
+            throw Failure.InvalidPullPolicy.with("--pull: invalid value '" + Validation.printable(text) + "': use always, missing or never");
         }
     }
 }

@@ -48,7 +48,8 @@ public final class Quantity {
      * memory), "4G" / "4g" is read as 4Gi like podman does. Returns null when it cannot be read.
      */
     public static String fromCliMemory(String text) {
-        String t = text.trim();
+        String t = text.strip(); // whitespace only: a control character stays, to be named in the error
+
         if (t.matches("[0-9]+")) return t + "Mi";
         Matcher m = java.util.regex.Pattern.compile("^([0-9]+)([kKmMgGtT])([iI]?[bB]?)?$").matcher(t);
         if (m.matches()) {
@@ -60,7 +61,7 @@ public final class Quantity {
 
     /** Disk sizes typed on the command line: "20G", "20GiB", "20Gi" all mean 20Gi; a bare number is GiB. */
     public static String fromCliDisk(String text) {
-        String t = text.trim();
+        String t = text.strip();
         if (t.matches("[0-9]+")) return t + "Gi";
         return fromCliMemory(t);
     }

@@ -56,11 +56,11 @@ public final class ResourceYaml {
         String kind = doc.path("kind").asText(null);
         if (apiVersion == null) throw Failure.Invalid.with(source + ": apiVersion: missing: must be " + BootcVm.API_VERSION);
         if (!BootcVm.API_VERSION.equals(apiVersion)) {
-            throw Failure.Invalid.with(source + ": apiVersion: invalid value \"" + apiVersion + "\": must be " + BootcVm.API_VERSION);
+            throw Failure.Invalid.with(source + ": apiVersion: invalid value " + Validation.quote(apiVersion) + ": must be " + BootcVm.API_VERSION);
         }
         if (kind == null) throw Failure.Invalid.with(source + ": kind: missing: must be " + BootcVm.KIND);
         if (!BootcVm.KIND.equals(kind)) {
-            throw Failure.Invalid.with(source + ": kind: invalid value \"" + kind + "\": must be " + BootcVm.KIND);
+            throw Failure.Invalid.with(source + ": kind: invalid value " + Validation.quote(kind) + ": must be " + BootcVm.KIND);
         }
         BootcVm vm;
         try {
@@ -68,7 +68,7 @@ public final class ResourceYaml {
             if (spec != null) strictMapper().treeToValue(spec, BootcVmSpec.class);
             vm = Json.fromTree(doc, BootcVm.class);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw Failure.Invalid.with(source + ": " + fieldProblem(e));
+            throw Failure.Invalid.with(source + ": " + fieldProblem(e, doc));
         }
         List<Validation.Problem> problems = Validation.problems(vm);
         if (!problems.isEmpty()) {
@@ -82,35 +82,57 @@ public final class ResourceYaml {
     }
 
     private static final class Holder {
-        static final ObjectMapper MAPPER = new ObjectMapper()
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .configure(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
+        static final ObjectMapper MAPPER = strict();
+
+        private static ObjectMapper strict() {
+            ObjectMapper m = new ObjectMapper()
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                    .configure(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
+            // "" or "  " for a number or an enum is a wrong value, not an absent one (the CRD's types say so too)
+            m.coercionConfigDefaults().setAcceptBlankAsEmpty(false)
+                    .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+            return m;
+        }
     }
 
-    private static String fieldProblem(Throwable t) {
+    private static String fieldProblem(Throwable t, JsonNode doc) {
         Throwable e = t instanceof IllegalArgumentException && t.getCause() != null ? t.getCause() : t;
         if (e instanceof JsonMappingException jme) {
             String path = "spec" + jme.getPath().stream()
                     .map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
                     .collect(Collectors.joining());
             if (e instanceof UnrecognizedPropertyException u) {
-                return path + ": unknown field \"" + u.getPropertyName() + "\": remove it or check its spelling";
+                return path + ": unknown field " + Validation.quote(u.getPropertyName()) + ": remove it or check its spelling";
             }
             if (e instanceof InvalidFormatException ife) {
                 Class<?> target = ife.getTargetType();
+                // the value as written: Jackson trims an enum's text (control characters too) before it reports it
+                JsonNode written = doc.at(pointer(jme));
+                Object value = written.isValueNode() ? written.asText() : ife.getValue();
                 if (target != null && target.isEnum()) {
                     String allowed = Arrays.stream(target.getEnumConstants()).map(Object::toString).collect(Collectors.joining(", "));
-                    return path + ": invalid value \"" + ife.getValue() + "\": must be one of " + allowed;
+                    return path + ": invalid value " + Validation.quote(String.valueOf(value)) + ": must be one of " + allowed;
                 }
-                return path + ": invalid value \"" + ife.getValue() + "\": must be " + describe(target);
+                return path + ": invalid value " + Validation.quote(String.valueOf(value)) + ": must be " + describe(target);
             }
             if (e instanceof MismatchedInputException mie) {
+                JsonNode written = doc.at(pointer(jme));
+                if (written.isValueNode()) {
+                    return path + ": invalid value " + Validation.quote(written.asText()) + ": must be " + describe(mie.getTargetType());
+                }
                 return path + ": wrong type: must be " + describe(mie.getTargetType());
             }
             return path + ": " + firstLine(jme.getOriginalMessage());
         }
         return firstLine(e.getMessage());
+    }
+
+    /** Where in the document a mapping error is (under spec, which is what is mapped strictly). */
+    private static String pointer(JsonMappingException e) {
+        return "/spec" + e.getPath().stream()
+                .map(r -> "/" + (r.getFieldName() != null ? r.getFieldName().replace("~", "~0").replace("/", "~1") : String.valueOf(r.getIndex())))
+                .collect(Collectors.joining());
     }
 
     private static String describe(Class<?> type) {

@@ -12,15 +12,25 @@ public final class Validation {
     /** DNS-1123 label: what Kubernetes and libvirt both accept as a VM name. */
     public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
     public static final int NAME_MAX = 63;
-    public static final String IMAGE_PATTERN = "^[^\\s]+$";
+    /**
+     * A container image reference as the distribution spec defines it: [host[:port]/]path[:tag][@digest],
+     * path components lower-case; so no whitespace, control character, quote or shell or XML metacharacter.
+     */
+    public static final String IMAGE_PATTERN = "^(([A-Za-z0-9]|[A-Za-z0-9][-A-Za-z0-9]*[A-Za-z0-9])(\\.([A-Za-z0-9]|[A-Za-z0-9][-A-Za-z0-9]*[A-Za-z0-9]))*(:[0-9]+)?/)?"
+            + "[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*"
+            + "(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$";
+    /** Longer references are refused (the spec allows 255 characters of name, 128 of tag, and a digest). */
+    public static final int IMAGE_MAX = 512;
     /** At least 128Mi; whole numbers with Mi/Gi/Ti (or M/G/T). */
     public static final String MEMORY_PATTERN =
             "^(([1-9][0-9]{3,}|[2-9][0-9]{2}|1[3-9][0-9]|12[89])(Mi|M)|[1-9][0-9]*(Gi|Ti|G|T))$";
     public static final String DISK_SIZE_PATTERN = "^[1-9][0-9]*(Mi|Gi|Ti|M|G|T)$";
     public static final String USER_PATTERN = "^[a-z_][a-z0-9_-]{0,31}$";
     public static final String PUBLIC_KEY_PATTERN = "^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$";
-    public static final String KARG_PATTERN = "^[^\\s]+$";
-    public static final String ABSOLUTE_PATH_PATTERN = "^/.*$";
+    /** One kernel argument: no whitespace, no control character. */
+    public static final String KARG_PATTERN = "^[^\\s\\x00-\\x1f\\x7f]+$";
+    /** An absolute path without control characters (they cannot be in libvirt's XML, and NUL in no path). */
+    public static final String ABSOLUTE_PATH_PATTERN = "^/[^\\x00-\\x1f\\x7f]*$";
     public static final String IPV4_PATTERN =
             "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
     public static final int MAX_CPUS = 512;
@@ -38,9 +48,59 @@ public final class Validation {
     public record Problem(String field, Object value, String expected) {
         @Override
         public String toString() {
-            String v = value == null ? "missing" : "\"" + value + "\"";
+            String v = value == null ? "missing" : quote(String.valueOf(value));
             return field + ": invalid value " + v + ": " + expected;
         }
+    }
+
+    /** The longest value an error message repeats in full; longer ones are cut, saying how long they were. */
+    public static final int QUOTE_MAX = 80;
+
+    /**
+     * A value as an error message shows it: in double quotes, on one line whatever it holds (control
+     * characters, quotes and backslashes escaped as in Java), cut after {@link #QUOTE_MAX} characters.
+     */
+    public static String quote(String value) {
+        if (value == null) return "missing";
+        boolean cut = value.length() > QUOTE_MAX;
+        return "\"" + escape(cut ? value.substring(0, QUOTE_MAX) : value) + "\"" + (cut ? "... (" + value.length() + " characters)" : "");
+    }
+
+    /** A value on one line, for messages: as {@link #quote}, without the quotes. */
+    public static String printable(String value) {
+        if (value == null) return "";
+        boolean cut = value.length() > QUOTE_MAX;
+        return escape(cut ? value.substring(0, QUOTE_MAX) : value) + (cut ? "... (" + value.length() + " characters)" : "");
+    }
+
+    /** The text with its control characters (newlines included) shown escaped, so it stays on one line; quotes kept. */
+    public static String escapeControls(String text) {
+        if (text == null) return "";
+        StringBuilder b = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') b.append(c);
+            else b.append(escape(String.valueOf(c)));
+        }
+        return b.toString();
+    }
+
+    private static String escape(String v) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** Every problem with the resource, in field order; empty when it is valid. */
@@ -66,8 +126,8 @@ public final class Validation {
         }
         if (s.getImage() == null || s.getImage().isBlank()) {
             out.add(new Problem("spec.image", null, "an image reference is required, like quay.io/fedora/fedora-bootc:42"));
-        } else if (!s.getImage().matches(IMAGE_PATTERN)) {
-            out.add(new Problem("spec.image", s.getImage(), "an image reference holds no whitespace"));
+        } else if (s.getImage().length() > IMAGE_MAX || !s.getImage().matches(IMAGE_PATTERN)) {
+            out.add(new Problem("spec.image", s.getImage(), "must be a container image reference, like quay.io/fedora/fedora-bootc:42"));
         }
         if (s.getResources() != null) {
             String mem = s.getResources().getMemory();
@@ -91,7 +151,7 @@ public final class Validation {
         if (kargs != null) {
             for (int i = 0; i < kargs.size(); i++) {
                 if (kargs.get(i) == null || !kargs.get(i).matches(KARG_PATTERN)) {
-                    out.add(new Problem("spec.kernelArgs[" + i + "]", kargs.get(i), "one kernel argument, without whitespace"));
+                    out.add(new Problem("spec.kernelArgs[" + i + "]", kargs.get(i), "one kernel argument, without whitespace or control characters"));
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.bootc.pb.cli;
 
 import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.boot.Config;
 import dev.bootc.pb.boot.Root;
 import dev.bootc.pb.boot.StoreKind;
@@ -39,11 +40,14 @@ public final class Cli {
             if (invoked == null || verb == invoked) cl.addSubcommand(newInstance(verb));
         }
         cl.setCaseInsensitiveEnumValuesAllowed(false);
+        // no @file expansion: an argument starting with @ is a value, and an unreadable one must not end in a stack trace
+        cl.setExpandAtFiles(false);
         // podman-bootc's form: everything after the image is the command to run in the VM.
         if (cl.getSubcommands().containsKey("run")) cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.setParameterExceptionHandler((ex, argv) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("Error: " + ex.getMessage().split("\n")[0] + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
+            // one line, whatever the offending argument holds: its control characters are shown escaped
+            c.getErr().println("Error: " + Validation.escapeControls(firstLine(ex.getMessage())) + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
             c.getErr().flush();
             return ExitCodes.INVALID;
         });
@@ -88,6 +92,14 @@ public final class Cli {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot make the command " + verb.getName(), e);
         }
+    }
+
+    /** picocli's message up to its own second line ("Did you mean ..."), a newline inside a quoted argument kept. */
+    private static String firstLine(String m) {
+        if (m == null) return "";
+        int cut = m.indexOf("\nDid you mean");
+        if (cut < 0) cut = m.indexOf("\nPossible solutions");
+        return (cut < 0 ? m : m.substring(0, cut)).strip();
     }
 
     /** Runs pb with these arguments against this process's environment; returns the exit code. */

@@ -10,6 +10,7 @@ import dev.bootc.pb.api.NetworkMode;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PortForward;
 import dev.bootc.pb.api.Quantity;
+import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.api.Resources;
 import dev.bootc.pb.api.SshSpec;
 import dev.bootc.pb.api.VolumeMount;
@@ -185,7 +186,7 @@ class RunCommand extends BaseCommand {
         for (String p : ports) {
             String[] parts = p.split(":");
             if (parts.length != 2) {
-                throw Failure.InvalidPort.with("--port: invalid value \"" + p + "\": must be HOST:GUEST, like 8080:80");
+                throw Failure.InvalidPort.with("--port: invalid value " + Validation.quote(p) + ": must be HOST:GUEST, like 8080:80");
             }
             PortForward f = new PortForward();
             f.setHostPort(port("--port", p, parts[0]));
@@ -197,13 +198,13 @@ class RunCommand extends BaseCommand {
             String[] parts = v.split(":");
             boolean ro = parts.length == 3 && parts[2].equals("ro");
             if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && !ro && !parts[2].equals("rw"))) {
-                throw Failure.InvalidVolume.with("--volume: invalid value \"" + v + "\": must be HOSTPATH:GUESTPATH[:ro]");
+                throw Failure.InvalidVolume.with("--volume: invalid value " + Validation.quote(v) + ": must be HOSTPATH:GUESTPATH[:ro]");
             }
             if (!parts[0].startsWith("/")) {
-                throw Failure.InvalidVolume.with("--volume: invalid value \"" + v + "\": the host path must be absolute, like /srv/data");
+                throw Failure.InvalidVolume.with("--volume: invalid value " + Validation.quote(v) + ": the host path must be absolute, like /srv/data");
             }
             if (!parts[1].startsWith("/")) {
-                throw Failure.InvalidVolume.with("--volume: invalid value \"" + v + "\": the guest path must be absolute, like /mnt/data");
+                throw Failure.InvalidVolume.with("--volume: invalid value " + Validation.quote(v) + ": the guest path must be absolute, like /mnt/data");
             }
             if (s.getVolumes() == null) s.setVolumes(new ArrayList<>());
             s.getVolumes().add(new VolumeMount(parts[0], parts[1], ro));
@@ -249,6 +250,6 @@ class RunCommand extends BaseCommand {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw Failure.InvalidPort.with(option + ": invalid value \"" + whole + "\": ports must be between 1 and 65535");
+        throw Failure.InvalidPort.with(option + ": invalid value " + Validation.quote(whole) + ": ports must be between 1 and 65535");
     }
 }

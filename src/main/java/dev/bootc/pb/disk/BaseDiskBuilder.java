@@ -29,6 +29,8 @@ public final class BaseDiskBuilder {
     public static final String QCOW2_NAME = "disk.qcow2";
     public static final String LOG_NAME = "build.log";
     static final int ERROR_TAIL_LINES = 20;
+    /** Less free space than this where a build failed: it failed for want of space. */
+    static final long FULL_BELOW_BYTES = 64L << 20;
 
     private final ProcessRunner runner;
     private final Duration installTimeout;
@@ -64,14 +66,14 @@ public final class BaseDiskBuilder {
             progress.phase("Installing " + image.reference() + " to a " + gib(rawSize) + " disk (bootc install to-disk)");
             ProcessResult install = runner.run(Command.of(installCommand(image.reference(), workDir, options, containerName))
                     .timeout(installTimeout).onOutput(toProgress).log(log));
-            if (!install.ok()) throw failure(image, status(install, "bootc install to-disk"), log);
+            if (!install.ok()) throw failure(image, status(install, "bootc install to-disk") + spaceNote(workDir), log);
             if (!hasPartitionTable(raw)) {
                 throw failure(image, "bootc install to-disk exited 0 but " + RAW_NAME + " holds no partition table", log);
             }
             progress.phase("Converting to qcow2");
             ProcessResult convert = runner.run(Command.of("qemu-img", "convert", "-O", "qcow2", raw.toString(), qcow2.toString())
                     .timeout(convertTimeout).onOutput(toProgress).log(log));
-            if (!convert.ok()) throw failure(image, status(convert, "qemu-img convert"), log);
+            if (!convert.ok()) throw failure(image, status(convert, "qemu-img convert") + spaceNote(workDir), log);
             done = true;
             return qcow2;
         } finally {
@@ -123,6 +125,18 @@ public final class BaseDiskBuilder {
     /** Removes a build container, running or not; nothing happens when there is none. */
     public void removeContainer(String name) {
         runner.run(Command.of("podman", "rm", "--force", "--ignore", "--time", "0", name).timeout(Duration.ofMinutes(1)));
+    }
+
+    /**
+     * Said while the build's files still fill the folder: an installer writing through a loop device sees
+     * only I/O errors when the file system under its raw disk is full, so pb looks for itself.
+     */
+    static String spaceNote(Path workDir) {
+        try {
+            return Files.getFileStore(workDir).getUsableSpace() < FULL_BELOW_BYTES ? " (No space left on device in " + workDir.getParent() + ")" : "";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static PbException failure(Image image, String what, Path log) {

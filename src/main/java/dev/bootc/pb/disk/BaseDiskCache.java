@@ -59,6 +59,8 @@ public final class BaseDiskCache {
     private static final Pattern ENTRY = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.qcow2$");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** File system overhead of a build (journal, partition table, ESP) and room to spare. */
+    static final long SPACE_MARGIN_BYTES = 128L << 20;
 
     private final Path dir;
     private final BaseDiskBuilder builder;
@@ -118,7 +120,10 @@ public final class BaseDiskCache {
             }
             removeDeadBuilds(key);
             removeEntryFiles(key);
-            return build(key, image, options, p);
+            long needed = spaceNeeded(image);
+            long free = usableSpace();
+            if (free >= 0 && free < needed) throw full(image, "it needs about " + size(needed) + ", " + size(free) + " free");
+            return build(key, image, options, p, free);
         }
     }
 
@@ -213,7 +218,7 @@ public final class BaseDiskCache {
         return dirs.size();
     }
 
-    private BaseDisk build(String key, Image image, BaseDiskOptions options, Progress p) {
+    private BaseDisk build(String key, Image image, BaseDiskOptions options, Progress p, long freeBefore) {
         String nonce = HexFormat.of().formatHex(randomBytes());
         Path work = dir.resolve(key + ".build-" + nonce);
         long start = System.nanoTime();
@@ -243,8 +248,10 @@ public final class BaseDiskCache {
             p.phase("Base disk " + key + " ready in " + Durations.human(Duration.ofNanos(System.nanoTime() - start)));
             return meta.toBaseDisk(qcow2(key), Files.size(qcow2(key)), true);
         } catch (PbException e) {
+            if (ranOutOfSpace(e.getMessage())) throw ranOut(image, freeBefore);
             throw e.failure().with(e.getMessage() + "\n(build log: " + logFile(key) + ")", e);
         } catch (IOException e) {
+            if (ranOutOfSpace(FileModes.reason(e))) throw ranOut(image, freeBefore);
             throw Failure.DiskBuildFailed.with("building the base disk of " + image.reference() + " failed: "
                     + FileModes.reason(e) + " (build log: " + logFile(key) + ")", e);
         } finally {
@@ -255,6 +262,49 @@ public final class BaseDiskCache {
                 // the folder's lock is released below, so the next run removes it as a dead build's
             }
         }
+    }
+
+    /**
+     * What a build needs in the cache folder at its peak: the installed tree in the raw file and its copy
+     * in the qcow2 (each about the image's size), plus file system overhead.
+     */
+    static long spaceNeeded(Image image) {
+        return 2 * Math.max(0, image.sizeBytes()) + SPACE_MARGIN_BYTES;
+    }
+
+    /** Free space in the cache folder for pb (root's reserve excluded), or -1 when it cannot be told. */
+    private long usableSpace() {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Whether a failed build failed for want of space: the error says so (the builder adds it when it found
+     * the folder full), or the folder is full still.
+     */
+    private boolean ranOutOfSpace(String message) {
+        if (message != null && (message.contains("No space left on device") || message.contains("ENOSPC"))) return true;
+        long free = usableSpace();
+        return free >= 0 && free < BaseDiskBuilder.FULL_BELOW_BYTES;
+    }
+
+    /** One line: the folder and the space a build needs; nothing was kept of the build. */
+    private PbException full(Image image, String space) {
+        return Failure.DiskFull.with("not enough space in " + dir + " to build the base disk of " + image.reference() + ": " + space
+                + "; free some space there (pb cache prune removes unused base disks)");
+    }
+
+    /** A build that filled the folder: it needs more than was free when it started. */
+    private PbException ranOut(Image image, long freeBefore) {
+        return full(image, freeBefore < 0 ? "it filled the file system" : "it needs more than the " + size(freeBefore) + " that were free");
+    }
+
+    static String size(long bytes) {
+        if (bytes >= 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+        return (bytes >> 20) + " MiB";
     }
 
     private static byte[] randomBytes() {

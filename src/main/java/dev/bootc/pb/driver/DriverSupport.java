@@ -51,6 +51,11 @@ public final class DriverSupport {
         return store;
     }
 
+    /** A host-wide lock file beside the VMs' own (the operator's, one per node). */
+    public Path hostLockFile(String name) {
+        return lockDir.resolve(name + ".lock");
+    }
+
     /** One reconcile pass on one resource. */
     public Pass pass(VmKey key, PullPolicy pull, Progress progress) {
         return HostLock.with(lockDir.resolve(key.namespace() + "_" + key.name() + ".lock"), () -> {

@@ -2,6 +2,7 @@ package dev.bootc.pb.driver;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.port.Progress;
@@ -12,7 +13,11 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
-/** The file store's wait: pb's own process reconciles the VM, pass after pass, as an operator would. */
+/**
+ * The file store's wait: pb's own process reconciles the VM, pass after pass, as an operator would.
+ * A pass that throws a failure that may heal (libvirtd restarting, the store briefly unwritable) is
+ * tried again after the one back-off, as an operator would, until the timeout; a terminal one ends the wait.
+ */
 public final class InProcessConvergence implements Convergence {
     private static final Duration SETTLED_LOOK = Duration.ofMillis(500);
 
@@ -29,7 +34,17 @@ public final class InProcessConvergence implements Convergence {
         // a progress sink that also hears the tools' output (podman pull, the disk build) gets it
         Progress sink = progress instanceof Progress p ? p : progress::accept;
         while (true) {
-            DriverSupport.Pass pass = support.pass(key, pull, sink);
+            DriverSupport.Pass pass;
+            try {
+                pass = support.pass(key, pull, sink);
+            } catch (PbException e) {
+                if (e.terminal()) throw e;
+                Duration wait = support.retryAfterError(key);
+                if (System.nanoTime() + wait.toNanos() > deadline) throw e;
+                progress.accept(e.getMessage() + ": trying again");
+                sleep(wait);
+                continue;
+            }
             if (done.test(pass.vm())) return pass.vm();
             if (pass.vm().isEmpty()) throw Failure.VmNotFound.with("VM " + key.name() + " was removed while pb waited for it");
             Outcome o = pass.outcome();

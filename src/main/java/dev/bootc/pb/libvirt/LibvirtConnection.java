@@ -11,19 +11,27 @@ import org.libvirt.event.LifecycleListener;
 /**
  * One libvirt connection shared by all callers (libvirt connections are thread-safe and libvirt-java
  * reads errors thread-locally): opened on first use, and reopened once when a call finds it dead
- * (libvirtd restarted), re-registering the lifecycle listener if one was registered. Its failures
- * are typed: LibvirtUnavailable when libvirt cannot be reached, LibvirtError when it refuses.
+ * (libvirtd restarted), re-registering the lifecycle listener if one was registered. While events are
+ * wanted (an operator), a dead connection is not left waiting for the next call: libvirt's close
+ * callback starts a reconnect loop, so events flow again as soon as libvirtd is back, and
+ * {@code onReconnect} says that some may have been missed meanwhile. Its failures are typed:
+ * LibvirtUnavailable when libvirt cannot be reached, LibvirtError when it refuses.
  */
 final class LibvirtConnection implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LibvirtConnection.class);
+    private static final long RETRY_FIRST_MILLIS = 250;
+    private static final long RETRY_MAX_MILLIS = 2000;
 
     private final String uri;
     private final LifecycleListener events;
+    private final Runnable onReconnect;
     private final Object lock = new Object();
     private Connect conn; // guarded by lock
     private boolean listening; // the listener is registered on conn, guarded by lock
     private boolean wantEvents; // guarded by lock
     private boolean closed; // guarded by lock
+    private Thread reconnecting; // the reconnect loop after libvirt closed conn, guarded by lock
+    private boolean lost; // a connection died and its successor is not open yet, guarded by lock
 
     /** A call on the connection. */
     @FunctionalInterface
@@ -32,8 +40,14 @@ final class LibvirtConnection implements AutoCloseable {
     }
 
     LibvirtConnection(String uri, LifecycleListener events) {
+        this(uri, events, () -> { });
+    }
+
+    /** @param onReconnect runs (on the reconnecting thread) after the connection was reopened while events were wanted */
+    LibvirtConnection(String uri, LifecycleListener events, Runnable onReconnect) {
         this.uri = uri;
         this.events = events;
+        this.onReconnect = onReconnect;
     }
 
     String uri() {
@@ -96,32 +110,102 @@ final class LibvirtConnection implements AutoCloseable {
     }
 
     private Connect connection() {
+        Connect c;
+        boolean back;
         synchronized (lock) {
-            ensureOpen();
-            return conn;
+            back = ensureOpen();
+            c = conn;
+        }
+        if (back) announceReconnect();
+        return c;
+    }
+
+    /**
+     * Opens the connection when none is open, subscribing again when events are wanted. Returns whether
+     * this reopened a lost connection that had events wanted (whose listener must hear of the gap).
+     * When opening fails, no connection is open and the next caller tries again.
+     */
+    private boolean ensureOpen() {
+        if (closed) throw new IllegalStateException("libvirt connection closed");
+        if (conn != null) return false;
+        conn = open();
+        if (wantEvents && !listening) {
+            try {
+                conn.addLifecycleListener(events);
+                listening = true;
+            } catch (LibvirtException e) {
+                LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
+            }
+        }
+        boolean back = lost && wantEvents;
+        lost = false;
+        return back;
+    }
+
+    /** Replaces a dead connection with a new one (unless another thread did already). */
+    private Connect reconnect(Connect dead) {
+        Connect fresh;
+        boolean back;
+        synchronized (lock) {
+            if (closed) throw new IllegalStateException("libvirt connection closed");
+            if (conn != null && conn != dead) return conn; // another thread reconnected already
+            if (conn == dead) {
+                closeConnection();
+                lost = true;
+            }
+            back = ensureOpen();
+            fresh = conn;
+        }
+        if (back) announceReconnect();
+        return fresh;
+    }
+
+    private void announceReconnect() {
+        LOG.infof("libvirt at %s is back: reconnected and subscribed to domain events again", uri);
+        onReconnect.run(); // events of the gap are lost: whoever listens looks at everything again
+    }
+
+    /**
+     * libvirt closed the connection by itself (libvirtd died or stopped answering keepalives). Runs on
+     * libvirt's event-loop thread, so it only starts the reconnect loop; without wanted events the next
+     * call reconnects.
+     */
+    private void onClosed(Connect dead, String reason) {
+        synchronized (lock) {
+            if (closed || !wantEvents || conn != dead || reconnecting != null) return;
+            LOG.infof("libvirt at %s closed the connection (%s): reconnecting", uri, reason);
+            Thread t = new Thread(() -> reconnectLoop(dead), "pb-libvirt-reconnect");
+            t.setDaemon(true);
+            reconnecting = t;
+            t.start();
         }
     }
 
-    private void ensureOpen() {
-        if (closed) throw new IllegalStateException("libvirt connection closed");
-        if (conn == null) conn = open();
-    }
-
-    private Connect reconnect(Connect dead) {
-        synchronized (lock) {
-            ensureOpen();
-            if (conn != dead) return conn; // another thread reconnected already
-            closeConnection();
-            conn = open();
-            if (wantEvents) {
-                try {
-                    conn.addLifecycleListener(events);
-                    listening = true;
-                } catch (LibvirtException e) {
-                    LOG.warnf("re-subscribing to domain events on %s: %s", uri, message(e));
+    /** Reopens the connection until libvirtd answers again (or events are no longer wanted). */
+    private void reconnectLoop(Connect dead) {
+        long wait = RETRY_FIRST_MILLIS;
+        try {
+            while (true) {
+                synchronized (lock) {
+                    if (closed || !wantEvents || conn != null && conn != dead) return; // stopped, or reconnected by a call
                 }
+                try {
+                    reconnect(dead);
+                    return;
+                } catch (PbException e) {
+                    LOG.debugf("reconnecting to %s: %s", uri, e.getMessage());
+                }
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                wait = Math.min(RETRY_MAX_MILLIS, wait * 2);
             }
-            return conn;
+        } finally {
+            synchronized (lock) {
+                reconnecting = null;
+            }
         }
     }
 
@@ -134,6 +218,11 @@ final class LibvirtConnection implements AutoCloseable {
             } catch (LibvirtException e) {
                 // drivers without RPC (test:///) have no keepalive
             }
+            try {
+                c.registerCloseListener((closedConn, reason) -> onClosed(c, String.valueOf(reason)));
+            } catch (LibvirtException e) {
+                // drivers without RPC (test:///) never close by themselves
+            }
             return c;
         } catch (LibvirtException e) {
             throw Failure.LibvirtUnavailable.with("connect to " + uri + ": " + message(e)
@@ -143,6 +232,11 @@ final class LibvirtConnection implements AutoCloseable {
 
     private void closeConnection() {
         if (conn == null) return;
+        try {
+            conn.unregisterCloseListener();
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debugf("removing close listener: %s", e.getMessage());
+        }
         try {
             if (listening) conn.removeLifecycleListener(events);
         } catch (LibvirtException | RuntimeException e) {

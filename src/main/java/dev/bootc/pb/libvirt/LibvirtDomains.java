@@ -63,7 +63,7 @@ public final class LibvirtDomains implements Domains {
     public LibvirtDomains(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
         this.facts = new HostFacts(uri, accel, arch, virtiofsd);
         this.uri = uri;
-        this.connection = new LibvirtConnection(uri, this::onLifecycle);
+        this.connection = new LibvirtConnection(uri, this::onLifecycle, this::onReconnected);
     }
 
     @Override
@@ -252,6 +252,11 @@ public final class LibvirtDomains implements Domains {
         return 0;
     }
 
+    /** The connection was reopened: events of the gap are lost, so listeners hear that they should look at everything. */
+    private void onReconnected() {
+        dispatcher.execute(() -> deliver(new DomainEvent(null, null, null, DomainEvent.Type.RECONNECTED, "libvirt at " + uri + " reconnected")));
+    }
+
     private void dispatch(String name, DomainEvent.Type type, String detail) {
         PbMetadata owner;
         if (type == DomainEvent.Type.UNDEFINED) {
@@ -263,8 +268,11 @@ public final class LibvirtDomains implements Domains {
                 owner = knownOwners.get(name);
             }
         }
-        DomainEvent ev = new DomainEvent(name, owner == null ? null : owner.ownerNamespace(),
-                owner == null ? null : owner.ownerName(), type, detail);
+        deliver(new DomainEvent(name, owner == null ? null : owner.ownerNamespace(),
+                owner == null ? null : owner.ownerName(), type, detail));
+    }
+
+    private void deliver(DomainEvent ev) {
         for (Consumer<DomainEvent> l : listeners) {
             try {
                 l.accept(ev);

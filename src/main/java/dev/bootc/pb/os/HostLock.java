@@ -83,6 +83,25 @@ public final class HostLock implements AutoCloseable {
         }
     }
 
+    /**
+     * The process that holds the lock on this file now, as the kernel's lock table says (/proc/locks),
+     * for messages like "held by pid 123"; empty when none holds it or it cannot be told.
+     */
+    public static Optional<Long> holderPid(Path lockFile) {
+        try {
+            Object ino = Files.getAttribute(lockFile, "unix:ino");
+            String suffix = ":" + ino;
+            for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+                // 1: POSIX  ADVISORY  WRITE 4093 fd:01:1234 0 EOF
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 6 && f[1].equals("POSIX") && f[5].endsWith(suffix)) return Optional.of(Long.parseLong(f[4]));
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the file is gone: no holder to name
+        }
+        return Optional.empty();
+    }
+
     @Override
     public void close() {
         try {

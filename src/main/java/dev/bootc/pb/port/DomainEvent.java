@@ -6,9 +6,13 @@ package dev.bootc.pb.port;
  */
 public record DomainEvent(String domainName, String ownerNamespace, String ownerName, Type type, String detail) {
 
-    /** libvirt's lifecycle event types. */
+    /**
+     * libvirt's lifecycle event types, and RECONNECTED: the connection to libvirt was lost and is back
+     * (libvirtd restarted), so events of the gap may be missing and a listener should look at every
+     * domain again; it names no domain.
+     */
     public enum Type {
-        DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN, PMSUSPENDED, CRASHED, UNKNOWN
+        DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN, PMSUSPENDED, CRASHED, UNKNOWN, RECONNECTED
     }
 
     public boolean owned() {

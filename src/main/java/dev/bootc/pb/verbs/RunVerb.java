@@ -101,7 +101,7 @@ public final class RunVerb {
     Decision declare(Request r) {
         String name = r.name() != null ? r.name() : VmNames.fromImage(r.spec().getImage());
         Validation.nameProblem("name", name).ifPresent(p -> {
-            throw Failure.InvalidName.with("--name: invalid value \"" + name + "\": " + p.expected());
+            throw Failure.InvalidName.with("--name: invalid value " + Validation.quote(name) + ": " + p.expected());
         });
         BootcVm desired = new BootcVm(vms.namespace(), name, r.spec().copy());
         if (!r.labels().isEmpty()) desired.getMetadata().setLabels(new java.util.TreeMap<>(r.labels()));

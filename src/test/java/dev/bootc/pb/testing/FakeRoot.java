@@ -2,6 +2,7 @@ package dev.bootc.pb.testing;
 
 import dev.bootc.pb.boot.Config;
 import dev.bootc.pb.boot.Root;
+import dev.bootc.pb.port.Domains;
 import dev.bootc.pb.store.file.FileEventLog;
 import dev.bootc.pb.store.file.FileVmStore;
 
@@ -26,8 +27,13 @@ public final class FakeRoot {
     }
 
     public static Root root(Path dir, FakeWorld world, Config.Options options) {
+        return root(dir, world, world.domains, options);
+    }
+
+    /** With libvirt of the test's own (one that fails on cue, say). */
+    public static Root root(Path dir, FakeWorld world, Domains domains, Config.Options options) {
         Config c = config(dir, options);
-        return new Root(c, new Root.Parts(() -> world.images, () -> world.disks, () -> world.domains, () -> world.ssh,
+        return new Root(c, new Root.Parts(() -> world.images, () -> world.disks, () -> domains, () -> world.ssh,
                 () -> new FileVmStore(c.storeDir()), () -> new FileEventLog(dir.resolve("data").resolve("events"))));
     }
 

@@ -49,8 +49,14 @@ public final class FileVmStore implements VmStore {
         return "file store " + root;
     }
 
-    /** The file of one resource. */
+    /** The file of one resource; a namespace or name that is no DNS label (like {@code ../x}) never makes a path. */
     public Path file(String namespace, String name) {
+        Validation.nameProblem("namespace", namespace).ifPresent(p -> {
+            throw Failure.InvalidName.with(p.toString());
+        });
+        Validation.nameProblem("name", name).ifPresent(p -> {
+            throw Failure.InvalidName.with(p.toString());
+        });
         return root.resolve(namespace).resolve(name + SUFFIX);
     }
 
