@@ -19,8 +19,8 @@ import java.util.zip.ZipFile;
  *   first, written out (a wildcard costs a lookup in every jar and breaks the archive's check);</li>
  *   <li>cli/native: JNA's dispatch library, so JNA does not unpack it into ~/.cache on every run;</li>
  *   <li>cli/java-flags: the JVM flags, chosen by measurement (README, Performance);</li>
- *   <li>cli/pb.jsa: a dynamic class-data-sharing archive, dumped at the end of a training run of the
- *   common verbs (dev.bootc.pb.cli.CdsTraining) on exactly that class path and those flags. The build
+ *   <li>cli/pb.jsa: a static class-data-sharing archive of the classes a training run of the common
+ *   verbs (dev.bootc.pb.cli.CdsTraining) loads, on exactly that class path and those flags. The build
  *   fails if the training fails, which also proves the class path is complete for those verbs.</li>
  * </ul>
  *
@@ -45,13 +45,18 @@ public class CliClassPath {
             "org.bouncycastle.bcprov-jdk18on-");
 
     /**
-     * -Xlog: the JVM's own warnings go to stderr, never into pb's output.
-     * -XX:TieredStopAtLevel=1: C2 costs 0.25 s of CPU and 11 MiB in a short run. SerialGC: no GC threads.
-     * -Xmn8m: a small young generation touches fewer pages (-3 MiB). -XX:-UsePerfData: no hsperfdata file.
-     * jboss-logging goes to the JDK's logging; SSHD's slf4j goes nowhere (no provider to look for).
+     * Chosen by measurement (README, Performance; bench/run prints the figures):
+     * -XX:TieredStopAtLevel=1: C2 costs 0.25 s of CPU and 11 MiB in a run this short; one C1 thread
+     * (-XX:CICompilerCount=1) leaves the second core to pb's own second thread. SerialGC: no GC threads.
+     * -Xmn4m: a small young generation touches fewer pages. -XX:-UsePerfData: no hsperfdata file.
+     * sun.reflect.inflationThreshold: Jackson's few reflective calls stay native instead of each
+     * generating an accessor class. -Xlog: the JVM's own warnings go to stderr, never into pb's output.
+     * JNA loads its dispatch library from cli/native instead of unpacking it on every run; jboss-logging
+     * goes to the JDK's logging; SSHD's slf4j goes nowhere (no provider to search for).
      */
     static final String FLAGS = String.join(" ",
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmn8m", "-XX:-UsePerfData", "-Xshare:auto", "-Xlog:all=warning:stderr",
+            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:+UseSerialGC", "-Xmn4m", "-XX:-UsePerfData",
+            "-Xshare:auto", "-Xlog:all=warning:stderr", "-Dsun.reflect.inflationThreshold=2147483647",
             "-Djna.boot.library.path=@APP@/cli/native", "-Djna.nounpack=true",
             "-Dorg.jboss.logging.provider=jdk", "-Dslf4j.provider=org.slf4j.helpers.NOP_SLF4JServiceProvider");
 
@@ -77,34 +82,50 @@ public class CliClassPath {
         extractJnaDispatch(find(app, "net.java.dev.jna.jna-"), cli.resolve("native"));
 
         Path scratch = Files.createTempDirectory("pb-cds-training");
+        Path classList = cli.resolve("pb.classlist");
         try {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (String f : FLAGS.split(" ")) cmd.add(f.replace("@APP@", app.toString()));
-            cmd.add("-XX:ArchiveClassesAtExit=" + cli.resolve("pb.jsa"));
-            cmd.add("-Dpb.cds.training=" + scratch);
-            cmd.add("-cp");
-            cmd.add(classPath);
-            cmd.add("dev.bootc.pb.Main");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            // 1. The training run writes the classes it loads (JDK and pb's, lambda forms included).
+            List<String> train = java(app, classPath);
+            train.add("-XX:DumpLoadedClassList=" + classList);
+            train.add("-Dpb.cds.training=" + scratch);
+            train.add("dev.bootc.pb.Main");
+            ProcessBuilder pb = new ProcessBuilder(train);
             pb.environment().keySet().removeIf(k -> k.startsWith("PB_") || k.equals("KUBECONFIG"));
             pb.environment().put("PB_DATA_DIR", scratch.resolve("data").toString());
             pb.environment().put("HOME", scratch.toString());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                System.err.println(out);
-                throw new IllegalStateException("the CLI's training run failed (exit " + p.exitValue() + "): see above");
-            }
-            // The JVM reports a failed dump as a warning only.
-            if (!Files.isRegularFile(cli.resolve("pb.jsa")) || out.contains("Cannot dump")) {
-                System.err.println(out);
-                throw new IllegalStateException("no class-data-sharing archive was written: see above");
-            }
+            run(pb, "the CLI's training run");
+            // 2. One static archive of exactly those classes, in place of the JDK's default one: the JVM
+            // maps (and on this JDK relocates, touching every page of) whole archives, so classes pb never
+            // loads would cost memory on every run.
+            List<String> dump = java(app, classPath);
+            dump.add("-Xshare:dump");
+            dump.add("-XX:SharedClassListFile=" + classList);
+            dump.add("-XX:SharedArchiveFile=" + cli.resolve("pb.jsa"));
+            run(new ProcessBuilder(dump), "the class-data-sharing dump");
+            if (!Files.isRegularFile(cli.resolve("pb.jsa"))) throw new IllegalStateException("no class-data-sharing archive was written");
         } finally {
             deleteTree(scratch);
         }
         System.out.printf("pb CLI: %d jars on its class path, archive %d KiB%n", cp.size(), Files.size(cli.resolve("pb.jsa")) / 1024);
+    }
+
+    /** The JVM with the CLI's flags and class path, as the launcher starts it. */
+    static List<String> java(Path app, String classPath) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String f : FLAGS.split(" ")) cmd.add(f.replace("@APP@", app.toString()));
+        cmd.add("-cp");
+        cmd.add(classPath);
+        return cmd;
+    }
+
+    static void run(ProcessBuilder pb, String what) throws IOException, InterruptedException {
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            System.err.println(out);
+            throw new IllegalStateException(what + " failed (exit " + p.exitValue() + "): see above");
+        }
     }
 
     static Path find(Path app, String prefix) throws IOException {

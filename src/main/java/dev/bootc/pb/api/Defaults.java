@@ -19,6 +19,16 @@ public final class Defaults {
     private Defaults() {
     }
 
+    /** The disk size this spec gets, without copying it (pb list reads this for every VM). */
+    public static String diskSize(BootcVmSpec s) {
+        return s == null || s.getDisk() == null || s.getDisk().getSize() == null ? DISK_SIZE : s.getDisk().getSize();
+    }
+
+    /** The SSH user this spec gets, without copying it. */
+    public static String sshUser(BootcVmSpec s) {
+        return s == null || s.getSsh() == null || s.getSsh().getUser() == null ? SSH_USER : s.getSsh().getUser();
+    }
+
     /** Fills every unset field that has a default, in place. nodeName is left alone. */
     public static BootcVm apply(BootcVm vm) {
         if (vm.getMetadata().getNamespace() == null) vm.getMetadata().setNamespace(NAMESPACE);

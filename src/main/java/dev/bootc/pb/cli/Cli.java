@@ -75,11 +75,7 @@ public final class Cli {
                 continue;
             }
             if (a.equals("help") || a.equals("completion")) return null;
-            for (Class<?> verb : PbCommand.VERBS) {
-                picocli.CommandLine.Command c = verb.getAnnotation(picocli.CommandLine.Command.class);
-                if (c.name().equals(a) || java.util.Arrays.asList(c.aliases()).contains(a)) return verb;
-            }
-            return null;
+            return PbCommand.BY_NAME.get(a);
         }
         return null;
     }

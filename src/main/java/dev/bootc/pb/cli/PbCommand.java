@@ -10,6 +10,7 @@ import picocli.CommandLine.ScopeType;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** The root command: global options and the list of verbs. */
@@ -23,6 +24,19 @@ public class PbCommand {
     static final List<Class<?>> VERBS = List.of(RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
             RmCommand.class, InspectCommand.class, LogsCommand.class, ConsoleCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
             CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class);
+
+    /**
+     * Each verb by its names and aliases, as their {@code @Command} annotations say (LazyVerbsTest keeps
+     * the two the same): reading the annotations themselves costs a proxy class per verb at start-up.
+     */
+    static final Map<String, Class<?>> BY_NAME = Map.ofEntries(
+            Map.entry("run", RunCommand.class), Map.entry("ssh", SshCommand.class), Map.entry("list", ListCommand.class),
+            Map.entry("ls", ListCommand.class), Map.entry("stop", StopCommand.class), Map.entry("start", StartCommand.class),
+            Map.entry("rm", RmCommand.class), Map.entry("remove", RmCommand.class), Map.entry("inspect", InspectCommand.class),
+            Map.entry("logs", LogsCommand.class), Map.entry("console", ConsoleCommand.class), Map.entry("apply", ApplyCommand.class),
+            Map.entry("get", GetCommand.class), Map.entry("images", ImagesCommand.class), Map.entry("cache", CacheCommand.class),
+            Map.entry("operator", OperatorCommand.class), Map.entry("doctor", DoctorCommand.class),
+            Map.entry("completion", CompletionCommand.class), Map.entry("version", VersionCommand.class));
 
 
     @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "file|kube",

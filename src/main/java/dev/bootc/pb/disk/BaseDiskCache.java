@@ -57,8 +57,12 @@ public final class BaseDiskCache {
     static final String CONTAINER_PREFIX = "pb-build-";
     private static final Pattern BUILD_DIR = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.build-([0-9a-f]+)$");
     private static final Pattern ENTRY = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.qcow2$");
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Made on first use: pb list and inspect make a cache but never read an entry's metadata. */
+    private static final class Lazy {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
     /** File system overhead of a build (journal, partition table, ESP) and room to spare. */
     static final long SPACE_MARGIN_BYTES = 128L << 20;
 
@@ -133,7 +137,7 @@ public final class BaseDiskCache {
         Path meta = metadata(key);
         if (!Files.isRegularFile(qcow2) || !Files.isRegularFile(meta)) return Optional.empty();
         try {
-            Metadata m = JSON.readValue(meta.toFile(), Metadata.class);
+            Metadata m = Lazy.JSON.readValue(meta.toFile(), Metadata.class);
             if (m.formatVersion() != FORMAT_VERSION || !key.equals(m.key())) return Optional.empty();
             return Optional.of(m.toBaseDisk(qcow2, Files.size(qcow2), false));
         } catch (NoSuchFileException e) {
@@ -238,7 +242,7 @@ public final class BaseDiskCache {
                     options.filesystem(), options.rootSizeBytes(), options.kernelArgs(), options.firmware(), options.diskSizeBytes(), virtual,
                     created.toString(), Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0);
             Path metaTmp = work.resolve("metadata.json");
-            Files.write(metaTmp, JSON.writeValueAsBytes(meta));
+            Files.write(metaTmp, Lazy.JSON.writeValueAsBytes(meta));
             FileModes.readable(metaTmp);
             force(metaTmp);
             // metadata first, the disk last: the disk's appearance is what makes the entry exist
@@ -309,7 +313,7 @@ public final class BaseDiskCache {
 
     private static byte[] randomBytes() {
         byte[] b = new byte[4];
-        RANDOM.nextBytes(b);
+        Lazy.RANDOM.nextBytes(b);
         return b;
     }
 

@@ -22,8 +22,12 @@ public final class Overlays {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** A creator takes milliseconds; a temp file this old belongs to one that died. */
     static final long STALE_TEMP_MILLIS = 60_000;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Made on first use: the verbs that only look (pb list, inspect) make Overlays but never call these. */
+    private static final class Lazy {
+        static final ObjectMapper JSON = new ObjectMapper();
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
 
     private final ProcessRunner runner;
 
@@ -111,7 +115,7 @@ public final class Overlays {
         ProcessResult r = runner.run(Command.of("qemu-img", "info", "-U", "--output=json", image.toString()).timeout(TIMEOUT));
         if (!r.ok()) throw Failure.DiskInfoFailed.with(r.failureMessage("qemu-img info " + image));
         try {
-            return JSON.readTree(r.stdout());
+            return Lazy.JSON.readTree(r.stdout());
         } catch (IOException e) {
             throw Failure.DiskInfoFailed.with("qemu-img info " + image + " gave unreadable JSON: " + e.getMessage(), e);
         }
@@ -142,7 +146,7 @@ public final class Overlays {
 
     private static byte[] randomBytes() {
         byte[] b = new byte[4];
-        RANDOM.nextBytes(b);
+        Lazy.RANDOM.nextBytes(b);
         return b;
     }
 

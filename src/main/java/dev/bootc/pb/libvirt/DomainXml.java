@@ -343,15 +343,21 @@ public final class DomainXml {
 
     static Document parse(String xml) {
         try {
-            return newBuilder().parse(new InputSource(new StringReader(xml)));
+            return BUILDER.get().parse(new InputSource(new StringReader(xml)));
         } catch (SAXException | IOException e) {
             throw new IllegalArgumentException("not a domain XML: " + e.getMessage(), e);
         }
     }
 
+    /**
+     * One parser per thread (a DocumentBuilder is not thread-safe), from the JDK's own factory:
+     * {@code newInstance()} would search every jar on the class path for another one on each call.
+     */
+    private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(DomainXml::newBuilder);
+
     private static DocumentBuilder newBuilder() {
         try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
             f.setNamespaceAware(true);
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             f.setXIncludeAware(false);
@@ -364,7 +370,7 @@ public final class DomainXml {
 
     private static String serialize(Document doc) {
         try {
-            TransformerFactory tf = TransformerFactory.newInstance();
+            TransformerFactory tf = TransformerFactory.newDefaultInstance();
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
             Transformer t = tf.newTransformer();

@@ -11,7 +11,8 @@ import org.libvirt.event.LifecycleListener;
 /**
  * One libvirt connection shared by all callers (libvirt connections are thread-safe and libvirt-java
  * reads errors thread-locally): opened on first use, and reopened once when a call finds it dead
- * (libvirtd restarted), re-registering the lifecycle listener if one was registered. While events are
+ * (libvirtd restarted), re-registering the lifecycle listener if one was registered. libvirt's event
+ * loop runs only once events are wanted: a command that only looks does not pay for it. While events are
  * wanted (an operator), a dead connection is not left waiting for the next call: libvirt's close
  * callback starts a reconnect loop, so events flow again as soon as libvirtd is back, and
  * {@code onReconnect} says that some may have been missed meanwhile. Its failures are typed:
@@ -74,8 +75,17 @@ final class LibvirtConnection implements AutoCloseable {
     /** Registers the lifecycle listener (again after each reconnect) until {@link #stopEvents()}. */
     void startEvents() {
         synchronized (lock) {
-            ensureOpen();
+            if (closed) throw new IllegalStateException("libvirt connection closed");
+            // Events, keepalives and the close callback need libvirt's event loop registered before the
+            // connection opens; a connection opened without it (pb list needs none) is opened again.
+            if (conn != null && !LibvirtEventLoop.running()) closeConnection();
             wantEvents = true;
+            try {
+                ensureOpen();
+            } catch (RuntimeException e) {
+                wantEvents = false;
+                throw e;
+            }
             if (listening) return;
             try {
                 conn.addLifecycleListener(events);
@@ -211,7 +221,8 @@ final class LibvirtConnection implements AutoCloseable {
 
     private Connect open() {
         try {
-            LibvirtEventLoop.ensureRunning();
+            if (wantEvents) LibvirtEventLoop.ensureRunning();
+            else LibvirtEventLoop.silenceErrors();
             Connect c = new Connect(uri);
             try {
                 c.setKeepAlive(5, 3); // notices a dead libvirtd within ~20 s

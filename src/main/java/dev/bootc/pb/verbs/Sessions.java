@@ -64,7 +64,7 @@ public final class Sessions {
         }
         Integer port = domain.get().pbMetadata().map(PbMetadata::sshPort).orElse(vm.getStatus() == null ? null : vm.getStatus().getSshPort());
         if (port == null) throw Failure.NoSsh.with("VM " + key.name() + " has no SSH port (network: none?)");
-        String login = user != null ? user : Defaults.apply(vm.copy()).getSpec().getSsh().getUser();
+        String login = user != null ? user : Defaults.sshUser(vm.getSpec());
         Path vmDir = layout.vmDir(key);
         Path privateKey = ssh.existingKey(vmDir).map(Ssh.SshKey::privateKey).orElseThrow(() ->
                 Failure.NoSsh.with("VM " + key.name() + " has no SSH key in " + vmDir + ": pb rm -f " + key.name() + " and run it again"));

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.Optional;
 
 /** What {@code pb list}, {@code pb inspect} and {@code pb get} show: vms joined with what libvirt shows now. */
@@ -56,22 +58,27 @@ public final class Views {
 
     private Listing listAll() {
         String ns = vms.namespace();
+        // libvirt and the store are asked at once: each is a good part of the command's time.
+        FutureTask<List<Domain>> owned = new FutureTask<>(domains::listOwned);
+        Thread libvirt = new Thread(owned, "pb-list-libvirt");
+        libvirt.setDaemon(true);
+        libvirt.start();
+        List<BootcVm> stored = vms.store().list(ns);
         Map<String, Domain> byName = new LinkedHashMap<>();
         String warning = null;
         try {
-            for (Domain d : domains.listOwned()) byName.put(d.name(), d);
+            for (Domain d : await(owned)) byName.put(d.name(), d);
         } catch (PbException e) {
             warning = "libvirt at " + domains.facts().uri() + " cannot be reached (" + e.getMessage() + "): RUNNING shows false";
         }
         boolean libvirtOk = warning == null;
         List<VmRow> rows = new ArrayList<>();
-        for (BootcVm vm : vms.store().list(ns)) {
-            BootcVm eff = Defaults.apply(vm.copy());
+        for (BootcVm vm : stored) {
             Domain d = byName.remove(VmLayout.domainName(VmKey.of(vm)));
             BootcVmStatus st = vm.getStatus();
             Integer port = d != null ? d.pbMetadata().map(PbMetadata::sshPort).orElse(null) : null;
             rows.add(new VmRow(vm.getMetadata().getName(), vm.getMetadata().getNamespace(), vm.getSpec().getImage(),
-                    eff.getSpec().getDisk().getSize(), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
+                    Defaults.diskSize(vm.getSpec()), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
                     d == null ? (libvirtOk ? "undefined" : "unknown") : d.state().name().toLowerCase(),
                     port, st == null || st.getPhase() == null ? null : st.getPhase().name(),
                     st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null, vm.getMetadata().getLabels()));
@@ -93,6 +100,19 @@ public final class Views {
     /** The stored resource, as {@code pb get} prints it. */
     public BootcVm get(String name) {
         return vms.require(name);
+    }
+
+    private static <T> T await(FutureTask<T> task) {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking libvirt", e);
+        }
     }
 
     /** The resource with what libvirt and the disks show now, and its latest events, for {@code pb inspect}. */

@@ -31,4 +31,15 @@ class LazyVerbsTest {
         assertTrue(one.getSubcommands().containsKey("list"));
         assertEquals(1, one.getSubcommands().values().stream().distinct().count());
     }
+
+    @Test
+    void theNameTableIsWhatTheAnnotationsSay() {
+        java.util.Map<String, Class<?>> fromAnnotations = new java.util.HashMap<>();
+        for (Class<?> verb : PbCommand.VERBS) {
+            picocli.CommandLine.Command c = verb.getAnnotation(picocli.CommandLine.Command.class);
+            fromAnnotations.put(c.name(), verb);
+            for (String alias : c.aliases()) fromAnnotations.put(alias, verb);
+        }
+        assertEquals(fromAnnotations, PbCommand.BY_NAME);
+    }
 }

@@ -35,15 +35,21 @@ public final class Pb {
         return home.resolve("data");
     }
 
-    public static Path jar() {
-        Path jar = Path.of(System.getProperty("pb.jar", "target/quarkus-app/quarkus-run.jar"));
-        if (!Files.exists(jar)) throw new AssertionError("pb is not built: " + jar + " is missing (run ./mvnw package)");
-        return jar;
+    /**
+     * The {@code ./pb} launcher of this checkout, which users run: file-store verbs on the CLI's own class
+     * path and archive, {@code --store kube} through quarkus-run.jar. The packaged build must be there.
+     */
+    public static Path launcher() {
+        Path launcher = Path.of(System.getProperty("pb.launcher", "pb")).toAbsolutePath();
+        Path app = launcher.getParent().resolve("target/quarkus-app");
+        for (Path built : List.of(app.resolve("quarkus-run.jar"), app.resolve("cli/classpath"), app.resolve("cli/pb.jsa"))) {
+            if (!Files.exists(built)) throw new AssertionError("pb is not built: " + built + " is missing (run ./mvnw package)");
+        }
+        return launcher;
     }
 
     public List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString()));
+        List<String> cmd = new ArrayList<>(List.of(launcher().toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -54,6 +60,8 @@ public final class Pb {
         env.put("PB_STORE_DIR", storeDir().toString());
         env.put("PB_DATA_DIR", dataDir().toString());
         env.remove("PB_STORE");
+        env.put("PB_REBUILD", "never"); // the build under test, never one the launcher would start
+        env.remove("PB_JAVA_OPTS");
         // Several TCG guests boot at once on this 2-core machine (70 s alone, 170-340 s four at a time):
         // pb's default of 300 s is for one VM on a normal host.
         env.putIfAbsent("PB_SSH_TIMEOUT", "900");
