@@ -43,6 +43,9 @@ public final class KubeStores {
             io.fabric8.kubernetes.client.Config k = c.kubeconfig().isPresent()
                     ? io.fabric8.kubernetes.client.Config.fromKubeconfig(c.kubeContext(), c.kubeconfig().get().toFile())
                     : io.fabric8.kubernetes.client.Config.autoConfigure(c.kubeContext());
+            // a command answers at once when the API server is not there, as kubectl does (the client's default
+            // is ten retries with a doubling wait: 20 s for a refused connection); the operator keeps them
+            k.setRequestRetryBackoffLimit(1);
             return new KubeVmStore(new KubernetesClientBuilder().withConfig(k).build(), true);
         } catch (RuntimeException e) {
             throw Failure.KubernetesError.with("Cannot configure a Kubernetes client" + (c.kubeContext() == null ? "" : " for context "

@@ -27,14 +27,18 @@ public final class Logging {
 
     static synchronized void configure(boolean verbose) {
         Logger root = Logger.getLogger("");
-        if (!configured && isPlainJdkLogging()) {
-            for (Handler h : root.getHandlers()) root.removeHandler(h);
+        if (!configured) {
+            // Under quarkus-run.jar (--store kube) the log manager is JBoss's, whose root handler holds every
+            // record until Quarkus configures logging, which a command never starts: ours is added beside it.
+            if (isPlainJdkLogging()) for (Handler h : root.getHandlers()) root.removeHandler(h);
             ConsoleHandler console = new ConsoleHandler();
             console.setLevel(Level.ALL);
             console.setFormatter(new OneLine());
             root.addHandler(console);
             root.setLevel(Level.WARNING);
             Logger.getLogger("dev.bootc.pb").setLevel(Level.INFO);
+            // the Kubernetes client warns on every command that v1alpha1 is not a stable version: pb knows
+            Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils").setLevel(Level.SEVERE);
             configured = true;
         }
         if (verbose) {
@@ -51,12 +55,8 @@ public final class Logging {
     private static final class OneLine extends Formatter {
         @Override
         public String format(LogRecord r) {
-            String level = switch (r.getLevel().getName()) {
-                case "SEVERE" -> "ERROR";
-                case "WARNING" -> "WARN ";
-                case "INFO" -> "INFO ";
-                default -> "DEBUG";
-            };
+            int v = r.getLevel().intValue(); // by value: JBoss's levels (WARN, ERROR) have names of their own
+            String level = v >= Level.SEVERE.intValue() ? "ERROR" : v >= Level.WARNING.intValue() ? "WARN " : v >= Level.INFO.intValue() ? "INFO " : "DEBUG";
             String name = r.getLoggerName() == null ? "" : r.getLoggerName();
             String msg = formatMessage(r) + (r.getThrown() == null ? "" : ": " + r.getThrown());
             return LocalTime.now().format(TIME) + " " + level + " [" + abbreviate(name) + "] " + msg + System.lineSeparator();

@@ -145,9 +145,18 @@ public final class KubeVmStore implements VmStore {
                 case 409 -> throw (msg != null && msg.contains("already exists") ? Failure.AlreadyExists : Failure.Conflict)
                         .with("Cannot " + verb + " BootcVm " + what + ": " + msg);
                 case 422, 400 -> throw Failure.Invalid.with("Cannot " + verb + " BootcVm " + what + ": " + msg);
-                default -> throw Failure.KubernetesError.with("Cannot " + verb + " BootcVm " + what + " in " + describe() + ": " + oneLine(msg), e);
+                default -> throw Failure.KubernetesError.with("Cannot " + verb + " BootcVm " + what + " in " + describe() + ": "
+                        + (e.getCode() <= 0 ? rootCause(e) + " (is the API server up? check your kubeconfig, or use --store file)" : oneLine(msg)), e);
             }
         }
+    }
+
+    /** What went wrong under fabric8's "Operation ... failed": the connection refused, the unknown host. */
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return oneLine(m);
     }
 
     private static String oneLine(String s) {
