@@ -21,6 +21,12 @@ if [[ ${PB_REBUILD:-} != never && -d $here/src/main ]]; then
     for f in "$here"/pom.xml "$here"/src/main/** "$here"/src/build/**; do
       [[ $f -nt $jar ]] && { stale=1; break; }
     done
+    # built before libvirt was installed (a fresh host): build again now that pb doctor --fix installed it
+    if [[ -z $stale && -f $app/cli/trained-without-libvirt ]]; then
+      for f in /usr/lib/*/libvirt.so.0 /usr/lib64/libvirt.so.0 /usr/lib/libvirt.so.0; do
+        [[ -e $f ]] && { stale=1; break; }
+      done
+    fi
     shopt -u globstar nullglob
   fi
   if [[ -n $stale ]]; then

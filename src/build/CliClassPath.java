@@ -103,6 +103,10 @@ public class CliClassPath {
             dump.add("-XX:SharedArchiveFile=" + cli.resolve("pb.jsa"));
             run(new ProcessBuilder(dump), "the class-data-sharing dump");
             if (!Files.isRegularFile(cli.resolve("pb.jsa"))) throw new IllegalStateException("no class-data-sharing archive was written");
+            // Trained before libvirt was installed: the launcher builds again once it is (pb doctor --fix).
+            Path without = cli.resolve("trained-without-libvirt");
+            Files.deleteIfExists(without);
+            if (Files.exists(scratch.resolve("trained-without-libvirt"))) Files.copy(scratch.resolve("trained-without-libvirt"), without);
         } finally {
             deleteTree(scratch);
         }

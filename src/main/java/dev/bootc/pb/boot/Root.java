@@ -59,6 +59,11 @@ public final class Root implements AutoCloseable {
                         Supplier<VmStore> store, Supplier<EventLog> events) {
     }
 
+    /** Whether libvirt's client library is installed (a fresh host before pb doctor --fix has none). */
+    public static boolean libvirtLibraryPresent() {
+        return dev.bootc.pb.libvirt.LibvirtDomains.libraryPresent();
+    }
+
     public Root(Config config) {
         this(config, (Parts) null);
     }

@@ -238,6 +238,18 @@ final class LibvirtConnection implements AutoCloseable {
         } catch (LibvirtException e) {
             throw Failure.LibvirtUnavailable.with("connect to " + uri + ": " + message(e)
                     + (uri.startsWith("qemu:") ? " (is libvirtd running? pb doctor --fix starts it)" : ""), e);
+        } catch (LinkageError e) {
+            // libvirt's client library (libvirt.so.0) is not installed: JNA cannot bind it, then the class stays unusable
+            throw Failure.LibvirtUnavailable.with("libvirt's client library (libvirt.so.0) is not installed: run pb doctor --fix", e);
+        }
+    }
+
+    /** Whether libvirt's client library can be loaded in this process. */
+    static boolean libraryPresent() {
+        try {
+            return org.libvirt.jna.Libvirt.INSTANCE != null;
+        } catch (LinkageError e) {
+            return false;
         }
     }
 

@@ -359,4 +359,10 @@ public final class LibvirtDomains implements Domains {
             throw Failure.Interrupted.with("interrupted while waiting for a domain");
         }
     }
+
+    /** Whether libvirt's client library (libvirt.so.0) is installed, so this adapter can work at all. */
+    public static boolean libraryPresent() {
+        return LibvirtConnection.libraryPresent();
+    }
+
 }
