@@ -7,7 +7,6 @@ import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Firmware;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.os.AtomicFiles;
 import dev.bootc.pb.os.Durations;
 import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.HostLock;
@@ -16,16 +15,18 @@ import dev.bootc.pb.port.BaseDisk;
 import dev.bootc.pb.port.BaseDiskOptions;
 import dev.bootc.pb.port.Image;
 import dev.bootc.pb.port.Progress;
+import static dev.bootc.pb.disk.CacheFiles.canonical;
+import static dev.bootc.pb.disk.CacheFiles.deleteIfExists;
+import static dev.bootc.pb.disk.CacheFiles.deleteTree;
+import static dev.bootc.pb.disk.CacheFiles.force;
+import static dev.bootc.pb.disk.CacheFiles.keepLog;
+import static dev.bootc.pb.disk.CacheFiles.move;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -349,57 +350,6 @@ public final class BaseDiskCache {
             return s.sorted().toList();
         } catch (IOException e) {
             throw Failure.DiskFolderFailed.with("cannot list " + dir + ": " + FileModes.reason(e), e);
-        }
-    }
-
-    private static Path canonical(Path p) {
-        try {
-            return p.toRealPath();
-        } catch (IOException e) {
-            return p.toAbsolutePath().normalize();
-        }
-    }
-
-    private static void keepLog(Path from, Path to) {
-        try {
-            if (Files.exists(from)) {
-                Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-                FileModes.readable(to);
-            }
-        } catch (IOException ignored) {
-            // the log is for people; losing it must not hide the build's own outcome
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
-        }
-    }
-
-    private static void force(Path p) {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // durability is best effort (some file systems refuse fsync on folders)
-        }
-    }
-
-    private static void deleteIfExists(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw Failure.DiskDeleteFailed.with("cannot delete " + p + ": " + FileModes.reason(e), e);
-        }
-    }
-
-    static void deleteTree(Path root) {
-        try {
-            AtomicFiles.deleteTree(root);
-        } catch (java.io.UncheckedIOException e) {
-            throw Failure.DiskDeleteFailed.with(e.getMessage(), e);
         }
     }
 
