@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.WatchService;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,8 +24,8 @@ import java.util.function.Consumer;
 
 /**
  * A watch on the file store: inotify (through {@link WatchService}) wakes it, a rescan every second
- * catches anything inotify missed. Changes are found by comparing file contents, so an edit made by
- * hand (which keeps the resourceVersion) is delivered too. Starts with an ADDED event per resource.
+ * catches anything inotify missed. Changes are found by comparing file contents (of the files whose
+ * inode, time or size changed), so an edit made by hand (which keeps the resourceVersion) is delivered too. Starts with an ADDED event per resource.
  */
 final class FileWatch implements VmStore.Watch {
     private static final Logger LOG = Logger.getLogger(FileWatch.class);
@@ -39,7 +40,15 @@ final class FileWatch implements VmStore.Watch {
     private WatchService service;
     private Thread thread;
 
-    private record Seen(String text, BootcVm vm) {
+    /** What a scan saw of one file: its contents, and its inode, time and size to skip rereading it. */
+    private record Seen(String text, BootcVm vm, Object fileKey, long modifiedNanos, long size) {
+        boolean sameFile(BasicFileAttributes a) {
+            return a != null && java.util.Objects.equals(fileKey, a.fileKey()) && modifiedNanos == nanos(a) && size == a.size();
+        }
+
+        static long nanos(BasicFileAttributes a) {
+            return a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        }
     }
 
     FileWatch(FileVmStore store, String namespace, Consumer<VmStore.WatchEvent> listener) {
@@ -95,14 +104,21 @@ final class FileWatch implements VmStore.Watch {
             for (Path f : FileVmStore.resourceFiles(dir)) {
                 String key = dir.getFileName() + "/" + f.getFileName();
                 try {
-                    String text = Files.readString(f);
                     Seen before = seen.get(key);
-                    if (before != null && before.text.equals(text)) {
+                    // every write replaces the file (a new inode) and an edit in place changes its time:
+                    // an unchanged file is not read again, so a scan of N quiet resources costs N stats
+                    BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
+                    if (before != null && before.sameFile(attrs)) {
                         now.put(key, before);
                         continue;
                     }
+                    String text = Files.readString(f);
+                    if (before != null && before.text.equals(text)) {
+                        now.put(key, new Seen(text, before.vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
+                        continue;
+                    }
                     BootcVm vm = FileVmStore.parse(f, text);
-                    now.put(key, new Seen(text, vm));
+                    now.put(key, new Seen(text, vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
                     deliver(before == null ? VmStore.WatchEvent.Type.ADDED : VmStore.WatchEvent.Type.MODIFIED, vm);
                 } catch (NoSuchFileException e) {
                     // gone between list and read: the next scan reports it
