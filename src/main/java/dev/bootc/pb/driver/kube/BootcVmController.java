@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -51,7 +52,9 @@ public class BootcVmController implements ConfigurableReconciler<KubeBootcVm>, C
 
     @Override
     public List<EventSource<?, KubeBootcVm>> prepareEventSources(EventSourceContext<KubeBootcVm> context) {
-        return List.of(new DomainEventSource(() -> wiring.parts().domains()));
+        // after a lost libvirt connection, every VM of the informer's cache (this node's) is looked at again
+        return List.of(new DomainEventSource(() -> wiring.parts().domains(),
+                () -> context.getPrimaryCache().list().map(ResourceID::fromResource).toList()));
     }
 
     @Override
