@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Kubernetes driver against an API server and real libvirt (test:///default): finalizer, conditions
  * and phase; deletion removes the domain; another node's resource is left alone; pb run through a
- * watch. Run on fabric8's mock server ({@link BootcVmControllerTest}, which also has Events) and on the
+ * watch. Run on fabric8's mock server ({@link MockServerControllerContract}, which also has Events and Leases) and on the
  * real upstream API server ({@code kubetest.BootcVmControllerRealServerTest}).
  */
 public abstract class ControllerContract {

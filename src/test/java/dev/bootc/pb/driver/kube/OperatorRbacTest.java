@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Tag("quarkus")
 @WithKubernetesTestServer
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class OperatorRbacTest extends BootcVmControllerTest {
+class OperatorRbacTest extends MockServerControllerContract {
     static final Path CLUSTER_ROLE = Path.of("deploy", "rbac.yaml");
     static final Pattern PATH = Pattern.compile("^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/[^/]+)?/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?(?:\\?(.*))?$");
 
