@@ -7,6 +7,7 @@ import dev.bootc.pb.os.Command;
 import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.ProcessResult;
 import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.os.Sweeps;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ public final class Overlays {
     }
 
     private final ProcessRunner runner;
+    private final Sweeps sweeps = new Sweeps(Duration.ofMillis(STALE_TEMP_MILLIS));
 
     public Overlays(ProcessRunner runner) {
         this.runner = runner;
@@ -55,7 +57,7 @@ public final class Overlays {
                     + baseSize + " bytes (" + (baseSize >> 30) + "Gi): use at least " + ((baseSize + (1L << 30) - 1) >> 30) + "Gi");
         }
         FileModes.directories(target.getParent());
-        removeStaleTemps(target);
+        if (sweeps.due(target.getParent())) removeStaleTemps(target);
         Path tmp = target.resolveSibling(tempPrefix(target) + HexFormat.of().formatHex(randomBytes()));
         try {
             ProcessResult r = runner.run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
@@ -125,12 +127,17 @@ public final class Overlays {
         return "." + target.getFileName() + ".tmp-";
     }
 
-    /** Temporary files of this overlay left by a creator that died between qemu-img and the link. */
+    /**
+     * Temporary files of overlays in this folder left by creators that died between qemu-img and the
+     * link (older than a creator takes); swept at most once a {@link #STALE_TEMP_MILLIS} per folder.
+     */
     private static void removeStaleTemps(Path target) {
-        String prefix = tempPrefix(target);
         try (Stream<Path> s = Files.list(target.getParent())) {
             long cutoff = System.currentTimeMillis() - STALE_TEMP_MILLIS;
-            s.filter(p -> p.getFileName().toString().startsWith(prefix) && modifiedBefore(p, cutoff)).forEach(Overlays::quietDelete);
+            s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(".") && n.contains(".qcow2.tmp-") && modifiedBefore(p, cutoff);
+            }).forEach(Overlays::quietDelete);
         } catch (IOException ignored) {
             // a leftover temp file costs a few hundred bytes; never a reason to fail
         }

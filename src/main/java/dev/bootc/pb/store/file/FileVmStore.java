@@ -6,6 +6,7 @@ import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.Sweeps;
 import dev.bootc.pb.os.HostLock;
 import dev.bootc.pb.store.StoreSemantics;
 import dev.bootc.pb.store.VmStore;
@@ -35,6 +36,8 @@ public final class FileVmStore implements VmStore {
 
     private final Path root;
     private final List<FileWatch> watches = new ArrayList<>();
+    /** Temp files of killed writers are swept from a namespace folder once a minute, not at every write. */
+    private final Sweeps sweeps = new Sweeps(java.time.Duration.ofMinutes(1));
 
     public FileVmStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -322,7 +325,7 @@ public final class FileVmStore implements VmStore {
         Path target = file(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
         try {
             Files.createDirectories(target.getParent());
-            AtomicFiles.removeTemps(target.getParent());
+            if (sweeps.due(target.getParent())) AtomicFiles.removeTemps(target.getParent());
             AtomicFiles.write(target, Json.yaml(vm).getBytes(StandardCharsets.UTF_8), null);
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot write " + target + ": " + e.getMessage() + ": check that it is writable", e);

@@ -74,23 +74,42 @@ final class FileWatch implements VmStore.Watch {
         while (!closed) {
             try {
                 var key = service.poll(RESCAN_MILLIS, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                    // Let a burst of writes settle into one scan.
-                    Thread.sleep(20);
-                    var more = service.poll();
-                    while (more != null) {
-                        more.pollEvents();
-                        more.reset();
-                        more = service.poll();
-                    }
+                if (key == null) {
+                    scan(); // the safety net: a stat of each file, a read of the changed ones
+                    continue;
                 }
-                scan();
+                // Let a burst of writes settle, then look at just the files named in the events.
+                Thread.sleep(20);
+                Set<Path> changed = new HashSet<>();
+                boolean full = false;
+                for (; key != null; key = service.poll()) {
+                    Path dir = (Path) key.watchable();
+                    for (var event : key.pollEvents()) {
+                        if (event.kind() == StandardWatchEventKinds.OVERFLOW || dir.equals(store.root())) full = true;
+                        else if (event.context() instanceof Path name) changed.add(dir.resolve(name));
+                    }
+                    key.reset();
+                }
+                if (full) scan();
+                else scanFiles(changed);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             } catch (RuntimeException e) {
                 LOG.warnf("File store watch: %s", e.getMessage());
+            }
+        }
+    }
+
+    /** Looks at these files only: inotify named them. */
+    private synchronized void scanFiles(Set<Path> files) {
+        if (closed) return;
+        for (Path f : files) {
+            String n = f.getFileName().toString();
+            if (!n.endsWith(FileVmStore.SUFFIX) || n.startsWith(".")) continue;
+            String key = f.getParent().getFileName() + "/" + n;
+            if (!look(key, f, seen.get(key), seen)) {
+                Seen gone = seen.remove(key);
+                if (gone != null) deliver(VmStore.WatchEvent.Type.DELETED, gone.vm);
             }
         }
     }
@@ -103,32 +122,7 @@ final class FileWatch implements VmStore.Watch {
             register(dir);
             for (Path f : FileVmStore.resourceFiles(dir)) {
                 String key = dir.getFileName() + "/" + f.getFileName();
-                try {
-                    Seen before = seen.get(key);
-                    // every write replaces the file (a new inode) and an edit in place changes its time:
-                    // an unchanged file is not read again, so a scan of N quiet resources costs N stats
-                    BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
-                    if (before != null && before.sameFile(attrs)) {
-                        now.put(key, before);
-                        continue;
-                    }
-                    String text = Files.readString(f);
-                    if (before != null && before.text.equals(text)) {
-                        now.put(key, new Seen(text, before.vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
-                        continue;
-                    }
-                    BootcVm vm = FileVmStore.parse(f, text);
-                    now.put(key, new Seen(text, vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
-                    deliver(before == null ? VmStore.WatchEvent.Type.ADDED : VmStore.WatchEvent.Type.MODIFIED, vm);
-                } catch (NoSuchFileException e) {
-                    // gone between list and read: the next scan reports it
-                } catch (IOException e) {
-                    LOG.warnf("File store watch: cannot read %s: %s", f, e.getMessage());
-                } catch (PbException e) {
-                    LOG.warnf("%s", e.getMessage());
-                    Seen before = seen.get(key);
-                    if (before != null) now.put(key, before);
-                }
+                look(key, f, seen.get(key), now);
             }
         }
         for (var e : seen.entrySet()) {
@@ -136,6 +130,39 @@ final class FileWatch implements VmStore.Watch {
         }
         seen.clear();
         seen.putAll(now);
+    }
+
+    /**
+     * Reads {@code f} if its inode, time or size changed since {@code before}, delivers what changed,
+     * and puts what it saw into {@code into}; false when the file is gone.
+     */
+    private boolean look(String key, Path f, Seen before, Map<String, Seen> into) {
+        try {
+            // every write replaces the file (a new inode) and an edit in place changes its time:
+            // an unchanged file is not read again, so a scan of N quiet resources costs N stats
+            BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
+            if (before != null && before.sameFile(attrs)) {
+                into.put(key, before);
+                return true;
+            }
+            String text = Files.readString(f);
+            if (before != null && before.text.equals(text)) {
+                into.put(key, new Seen(text, before.vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
+                return true;
+            }
+            BootcVm vm = FileVmStore.parse(f, text);
+            into.put(key, new Seen(text, vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
+            deliver(before == null ? VmStore.WatchEvent.Type.ADDED : VmStore.WatchEvent.Type.MODIFIED, vm);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false; // gone: a full scan or the event that named it reports it
+        } catch (IOException e) {
+            LOG.warnf("File store watch: cannot read %s: %s", f, e.getMessage());
+        } catch (PbException e) {
+            LOG.warnf("%s", e.getMessage());
+        }
+        if (before != null) into.put(key, before); // unreadable or invalid for now: keep what was seen
+        return true;
     }
 
     private void deliver(VmStore.WatchEvent.Type type, BootcVm vm) {
