@@ -139,6 +139,11 @@ public final class FileStoreOperator implements AutoCloseable {
         });
     }
 
+    /** Queues every VM of this node now, as the periodic resync and a libvirt reconnect do. */
+    public void resync() {
+        queueAll();
+    }
+
     private void queueAll() {
         try {
             for (BootcVm vm : support.store().list(null)) if (filter.mine(vm)) queue.add(VmKey.of(vm), Duration.ZERO);

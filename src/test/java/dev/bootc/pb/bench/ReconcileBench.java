@@ -88,14 +88,24 @@ public final class ReconcileBench {
         boolean done = store.allRunning.await(30, TimeUnit.MINUTES);
         double wallS = (System.nanoTime() - t0) / 1e9;
         long passes = op.reconciles();
+
+        // steady state: a resync of all N Running VMs (each pass looks at libvirt and the store, no SSH login)
+        long r0 = op.reconciles();
+        long s0 = System.nanoTime();
+        op.resync();
+        long deadline = s0 + TimeUnit.MINUTES.toNanos(10);
+        while (op.reconciles() < r0 + n && System.nanoTime() < deadline) Thread.sleep(5);
+        double resyncS = (System.nanoTime() - s0) / 1e9;
+        long resyncPasses = op.reconciles() - r0;
         op.close();
 
         long defined = world.domains.listOwned().stream().filter(d -> d.running()).count();
         long hwm = Bench.procStatusKiB("VmHWM");
         System.out.printf(Locale.ROOT,
                 "store=%s n=%d workers=%d done=%s running=%d domains_running=%d create_s=%.2f wall_s=%.2f passes=%d "
-                        + "passes_per_s=%.1f vms_per_s=%.1f status_writes=%d failed_passes=%d failures=%s rss_after_create_mib=%.0f vmhwm_mib=%.0f heap_max_mib=%d%n",
+                        + "passes_per_s=%.1f vms_per_s=%.1f resync_passes=%d resync_s=%.2f resync_per_s=%.1f status_writes=%d failed_passes=%d failures=%s rss_after_create_mib=%.0f vmhwm_mib=%.0f heap_max_mib=%d%n",
                 kind, n, workers, done, store.running.size(), defined, createS, wallS, passes, passes / wallS, store.running.size() / wallS,
+                resyncPasses, resyncS, resyncPasses / resyncS,
                 store.statusWrites.get(), failures.total(), failures.summary(), rssAfterCreate / 1024.0, hwm / 1024.0, Runtime.getRuntime().maxMemory() >> 20);
         System.out.flush();
         store.close();
