@@ -182,6 +182,7 @@ public final class FileStoreOperator implements AutoCloseable {
                 if (o != null && o.failure() != null) LOG.warnf("%s: %s", key, o.failure().getMessage());
                 if (pass.next() != null) queue.add(key, pass.next());
             } catch (PbException e) {
+                if (!running) return; // closing: a pass cut short (interrupted at the store's lock) is no failure
                 LOG.warnf("%s: reconcile failed: %s", key, e.getMessage()); // libvirt or the store away for a while: retried
                 queue.add(key, support.retryAfterError(key));
             } catch (RuntimeException e) {

@@ -85,8 +85,11 @@ final class FileWatch implements VmStore.Watch {
                 for (; key != null; key = service.poll()) {
                     Path dir = (Path) key.watchable();
                     for (var event : key.pollEvents()) {
-                        if (event.kind() == StandardWatchEventKinds.OVERFLOW || dir.equals(store.root())) full = true;
-                        else if (event.context() instanceof Path name) changed.add(dir.resolve(name));
+                        if (event.kind() == StandardWatchEventKinds.OVERFLOW) full = true;
+                        else if (!(event.context() instanceof Path name)) continue;
+                        // in the root: a namespace folder came or went (the store's lock file, .lock, is no news)
+                        else if (dir.equals(store.root())) full |= !name.toString().startsWith(".");
+                        else changed.add(dir.resolve(name));
                     }
                     key.reset();
                 }
