@@ -58,7 +58,7 @@ public class CliClassPath {
             "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:+UseSerialGC", "-Xmn4m", "-XX:-UsePerfData",
             "-Xshare:auto", "-Xlog:all=warning:stderr", "-Dsun.reflect.inflationThreshold=2147483647",
             "-Djna.boot.library.path=@APP@/cli/native", "-Djna.nounpack=true",
-            "-Dorg.jboss.logging.provider=jdk", "-Dslf4j.provider=org.slf4j.helpers.NOP_SLF4JServiceProvider");
+            "-Dorg.jboss.logging.provider=jdk", "-Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider", "-Dslf4j.internal.verbosity=WARN");
 
     public static void main(String[] args) throws Exception {
         Path app = Path.of(args[0]).toAbsolutePath().normalize();

@@ -99,6 +99,20 @@ class StartupIT {
         assertFalse(out.contains("NoClassDefFoundError") || out.contains("ClassNotFoundException"), out);
     }
 
+    /** SSHD logs through slf4j: with the CLI's flags, slf4j finds its no-op provider and says nothing (pb run printed 10 lines of SLF4J errors once). */
+    @Test
+    void theClisFlagsKeepSlf4jQuiet() throws Exception {
+        Path app = Pb.launcher().getParent().resolve("target/quarkus-app");
+        String cp = Files.readString(app.resolve("cli/classpath")).strip().replace("@APP@", app.toString());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String f : Files.readString(app.resolve("cli/java-flags")).strip().split(" ")) cmd.add(f.replace("@APP@", app.toString()));
+        cmd.addAll(List.of("-cp", cp + ":" + Path.of("target/test-classes").toAbsolutePath(), Slf4jProbe.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertEquals("ok", out.strip(), "slf4j printed something of its own with the CLI's flags");
+    }
+
     record Started(int exit, String out) {
     }
 
