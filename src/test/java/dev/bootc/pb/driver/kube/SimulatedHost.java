@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Ignore;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -39,7 +40,11 @@ public final class SimulatedHost {
     private SimulatedHost() {
     }
 
-    /** The controller as the plain SDK takes it (it finds the resource type on a direct Reconciler only). */
+    /**
+     * The controller as the plain SDK takes it (it finds the resource type on a direct Reconciler only);
+     * {@code @Ignore}: the Quarkus extension must not take it for a second reconciler in the tests' index.
+     */
+    @Ignore
     @ControllerConfiguration(name = "bootcvm", finalizerName = BootcVm.FINALIZER, generationAwareEventProcessing = false)
     static final class Plain implements Reconciler<KubeBootcVm>, Cleaner<KubeBootcVm> {
         private final BootcVmController c;
