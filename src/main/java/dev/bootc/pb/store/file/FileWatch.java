@@ -39,6 +39,7 @@ final class FileWatch implements VmStore.Watch {
     private volatile boolean closed;
     private WatchService service;
     private Thread thread;
+    private volatile long lastFullScan;
 
     /** What a scan saw of one file: its contents, and its inode, time and size to skip rereading it. */
     private record Seen(String text, BootcVm vm, Object fileKey, long modifiedNanos, long size) {
@@ -93,7 +94,8 @@ final class FileWatch implements VmStore.Watch {
                     }
                     key.reset();
                 }
-                if (full) scan();
+                // the safety net stays once a second while events keep coming, not only in quiet seconds
+                if (full || System.nanoTime() - lastFullScan >= TimeUnit.MILLISECONDS.toNanos(RESCAN_MILLIS)) scan();
                 else scanFiles(changed);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
@@ -119,6 +121,7 @@ final class FileWatch implements VmStore.Watch {
 
     private synchronized void scan() {
         if (closed) return;
+        lastFullScan = System.nanoTime();
         register(store.root());
         Map<String, Seen> now = new HashMap<>();
         for (Path dir : store.namespaceDirs(namespace)) {
