@@ -130,7 +130,7 @@ public final class FileStoreOperator implements AutoCloseable {
     private void onDomainEvent(DomainEvent e) {
         if (e.type() == DomainEvent.Type.RECONNECTED) {
             LOG.infof("%s: looking at every VM again", e.detail());
-            queueAll();
+            resync();
             return;
         }
         e.owner().ifPresent(key -> {
@@ -141,10 +141,6 @@ public final class FileStoreOperator implements AutoCloseable {
 
     /** Queues every VM of this node now, as the periodic resync and a libvirt reconnect do. */
     public void resync() {
-        queueAll();
-    }
-
-    private void queueAll() {
         try {
             for (BootcVm vm : support.store().list(null)) if (filter.mine(vm)) queue.add(VmKey.of(vm), Duration.ZERO);
         } catch (RuntimeException e) {
@@ -159,7 +155,7 @@ public final class FileStoreOperator implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            queueAll();
+            resync();
         }
     }
 
