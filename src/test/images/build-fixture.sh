@@ -41,8 +41,9 @@
 #     CAP_SYS_ADMIN is required, the target may be a block device (e.g. /dev/disk/by-id/virtio-X),
 #     and the image is read from containers-storage (transport containers-storage: only; graph root
 #     /var/lib/containers/storage plus STORAGE_OPTS=additionalimagestore=DIR, as real bootc's image
-#     proxy does): an image that is not there fails the install. The installed tree is that image's
-#     layers (overlay driver), not the running system.
+#     proxy does; read with the driver STORAGE_DRIVER names, overlay by default; overlay and vfs are
+#     understood): an image that is not there fails the install. The installed tree is that image's
+#     layers, not the running system.
 #     It writes a GPT disk (BIOS-BOOT 1 MiB, EFI-SYSTEM 512 MiB, root labelled "root") that boots
 #     under UEFI and BIOS (SeaBIOS, GRUB i386-pc). UEFI: the plain and -xfs images get an unsigned
 #     GRUB as EFI/BOOT/BOOTX64.EFI (refused under Secure Boot, as an unsigned loader is); the
@@ -264,6 +265,34 @@ done
 printf 'blacklist %s\n' iTCO_wdt iTCO_vendor_support lpc_ich i2c_i801 pcspkr kvm kvm_amd kvm_intel \
     powernow_k8 acpi_cpufreq cfg80211 bochs drm >"$R/etc/modprobe.d/pb-fixture-blacklist.conf"
 chroot "$R" systemctl mask modprobe@drm.service >/dev/null 2>&1 || die "systemctl mask failed"
+# Like the dracut initramfs of Fedora and CentOS bootc images (its virtiofs module), the initramfs
+# boots from a virtiofs share given as `rootfstype=virtiofs root=TAG`: how bcvk and pb's rootless
+# installer VM boot the image itself. initramfs-tools has no such method: an init-top script picks
+# the boot method "virtiofs" (through /conf/param.conf, which init reads after each script) and
+# /scripts/virtiofs mounts the share (the Debian kernel has fuse and virtiofs built in).
+mkdir -p "$R/etc/initramfs-tools/scripts/init-top"
+cat >"$R/etc/initramfs-tools/scripts/init-top/pb-virtiofs" <<'SCRIPT'
+#!/bin/sh
+case "$1" in prereqs) exit 0 ;; esac
+for x in $(cat /proc/cmdline); do
+    [ "$x" = rootfstype=virtiofs ] && echo BOOT=virtiofs >>/conf/param.conf
+done
+exit 0
+SCRIPT
+chmod 755 "$R/etc/initramfs-tools/scripts/init-top/pb-virtiofs"
+cat >"$R/etc/initramfs-tools/scripts/virtiofs" <<'SCRIPT'
+# initramfs-tools boot method: the root file system is the virtiofs share named by root=
+mountroot() {
+    [ "$quiet" != y ] && log_begin_msg "Mounting virtiofs share ${ROOT} as the root file system"
+    mode=ro
+    [ "${readonly:-y}" = n ] && mode=rw
+    mount -t virtiofs -o "$mode" "${ROOT#virtiofs:}" "${rootmnt}" || panic "cannot mount the virtiofs share ${ROOT}"
+    [ "$quiet" != y ] && log_end_msg
+}
+mount_top() { :; }
+mount_premount() { :; }
+mount_bottom() { :; }
+SCRIPT
 # A small initrd (13 instead of 37 MB) loads and boots noticeably faster under TCG.
 mkdir -p "$R/etc/initramfs-tools/conf.d"
 echo MODULES=list >"$R/etc/initramfs-tools/conf.d/pb-fixture.conf"
@@ -609,7 +638,9 @@ fi
 # --source-imgref: real bootc (SourceInfo::from_imageref, then ostree-ext's image proxy) reads the
 # image through containers/image; for containers-storage: that is the graph root of storage.conf
 # (/var/lib/containers/storage) plus additional image stores (STORAGE_OPTS=additionalimagestore=DIR,
-# or storage.conf additionalimagestores). This stand-in reads the overlay driver's own files.
+# or storage.conf additionalimagestores), all read with one storage driver: STORAGE_DRIVER, else
+# overlay (what Fedora's storage.conf says). This stand-in reads the overlay and vfs drivers' own files
+# (rootless podman on a host without usable overlay mounts keeps its images with vfs).
 storage_records() { tr -d '\n' <"$1" | sed 's/{"id":"/\n{"id":"/g' | grep '^{"id":"'; }
 resolve_source_imgref() {
     local ref=$1 transport name want store roots=() rec layer id parent opt
@@ -634,9 +665,11 @@ resolve_source_imgref() {
         while IFS= read -r store; do [ -n "$store" ] && roots+=("$store"); done < <(
             sed -n '/additionalimagestores/,/]/p' /etc/containers/storage.conf | grep -o '"/[^"]*"' | tr -d '"')
     fi
+    local driver=${STORAGE_DRIVER:-overlay}
+    case "$driver" in overlay|vfs) ;; *) fail "$CS: storage driver '$driver' is not supported by this test stand-in (overlay, vfs)" ;; esac
     for store in ${roots[@]+"${roots[@]}"}; do
-        [ -f "$store/overlay-images/images.json" ] || continue
-        rec=$(storage_records "$store/overlay-images/images.json" | while IFS= read -r r; do
+        [ -f "$store/$driver-images/images.json" ] || continue
+        rec=$(storage_records "$store/$driver-images/images.json" | while IFS= read -r r; do
                   names=$(printf '%s' "$r" | sed -n 's/.*"names":\[\([^]]*\)\].*/\1/p')
                   id=$(printf '%s' "$r" | cut -c8-71)
                   if [[ ",$names," == *",\"$want\","* || ",$names," == *",\"localhost/$want\","* ]] ||
@@ -651,10 +684,16 @@ resolve_source_imgref() {
         while IFS= read -r r; do
             id=$(printf '%s' "$r" | cut -c8-71)
             parent_of[$id]=$(printf '%s' "$r" | sed -n 's/.*"parent":"\([0-9a-f]\{64\}\)".*/\1/p')
-        done < <(storage_records "$store/overlay-layers/layers.json")
+        done < <(storage_records "$store/$driver-layers/layers.json")
         while [ -n "$layer" ]; do
-            [ -n "${parent_of[$layer]+x}" ] || fail "$CS: layer $layer of $name is not in $store/overlay-layers/layers.json"
-            [ -d "$store/overlay/$layer/diff" ] || fail "$CS: layer $layer of $name is missing in $store (only the overlay storage driver is supported by this test stand-in)"
+            [ -n "${parent_of[$layer]+x}" ] || fail "$CS: layer $layer of $name is not in $store/$driver-layers/layers.json"
+            if [ "$driver" = vfs ]; then
+                # vfs keeps each layer as the whole tree up to it: the top layer is the image
+                [ -d "$store/vfs/dir/$layer" ] || fail "$CS: layer $layer of $name is missing in $store/vfs/dir"
+                SRC_LAYERS+=("$store/vfs/dir/$layer")
+                break
+            fi
+            [ -d "$store/overlay/$layer/diff" ] || fail "$CS: layer $layer of $name is missing in $store/overlay"
             SRC_LAYERS+=("$store/overlay/$layer/diff")
             layer=${parent_of[$layer]:-}
         done
