@@ -3,6 +3,7 @@ package dev.bootc.pb.boot;
 import dev.bootc.pb.api.Defaults;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.disk.BaseDiskBuilder;
 import dev.bootc.pb.port.Accel;
 
 import java.io.IOException;
@@ -33,12 +34,15 @@ import java.util.Optional;
  * @param shutdownTimeout PB_SHUTDOWN_TIMEOUT seconds: how long a guest may take to power off (60)
  * @param runTimeout  PB_RUN_TIMEOUT seconds: how long pb run and pb start wait for a VM (1200)
  * @param kubeconfig  KUBECONFIG, a kubeconfig file for --store kube (else the Kubernetes client's own search)
+ * @param diskBuilder PB_DISK_BUILDER: how base disks are built, container (privileged, root only) or vm (an
+ *                    installer VM, no root needed); container as root, vm otherwise
  * @param leaderElection PB_LEADER_ELECTION: one active Kubernetes operator per node through a Lease (true);
  *                    false only for an API server that serves no Leases
  */
 public record Config(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, Path dataRoot,
                      Path imagesRoot, boolean root, String node, Optional<Accel> accel, Duration sshTimeout, Duration shutdownTimeout,
-                     Duration runTimeout, boolean quiet, boolean verbose, Optional<Path> kubeconfig, boolean leaderElection) {
+                     Duration runTimeout, boolean quiet, boolean verbose, Optional<Path> kubeconfig, boolean leaderElection,
+                     BaseDiskBuilder.Method diskBuilder) {
 
     /** What the command line may say instead of the environment; null means "not given". */
     public record Options(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, boolean quiet,
@@ -91,7 +95,22 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         return new Config(store, storeDir, o.namespace() != null ? o.namespace() : Defaults.NAMESPACE, o.kubeContext(), uri, data, images,
                 root, node, accel, seconds(env, "PB_SSH_TIMEOUT", Duration.ofMinutes(5)), seconds(env, "PB_SHUTDOWN_TIMEOUT", Duration.ofSeconds(60)),
                 seconds(env, "PB_RUN_TIMEOUT", Duration.ofMinutes(20)), o.quiet(), o.verbose(),
-                value(env, "KUBECONFIG").map(v -> Path.of(v.split(":")[0])), bool(env, "PB_LEADER_ELECTION", true));
+                value(env, "KUBECONFIG").map(v -> Path.of(v.split(":")[0])), bool(env, "PB_LEADER_ELECTION", true),
+                diskBuilder(env, root));
+    }
+
+    private static BaseDiskBuilder.Method diskBuilder(Map<String, String> env, boolean root) {
+        Optional<String> v = value(env, "PB_DISK_BUILDER");
+        if (v.isEmpty()) return root ? BaseDiskBuilder.Method.container : BaseDiskBuilder.Method.vm;
+        try {
+            BaseDiskBuilder.Method m = BaseDiskBuilder.Method.valueOf(v.get().toLowerCase(Locale.ROOT));
+            if (m == BaseDiskBuilder.Method.container && !root) {
+                throw Failure.InvalidConfig.with("PB_DISK_BUILDER: container needs root (a privileged container): use vm, or unset it");
+            }
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw Failure.InvalidConfig.with("PB_DISK_BUILDER: invalid value \"" + v.get() + "\": use container or vm");
+        }
     }
 
     private static StoreKind storeKind(Map<String, String> env) {

@@ -1,7 +1,9 @@
 package dev.bootc.pb.boot;
 
+import dev.bootc.pb.disk.BaseDiskBuilder;
 import dev.bootc.pb.disk.LocalDisks;
 import dev.bootc.pb.disk.PodmanImages;
+import dev.bootc.pb.disk.VmInstaller;
 import dev.bootc.pb.driver.Convergence;
 import dev.bootc.pb.driver.DriverSupport;
 import dev.bootc.pb.driver.FileStoreOperator;
@@ -14,6 +16,7 @@ import dev.bootc.pb.host.HostDoctor;
 import dev.bootc.pb.host.Virtiofsd;
 import dev.bootc.pb.libvirt.LibvirtDomains;
 import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.port.Accel;
 import dev.bootc.pb.port.Disks;
 import dev.bootc.pb.port.Domains;
 import dev.bootc.pb.port.HostArch;
@@ -86,9 +89,10 @@ public final class Root implements AutoCloseable {
         VmLayout layout = new VmLayout(c.dataRoot(), c.imagesRoot());
         ProcessRunner runner = ProcessRunner.local();
         Supplier<Images> images = memo(() -> new PodmanImages(runner, c.root(), layout.baseDisks().resolve("install-config")));
-        Supplier<Disks> disks = memo(() -> new LocalDisks(runner, layout.baseDisks(), layout.vmDisks()));
-        Supplier<Domains> domains = memo(() -> new LibvirtDomains(c.libvirtUri(), c.accel().orElseGet(AccelDetection::detect),
-                HostArch.current(), Virtiofsd.find()));
+        Supplier<Accel> accel = memo(() -> c.accel().orElseGet(AccelDetection::detect));
+        Supplier<Disks> disks = memo(() -> new LocalDisks(runner, layout.baseDisks(), layout.vmDisks(),
+                BaseDiskBuilder.of(runner, c.diskBuilder(), new VmInstaller.Host(accel.get(), HostArch.current(), Virtiofsd.find(), c.root()))));
+        Supplier<Domains> domains = memo(() -> new LibvirtDomains(c.libvirtUri(), accel.get(), HostArch.current(), Virtiofsd.find()));
         Supplier<Ssh> ssh = memo(() -> new GuestSsh(layout.ports()));
         if (c.store() == StoreKind.kube && store == null) return KubeStores.verbParts(c, images, disks, domains, ssh);
         Supplier<VmStore> st = store != null ? store : () -> new FileVmStore(c.storeDir());

@@ -16,10 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Builds a base disk the way podman-bootc does: {@code bootc install to-disk} run from the image itself in a
- * privileged podman container, into a sparse raw file, then converted to qcow2.
+ * Builds a base disk: {@code bootc install to-disk} of the image onto a sparse raw file (by a
+ * {@link DiskInstaller}: in a privileged container as podman-bootc does, or in an installer VM booted from the
+ * image as bcvk does), then converted to qcow2.
  */
 public final class BaseDiskBuilder {
     public static final long MIN_RAW_BYTES = 10L << 30;
@@ -32,73 +34,83 @@ public final class BaseDiskBuilder {
     /** Less free space than this where a build failed: it failed for want of space. */
     static final long FULL_BELOW_BYTES = 64L << 20;
 
-    private final ProcessRunner runner;
-    private final Duration installTimeout;
-    private final Duration convertTimeout;
-
-    public BaseDiskBuilder(ProcessRunner runner) {
-        this(runner, Duration.ofHours(1), Duration.ofMinutes(30));
+    /** How the image gets installed onto the raw disk. */
+    public enum Method {
+        /** A privileged podman container on the host (root only; the faster under TCG). */
+        container,
+        /** A short-lived VM booted from the image (no root needed). */
+        vm
     }
 
-    public BaseDiskBuilder(ProcessRunner runner, Duration installTimeout, Duration convertTimeout) {
+    private final ProcessRunner runner;
+    private final DiskInstaller installer;
+    private final Duration convertTimeout;
+
+    /** The container method (root). */
+    public BaseDiskBuilder(ProcessRunner runner) {
+        this(runner, new ContainerInstaller(runner, Duration.ofHours(1)), Duration.ofMinutes(30));
+    }
+
+    public static BaseDiskBuilder of(ProcessRunner runner, Method method, VmInstaller.Host host) {
+        return new BaseDiskBuilder(runner, method == Method.vm ? new VmInstaller(runner, host, Duration.ofHours(1))
+                : new ContainerInstaller(runner, Duration.ofHours(1)), Duration.ofMinutes(30));
+    }
+
+    BaseDiskBuilder(ProcessRunner runner, DiskInstaller installer, Duration convertTimeout) {
         this.runner = runner;
-        this.installTimeout = installTimeout;
+        this.installer = installer;
         this.convertTimeout = convertTimeout;
     }
 
     /**
      * Builds {@code workDir/disk.qcow2} from the image, logging every output line to {@code workDir/build.log}.
-     * The raw file is removed afterwards; on any failure the container is removed too.
+     * The raw file is removed afterwards; on any failure what the installer left (container, VM) is removed too.
      *
-     * @param containerName the name of the install container, so a dead build's container can be found and removed
+     * @param name the name of what the install runs, so a dead build's container or VM can be found and removed
      * @return the qcow2 file in workDir
      * @throws PbException.Failed (DiskBuildFailed) with the last lines of the build log
      */
-    public Path build(Image image, BaseDiskOptions options, Path workDir, String containerName, Progress progress) {
+    public Path build(Image image, BaseDiskOptions options, Path workDir, String name, Progress progress) {
         Path raw = workDir.resolve(RAW_NAME);
         Path qcow2 = workDir.resolve(QCOW2_NAME);
         Path log = workDir.resolve(LOG_NAME);
-        Command.OutputListener toProgress = (stream, line) -> progress.output(line);
         long rawSize = rawSizeBytes(image.sizeBytes(), options);
         boolean done = false;
         try {
             createSparse(raw, rawSize);
-            progress.phase("Installing " + image.reference() + " to a " + gib(rawSize) + " disk (bootc install to-disk)");
-            ProcessResult install = runner.run(Command.of(installCommand(image.reference(), workDir, options, containerName))
-                    .timeout(installTimeout).onOutput(toProgress).log(log));
-            if (!install.ok()) throw failure(image, status(install, "bootc install to-disk") + spaceNote(workDir), log);
+            Optional<String> failed = installer.install(image, options, workDir, name, progress, log);
+            if (failed.isPresent()) throw failure(image, failed.get() + spaceNote(workDir), log);
             if (!hasPartitionTable(raw)) {
                 throw failure(image, "bootc install to-disk exited 0 but " + RAW_NAME + " holds no partition table", log);
             }
             progress.phase("Converting to qcow2");
             ProcessResult convert = runner.run(Command.of("qemu-img", "convert", "-O", "qcow2", raw.toString(), qcow2.toString())
-                    .timeout(convertTimeout).onOutput(toProgress).log(log));
+                    .timeout(convertTimeout).onOutput((stream, line) -> progress.output(line)).log(log));
             if (!convert.ok()) throw failure(image, status(convert, "qemu-img convert") + spaceNote(workDir), log);
             done = true;
             return qcow2;
         } finally {
-            if (!done) removeContainer(containerName);
+            if (!done) installer.removeLeftovers(name, workDir);
             deleteQuietly(raw);
         }
     }
 
-    /**
-     * The install command: podman-bootc's, plus a container name (to clean up after a killed build) and
-     * {@code --pull=never} (the image was resolved already; a build never reaches for the network).
-     */
-    public static List<String> installCommand(String imageRef, Path outputDir, BaseDiskOptions options, String containerName) {
-        // --user root:root: bootc must run as root, and some derived images set USER (podman-bootc learnt this)
-        List<String> cmd = new ArrayList<>(List.of("podman", "run", "--rm", "--name", containerName, "--pull=never",
-                "--user", "root:root", "--privileged", "--pid=host", "--security-opt", "label=type:unconfined_t",
-                "-v", "/var/lib/containers:/var/lib/containers", "-v", "/dev:/dev",
-                "-v", outputDir.toAbsolutePath() + ":/output",
-                imageRef,
-                "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check"));
-        if (options.filesystem() != null) cmd.addAll(List.of("--filesystem", options.filesystem().name()));
-        if (options.rootSizeArgument() != null) cmd.addAll(List.of("--root-size", options.rootSizeArgument()));
-        for (String karg : options.kernelArgs()) cmd.addAll(List.of("--karg", karg));
-        cmd.add("/output/" + RAW_NAME);
-        return cmd;
+    /** bootc install to-disk's options for these base disk options (the target comes after them). */
+    static List<String> optionArgs(BaseDiskOptions options) {
+        List<String> args = new ArrayList<>();
+        if (options.filesystem() != null) args.addAll(List.of("--filesystem", options.filesystem().name()));
+        if (options.rootSizeArgument() != null) args.addAll(List.of("--root-size", options.rootSizeArgument()));
+        for (String karg : options.kernelArgs()) args.addAll(List.of("--karg", karg));
+        return args;
+    }
+
+    /** The size of the raw disk in a build folder. */
+    static long rawSize(Path workDir) {
+        try {
+            return Files.size(workDir.resolve(RAW_NAME));
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**
@@ -122,9 +134,9 @@ public final class BaseDiskBuilder {
         return (size + mib - 1) / mib * mib;
     }
 
-    /** Removes a build container, running or not; nothing happens when there is none. */
-    public void removeContainer(String name) {
-        runner.run(Command.of("podman", "rm", "--force", "--ignore", "--time", "0", name).timeout(Duration.ofMinutes(1)));
+    /** Removes what a dead build of this name left: its container or installer VM, its loop device. */
+    public void removeLeftovers(String name, Path workDir) {
+        installer.removeLeftovers(name, workDir);
     }
 
     /**
@@ -145,7 +157,7 @@ public final class BaseDiskBuilder {
                 + what + (tail.isEmpty() ? "" : "\n" + tail));
     }
 
-    private static String status(ProcessResult r, String what) {
+    static String status(ProcessResult r, String what) {
         return what + (r.timedOut() ? " timed out after " + Durations.human(r.command().timeout()) : " exited with " + r.exitCode());
     }
 
@@ -176,7 +188,7 @@ public final class BaseDiskBuilder {
         }
     }
 
-    private static String gib(long bytes) {
+    static String gib(long bytes) {
         double g = bytes / (double) (1L << 30);
         return g == Math.rint(g) ? (long) g + " GiB" : String.format("%.1f GiB", g);
     }

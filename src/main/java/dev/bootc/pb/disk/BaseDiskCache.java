@@ -10,7 +10,6 @@ import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.os.Durations;
 import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.HostLock;
-import dev.bootc.pb.os.ProcessRunner;
 import dev.bootc.pb.port.BaseDisk;
 import dev.bootc.pb.port.BaseDiskOptions;
 import dev.bootc.pb.port.Image;
@@ -69,12 +68,10 @@ public final class BaseDiskCache {
 
     private final Path dir;
     private final BaseDiskBuilder builder;
-    private final ProcessRunner runner;
 
-    public BaseDiskCache(Path dir, BaseDiskBuilder builder, ProcessRunner runner) {
+    public BaseDiskCache(Path dir, BaseDiskBuilder builder) {
         this.dir = dir.toAbsolutePath().normalize();
         this.builder = builder;
-        this.runner = runner;
     }
 
     public Path dir() {
@@ -216,8 +213,7 @@ public final class BaseDiskCache {
             Matcher m = BUILD_DIR.matcher(d.getFileName().toString());
             if (!m.matches()) continue;
             // the podman client may be dead while its container still writes into the folder
-            builder.removeContainer(containerName(m.group(1), m.group(2)));
-            LoopDevices.detachBackedBy(runner, d.resolve(BaseDiskBuilder.RAW_NAME));
+            builder.removeLeftovers(containerName(m.group(1), m.group(2)), d);
             deleteTree(d);
         }
         return dirs.size();

@@ -32,7 +32,11 @@ public final class LocalDisks implements Disks {
      * @param vmDisks   the folder of the VMs' overlays
      */
     public LocalDisks(ProcessRunner runner, Path baseDisks, Path vmDisks) {
-        this.cache = new BaseDiskCache(baseDisks, new BaseDiskBuilder(runner), runner);
+        this(runner, baseDisks, vmDisks, new BaseDiskBuilder(runner));
+    }
+
+    public LocalDisks(ProcessRunner runner, Path baseDisks, Path vmDisks, BaseDiskBuilder builder) {
+        this.cache = new BaseDiskCache(baseDisks, builder);
         this.overlays = new Overlays(runner);
         this.vmDisks = vmDisks;
         this.seeds = new SeedIso(runner);

@@ -98,9 +98,15 @@ public final class HostDoctor implements HostSetup {
         out.add(program("swtpm (TPM 2.0 emulator)", "swtpm", Need.SWTPM));
         out.add(isoTool());
         Path virtiofsd = Virtiofsd.find().orElse(null);
-        out.add(new Finding("virtiofsd (for --volume)", virtiofsd != null, false,
-                virtiofsd != null ? virtiofsd.toString() : "missing: --volume will not work", List.of(Need.VIRTIOFSD),
-                hint(List.of(Need.VIRTIOFSD))));
+        // without root, base disks are built in an installer VM whose root file system is shared with virtiofsd
+        out.add(new Finding(host.root() ? "virtiofsd (for --volume)" : "virtiofsd (base disks, -v)", virtiofsd != null, !host.root(),
+                virtiofsd != null ? virtiofsd.toString() : host.root() ? "missing: --volume will not work"
+                        : "missing: base disks cannot be built without root", List.of(Need.VIRTIOFSD),
+                (host.root() ? "" : "as root: ") + hint(List.of(Need.VIRTIOFSD))));
+        out.add(program("newuidmap (rootless podman)", "newuidmap", Need.UIDMAP));
+        if (!host.root()) {
+            out.addAll(Rootless.findings(System.getProperty("user.name"), Path.of("/etc/subuid"), Path.of("/etc/subgid"), Path.of("/dev/kvm")));
+        }
         out.add(libvirt());
         boolean kvm = AccelDetection.hostSupportsKvm();
         out.add(new Finding("KVM", kvm, false, kvm ? "usable" : "not usable: VMs run under TCG emulation (slower)", List.of(),
@@ -156,7 +162,7 @@ public final class HostDoctor implements HostSetup {
         } else if (pm == null && before.stream().anyMatch(c -> !c.ok() && c.required())) {
             progress.accept("Neither apt-get nor dnf on this host: install the missing programs with your package manager");
         }
-        if (host.which("podman") != null && !podmanRuns().ok()) fixPodman(progress);
+        if (host.root() && host.which("podman") != null && !podmanRuns().ok()) fixPodman(progress);
         if (libvirtUri.startsWith("qemu:///system") && !libvirt().ok()) {
             if (!host.root()) {
                 progress.accept("Starting the system libvirt needs root: sudo " + String.join(" ", fixCommandLine()));
@@ -189,6 +195,7 @@ public final class HostDoctor implements HostSetup {
 
     /** A container really starts: an overlay on the host's own / as its root, so no image is needed and nothing is written to the host. */
     private Finding podmanRuns() {
+        if (!host.root()) return podmanUserNamespace();
         ProcessResult r;
         try {
             r = host.runner().run(Command.of("podman", "run", "--rm", "--network", "none", "--rootfs", "/:O", "/bin/true")
@@ -201,6 +208,23 @@ public final class HostDoctor implements HostSetup {
         String fix = "write " + host.containersConfDir().resolve(PODMAN_DROP_IN) + " with [engine] runtime = \"runc\" and "
                 + "[containers] default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"] (pb doctor --fix does)";
         return new Finding("podman can run a container", ok, true, detail, List.of(Need.PODMAN), fix);
+    }
+
+    /**
+     * Without root pb runs no container of its own making (the --rootfs check above needs an overlay of /, which a
+     * user namespace refuses): what it needs is podman's user namespace, where the image's files are mounted.
+     */
+    private Finding podmanUserNamespace() {
+        ProcessResult r;
+        try {
+            r = host.runner().run(Command.of("podman", "unshare", "true").timeout(Duration.ofMinutes(1)));
+        } catch (PbException e) {
+            r = null;
+        }
+        boolean ok = r != null && r.ok();
+        String detail = ok ? "podman unshare works" : r == null ? "cannot start podman" : "podman unshare fails: " + oneLine(r);
+        return new Finding("podman without root", ok, true, detail, List.of(Need.UIDMAP),
+                "as root: pb doctor --fix (installs uidmap), and give this user subordinate ids (see below)");
     }
 
     private static String oneLine(ProcessResult r) {

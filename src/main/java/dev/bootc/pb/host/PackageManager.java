@@ -20,7 +20,7 @@ public enum PackageManager {
 
     /** One thing the host needs, independent of how a distribution packages it. */
     public enum Need {
-        PODMAN, QEMU_IMG, QEMU_SYSTEM, SSH_CLIENT, UEFI_FIRMWARE, LIBVIRT, SWTPM, VIRTIOFSD, ISO_TOOL
+        PODMAN, QEMU_IMG, QEMU_SYSTEM, SSH_CLIENT, UEFI_FIRMWARE, LIBVIRT, SWTPM, VIRTIOFSD, ISO_TOOL, UIDMAP
     }
 
     /** The packages that give {@code need} on this family, for a host of architecture {@code arch} (uname -m). */
@@ -39,6 +39,7 @@ public enum PackageManager {
                 case VIRTIOFSD -> List.of("qemu-system-common");
                 // genisoimage gives isoinfo too (what a person reads a seed back with)
                 case ISO_TOOL -> List.of("genisoimage");
+                case UIDMAP -> List.of("uidmap");
             };
             case DNF -> switch (need) {
                 case PODMAN -> List.of("podman");
@@ -50,6 +51,7 @@ public enum PackageManager {
                 case SWTPM -> List.of("swtpm", "swtpm-tools");
                 case VIRTIOFSD -> List.of("virtiofsd");
                 case ISO_TOOL -> List.of("xorriso");
+                case UIDMAP -> List.of("shadow-utils");
             };
         };
     }

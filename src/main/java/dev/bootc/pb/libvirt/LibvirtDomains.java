@@ -47,7 +47,10 @@ public final class LibvirtDomains implements Domains {
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration ACPI_RESEND = Duration.ofSeconds(5);
 
-    private final HostFacts facts;
+    /** libvirt shares folders with virtiofs on qemu:///session since 10.0.0 (libvirt issue 535). */
+    static final long SESSION_VIRTIOFS_SINCE = 10_000_000;
+    private final HostFacts baseFacts;
+    private HostFacts facts;
     private final String uri;
     private final LibvirtConnection connection;
     private final List<Consumer<DomainEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -61,13 +64,24 @@ public final class LibvirtDomains implements Domains {
 
     /** Domains at {@code uri}, made with this accelerator, for this architecture; the connection opens on first use. */
     public LibvirtDomains(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
-        this.facts = new HostFacts(uri, accel, arch, virtiofsd);
+        this.baseFacts = new HostFacts(uri, accel, arch, virtiofsd);
         this.uri = uri;
         this.connection = new LibvirtConnection(uri, this::onLifecycle, this::onReconnected);
     }
 
     @Override
-    public HostFacts facts() {
+    public synchronized HostFacts facts() {
+        if (facts == null) {
+            Optional<String> refused = Optional.empty();
+            if (baseFacts.uri().contains("/session")) {
+                long v = connection.call("read libvirt's version", c -> c.getLibVirVersion());
+                if (v < SESSION_VIRTIOFS_SINCE) {
+                    refused = Optional.of("volumes (-v) on qemu:///session need libvirt 10.0 or newer (this host has " + v / 1_000_000 + "."
+                            + v / 1000 % 1000 + "." + v % 1000 + "): leave out -v, or run pb as root");
+                }
+            }
+            facts = new HostFacts(baseFacts.uri(), baseFacts.accel(), baseFacts.arch(), baseFacts.virtiofsd(), refused);
+        }
         return facts;
     }
 

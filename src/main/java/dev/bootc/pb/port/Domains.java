@@ -79,7 +79,13 @@ public interface Domains extends AutoCloseable {
         }
     }
 
-    /** The host's side of every domain: connection, accelerator, architecture, and virtiofsd when there is one. */
-    record HostFacts(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
+    /**
+     * The host's side of every domain: connection, accelerator, architecture, virtiofsd when there is one, and why
+     * volumes cannot be shared here when they cannot (libvirt before 10.0 refuses virtiofs on qemu:///session).
+     */
+    record HostFacts(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd, Optional<String> volumesRefused) {
+        public HostFacts(String uri, Accel accel, HostArch arch, Optional<Path> virtiofsd) {
+            this(uri, accel, arch, virtiofsd, Optional.empty());
+        }
     }
 }

@@ -65,6 +65,9 @@ final class DesiredDomain {
                 .metadata(new PbMetadata(key.namespace(), key.name(), vm.getMetadata().getUid(), spec.getImage(), facts.digest(),
                         facts.sshPort(), spec.getSsh().getUser(), facts.privateKey().toString(), facts.created(), null));
         if (!spec.volumesOrEmpty().isEmpty()) {
+            facts.host().volumesRefused().ifPresent(why -> {
+                throw Failure.VirtiofsdMissing.with(why);
+            });
             b.virtiofsd(facts.host().virtiofsd().orElseThrow(() -> Failure.VirtiofsdMissing.with(
                     "volumes need virtiofsd, which this host lacks: install the package virtiofsd (Fedora, Debian 13)"
                             + " or qemu-system-common (Debian 12), or run pb doctor --fix")));

@@ -258,6 +258,9 @@ public final class VmReconciler {
     public void precheck(BootcVm vm) {
         List<VolumeMount> volumes = vm.getSpec().volumesOrEmpty();
         if (volumes.isEmpty()) return;
+        domains.facts().volumesRefused().ifPresent(why -> {
+            throw Failure.VirtiofsdMissing.with(why);
+        });
         String ref = vm.getSpec().getImage();
         if (images.local(ref).isEmpty()) return;
         GuestPaths.check(ref, volumes, () -> images.topLevelEntries(ref));

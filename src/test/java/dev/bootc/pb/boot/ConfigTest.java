@@ -3,6 +3,7 @@ package dev.bootc.pb.boot;
 import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.disk.BaseDiskBuilder;
 import dev.bootc.pb.port.Accel;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,19 @@ class ConfigTest {
         assertEquals(HOME.resolve(".local/share/pb"), user.dataRoot());
         assertEquals(HOME.resolve(".local/share/pb/images"), user.imagesRoot());
         assertEquals(Path.of("/x/pb"), Config.load(Map.of("XDG_DATA_HOME", "/x"), "u", HOME, Config.Options.none()).dataRoot());
+    }
+
+    @Test
+    void rootBuildsBaseDisksInAPrivilegedContainerAUserInAnInstallerVm() {
+        assertEquals(BaseDiskBuilder.Method.container, Config.load(Map.of(), "root", Path.of("/root"), Config.Options.none()).diskBuilder());
+        assertEquals(BaseDiskBuilder.Method.vm, Config.load(Map.of(), "u", HOME, Config.Options.none()).diskBuilder());
+        assertEquals(BaseDiskBuilder.Method.vm, Config.load(Map.of("PB_DISK_BUILDER", "VM"), "root", Path.of("/root"), Config.Options.none()).diskBuilder());
+        PbException notRoot = assertThrows(PbException.class,
+                () -> Config.load(Map.of("PB_DISK_BUILDER", "container"), "u", HOME, Config.Options.none()));
+        assertEquals("PB_DISK_BUILDER: container needs root (a privileged container): use vm, or unset it", notRoot.getMessage());
+        PbException bad = assertThrows(PbException.class, () -> Config.load(Map.of("PB_DISK_BUILDER", "chroot"), "u", HOME, Config.Options.none()));
+        assertEquals("PB_DISK_BUILDER: invalid value \"chroot\": use container or vm", bad.getMessage());
+        assertEquals(ExitCodes.INVALID, bad.exitCode());
     }
 
     @Test

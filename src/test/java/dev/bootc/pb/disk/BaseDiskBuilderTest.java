@@ -37,8 +37,8 @@ class BaseDiskBuilderTest {
                         "-v", "/dev:/dev", "-v", "/cache/k.build-1:/output", "quay.io/x/y:1",
                         "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
                         "/output/disk.raw"),
-                BaseDiskBuilder.installCommand("quay.io/x/y:1", Path.of("/cache/k.build-1"), BaseDiskOptions.defaults(), "pb-build-k"));
-        List<String> withOptions = BaseDiskBuilder.installCommand("quay.io/x/y:1", Path.of("/o"),
+                ContainerInstaller.command("quay.io/x/y:1", Path.of("/cache/k.build-1"), BaseDiskOptions.defaults(), "pb-build-k"));
+        List<String> withOptions = ContainerInstaller.command("quay.io/x/y:1", Path.of("/o"),
                 new BaseDiskOptions(Filesystem.xfs, 8 * GIB, List.of("console=ttyS0", "quiet"), null), "n");
         assertEquals(List.of("--filesystem", "xfs", "--root-size", "8G", "--karg", "console=ttyS0", "--karg", "quiet", "/output/disk.raw"),
                 withOptions.subList(withOptions.indexOf("--skip-fetch-check") + 1, withOptions.size()));
@@ -112,7 +112,7 @@ class BaseDiskBuilderTest {
         assertTrue(e.getMessage().endsWith("error: no space left"), e.getMessage());
         assertTrue(e.getMessage().contains("line 50"));
         assertFalse(e.getMessage().contains("line 30\n"), "only the last 20 lines");
-        assertEquals(List.of("podman", "rm", "--force", "--ignore", "--time", "0", "pb-build-x"), runner.calls.get(runner.calls.size() - 1));
+        assertTrue(runner.calls.contains(List.of("podman", "rm", "--force", "--ignore", "--time", "0", "pb-build-x")), "the container is removed");
         assertFalse(Files.exists(tmp.resolve("disk.raw")));
     }
 

@@ -69,7 +69,7 @@ class BaseDiskCacheTest {
     });
 
     BaseDiskCache cache() {
-        return new BaseDiskCache(tmp.resolve("base"), new BaseDiskBuilder(runner), runner);
+        return new BaseDiskCache(tmp.resolve("base"), new BaseDiskBuilder(runner));
     }
 
     int installs() {
@@ -153,7 +153,7 @@ class BaseDiskCacheTest {
     @Test
     void aBuildInAnotherProcessIsWaitedForAndReused() throws Exception {
         // a finished entry, made by a build elsewhere, that the other process moves into place while holding the lock
-        BaseDiskCache elsewhere = new BaseDiskCache(tmp.resolve("elsewhere"), new BaseDiskBuilder(runner), runner);
+        BaseDiskCache elsewhere = new BaseDiskCache(tmp.resolve("elsewhere"), new BaseDiskBuilder(runner));
         BaseDisk made = elsewhere.ensure(IMAGE, XFS, null);
         int installsBefore = installs();
         BaseDiskCache cache = cache();

@@ -74,7 +74,7 @@ class BaseDiskVmTest {
     }
 
     static BaseDiskCache cache(ProcessRunner runner) {
-        return new BaseDiskCache(cacheRoot.resolve("base"), new BaseDiskBuilder(runner), runner);
+        return new BaseDiskCache(cacheRoot.resolve("base"), new BaseDiskBuilder(runner));
     }
 
     @Test

@@ -63,7 +63,7 @@ class DiskFullTest {
     void aBuildThatCannotFitIsRefusedBeforeItStarts() throws Exception {
         String before = snapshot();
         Installer installer = new Installer();
-        BaseDiskCache cache = new BaseDiskCache(cacheDir, new BaseDiskBuilder(installer), installer);
+        BaseDiskCache cache = new BaseDiskCache(cacheDir, new BaseDiskBuilder(installer));
         PbException e = assertThrows(PbException.class, () -> cache.ensure(new Image("localhost/big:1", "b1", "sha256:b1", 500 * MIB), options(), null));
         assertFull(e);
         assertEquals(0, installer.installs, "nothing was started");
@@ -74,7 +74,7 @@ class DiskFullTest {
     void aBuildThatRunsOutOfSpaceMidwayLeavesNothingAndSaysSoInOneLine() throws Exception {
         String before = snapshot();
         Installer installer = new Installer();
-        BaseDiskCache cache = new BaseDiskCache(cacheDir, new BaseDiskBuilder(installer), installer);
+        BaseDiskCache cache = new BaseDiskCache(cacheDir, new BaseDiskBuilder(installer));
         // 1 MiB of image: the estimate (130 MiB) fits, but this installer writes all the disk it is given
         Image image = new Image("localhost/grows:1", "g1", "sha256:g1", 1 * MIB);
         assertTrue(Files.getFileStore(cacheDir).getUsableSpace() > 2 * image.sizeBytes() + 128 * MIB, "the estimate passes");

@@ -301,6 +301,20 @@ class VmReconcilerTest {
     }
 
     @Test
+    void volumesOnASessionLibvirtThatCannotShareThemAreRefusedBeforeAnythingIsWritten() {
+        BootcVm vm = vm();
+        vm.getSpec().setVolumes(List.of(new VolumeMount("/srv/data", "/mnt/data", false)));
+        world.domains.volumesRefused = Optional.of("volumes (-v) on qemu:///session need libvirt 10.0 or newer (this host has 9.0.0): "
+                + "leave out -v, or run pb as root");
+        dev.bootc.pb.api.PbException e = assertThrows(dev.bootc.pb.api.PbException.class, () -> reconciler.precheck(vm));
+        assertEquals("VirtiofsdMissing", e.reason());
+        assertTrue(e.getMessage().contains("need libvirt 10.0 or newer"), e.getMessage());
+        Outcome o = pass(vm);
+        assertEquals(Failure.VirtiofsdMissing, o.failure().failure(), "and a resource written some other way fails the same way");
+        assertFalse(world.calls.contains("define"), world.calls.toString());
+    }
+
+    @Test
     void libvirtRefusalLandsOnDomainReady() {
         BootcVm vm = vm();
         world.domains.failDefine = Failure.LibvirtError.with("Cannot define domain default_demo: permission denied");

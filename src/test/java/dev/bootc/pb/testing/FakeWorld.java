@@ -242,9 +242,12 @@ public final class FakeWorld {
             return () -> listeners.remove(listener);
         }
 
+        /** Why volumes cannot be shared on this fake host (a libvirt before 10.0 on qemu:///session), if they cannot. */
+        public Optional<String> volumesRefused = Optional.empty();
+
         @Override
         public HostFacts facts() {
-            return new HostFacts("fake:///", Accel.TCG, HostArch.X86_64, Optional.of(Path.of("/usr/libexec/virtiofsd")));
+            return new HostFacts("fake:///", Accel.TCG, HostArch.X86_64, Optional.of(Path.of("/usr/libexec/virtiofsd")), volumesRefused);
         }
 
         @Override
