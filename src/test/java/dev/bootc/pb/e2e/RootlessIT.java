@@ -41,7 +41,8 @@ class RootlessIT {
         }
         Run subids = sh("grep -q '^" + USER + ":' /etc/subuid && grep -q '^" + USER + ":' /etc/subgid");
         assertEquals(0, subids.exit(), "useradd gave " + USER + " no subordinate ids in /etc/subuid and /etc/subgid");
-        asUser("pb rm -f " + VM + " >/dev/null 2>&1; true", Duration.ofMinutes(5));
+        // a first run: no VM of the user's and no cached base disk left by an earlier run of this test
+        asUser("pb rm -f " + VM + " >/dev/null 2>&1; pb cache prune", Duration.ofMinutes(5));
         long t0 = System.nanoTime();
         Run load = sh("podman save " + Prerequisites.IMAGE + " | runuser -l " + USER + " -c 'podman load -q'");
         assertEquals(0, load.exit(), "loading the fixture into the user's rootless storage: " + load.out());
@@ -50,7 +51,7 @@ class RootlessIT {
 
     @AfterAll
     static void cleanUp() throws Exception {
-        asUser("pb rm -f " + VM + " >/dev/null 2>&1; true", Duration.ofMinutes(5));
+        asUser("pb rm -f " + VM + " >/dev/null 2>&1; pb cache prune", Duration.ofMinutes(5));
     }
 
     @Test
