@@ -215,7 +215,8 @@ public final class VmReconciler {
         SerialLogFailures.check(key.name(), eff.getSpec().getFirmware(), serial,
                 domains.serialLogTail(serial, SerialLogFailures.TAIL_BYTES));
         Duration waited = Duration.between(parse(st.getStartedAt(), clock.instant()), clock.instant());
-        if (waited.compareTo(timeouts.ssh()) > 0) {
+        // startedAt has whole seconds (a Kubernetes timestamp), so waited may read up to 1 s more than it was
+        if (waited.compareTo(timeouts.ssh().plusSeconds(1)) > 0) {
             throw Failure.SshTimeout.with("VM " + key.name() + " gave no SSH answer on 127.0.0.1:" + port + " within "
                     + timeouts.ssh().toSeconds() + " s (" + probe.reason() + "): see " + serial);
         }

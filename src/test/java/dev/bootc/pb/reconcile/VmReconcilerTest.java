@@ -337,6 +337,19 @@ class VmReconcilerTest {
     }
 
     @Test
+    void theSshTimeoutNeverFiresEarlyThoughStartedAtHasWholeSeconds() {
+        BootcVm vm = vm();
+        clock.advance(Duration.ofMillis(900)); // started at 10:00:00.900, recorded as 10:00:00
+        pass(vm);
+        clock.advance(Duration.ofMinutes(5).minusMillis(100)); // 299.9 s after the start
+        pass(vm);
+        assertEquals("WaitingForSsh", cond(vm, Conditions.SSH_READY).getReason(), "not before PB_SSH_TIMEOUT has passed");
+        clock.advance(Duration.ofMillis(1200)); // 301.1 s after
+        pass(vm);
+        assertEquals("SshTimeout", cond(vm, Conditions.SSH_READY).getReason());
+    }
+
+    @Test
     void secureBootRefusalIsReadFromTheSerialLog() {
         BootcVm vm = vm();
         vm.getSpec().setFirmware(dev.bootc.pb.api.Firmware.uefi_secure);
