@@ -43,12 +43,18 @@ store=${PB_STORE:-}
 store=${store//[[:space:]]/}
 store=${store,,}
 prev=
+verb=
 for a in "$@"; do
   [[ $a == -- ]] && break
-  if [[ $prev == --store ]]; then store=$a; break; fi
-  if [[ $a == --store=* ]]; then store=${a#--store=}; break; fi
+  [[ -z $verb && $a != -* && $prev != --store && $prev != -n && $prev != -c && $prev != --context && $prev != --store-dir ]] && verb=$a
+  if [[ $prev == --store ]]; then store=$a; fi
+  if [[ $a == --store=* ]]; then store=${a#--store=}; fi
   prev=$a
 done
+# The long-running operator gets a bounded heap: the JVM's default (a quarter of RAM) lets its RSS grow
+# past 300 MiB on a 24 GiB host (bench/run section 3 reads these flags from here). PB_JAVA_OPTS wins.
+operator_flags=(-Xmx256m)
+[[ $verb == operator ]] || operator_flags=()
 
 if [[ $store != kube && -f $app/cli/classpath && -f $app/cli/java-flags ]]; then
   read -r cp < "$app/cli/classpath"
@@ -59,7 +65,7 @@ if [[ $store != kube && -f $app/cli/classpath && -f $app/cli/java-flags ]]; then
   archive=()
   [[ -f $app/cli/pb.jsa ]] && archive=(-XX:SharedArchiveFile="$app/cli/pb.jsa")
   # shellcheck disable=SC2086 # PB_JAVA_OPTS is a list of options
-  exec "$java" "${flags[@]}" "${archive[@]}" ${PB_JAVA_OPTS:-} -cp "${cp//@APP@/$app}" dev.bootc.pb.Main "$@"
+  exec "$java" "${flags[@]}" "${archive[@]}" "${operator_flags[@]}" ${PB_JAVA_OPTS:-} -cp "${cp//@APP@/$app}" dev.bootc.pb.Main "$@"
 fi
 # shellcheck disable=SC2086
-exec java ${PB_JAVA_OPTS:-} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$jar" "$@"
+exec java "${operator_flags[@]}" ${PB_JAVA_OPTS:-} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$jar" "$@"

@@ -57,10 +57,13 @@ public final class MultiHostBench {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             long t0 = System.nanoTime();
             for (int h = 0; h < hosts; h++) {
-                ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                        "-Dorg.jboss.logging.provider=jdk", "-cp", System.getProperty("java.class.path"),
+                List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+                // the operator's heap bound as ./pb operator has it (bench/run reads it from the launcher)
+                for (String f : System.getProperty("bench.operatorFlags", "").split("\\s+")) if (!f.isBlank()) cmd.add(f);
+                cmd.addAll(List.of("-Dorg.jboss.logging.provider=jdk", "-cp", System.getProperty("java.class.path"),
                         "dev.bootc.pb.driver.kube.SimulatedHost", "node-" + h, server.kubeconfig().toString(),
-                        dir.resolve("host-" + h).toString(), dir.resolve("host-" + h + ".domains").toString())
+                        dir.resolve("host-" + h).toString(), dir.resolve("host-" + h + ".domains").toString()));
+                ProcessBuilder pb = new ProcessBuilder(cmd)
                         .redirectErrorStream(true).redirectOutput(dir.resolve("host-" + h + ".log").toFile());
                 procs.add(pb.start());
             }
