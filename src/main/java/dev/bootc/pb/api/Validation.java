@@ -251,6 +251,13 @@ public final class Validation {
         }
     }
 
+    /** Throws InvalidName (one line naming the field) unless {@code name} is a DNS label. */
+    public static void requireName(String field, String name) {
+        nameProblem(field, name).ifPresent(p -> {
+            throw Failure.InvalidName.with(p.toString());
+        });
+    }
+
     public static java.util.Optional<Problem> nameProblem(String field, String name) {
         if (name == null || name.isEmpty()) {
             return java.util.Optional.of(new Problem(field, null, "a name is required"));

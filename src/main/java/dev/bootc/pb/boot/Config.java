@@ -88,9 +88,7 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         String node = value(env, "NODE_NAME").orElseGet(Config::hostName);
         if (o.namespace() != null) {
             // a namespace names a folder of the file store: only a DNS label, never ../x
-            Validation.nameProblem("--namespace", o.namespace()).ifPresent(p -> {
-                throw Failure.InvalidName.with(p.toString());
-            });
+            Validation.requireName("--namespace", o.namespace());
         }
         return new Config(store, storeDir, o.namespace() != null ? o.namespace() : Defaults.NAMESPACE, o.kubeContext(), uri, data, images,
                 root, node, accel, seconds(env, "PB_SSH_TIMEOUT", Duration.ofMinutes(5)), seconds(env, "PB_SHUTDOWN_TIMEOUT", Duration.ofSeconds(60)),

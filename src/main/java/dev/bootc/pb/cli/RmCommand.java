@@ -1,6 +1,5 @@
 package dev.bootc.pb.cli;
 
-import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Validation;
 import picocli.CommandLine.ArgGroup;
@@ -31,11 +30,7 @@ class RmCommand extends BaseCommand {
     protected int execute() {
         List<String> names = target.all ? root().views().allNames() : target.names;
         // a malformed name is bad input: nothing is removed before every name is known to be well-formed
-        for (String n : names) {
-            Validation.nameProblem("name", n).ifPresent(p -> {
-                throw Failure.InvalidName.with(p.toString());
-            });
-        }
+        for (String n : names) Validation.requireName("name", n);
         PbException first = null;
         for (String n : names) {
             try {

@@ -54,12 +54,8 @@ public final class FileVmStore implements VmStore {
 
     /** The file of one resource; a namespace or name that is no DNS label (like {@code ../x}) never makes a path. */
     public Path file(String namespace, String name) {
-        Validation.nameProblem("namespace", namespace).ifPresent(p -> {
-            throw Failure.InvalidName.with(p.toString());
-        });
-        Validation.nameProblem("name", name).ifPresent(p -> {
-            throw Failure.InvalidName.with(p.toString());
-        });
+        Validation.requireName("namespace", namespace);
+        Validation.requireName("name", name);
         return root.resolve(namespace).resolve(name + SUFFIX);
     }
 
