@@ -39,8 +39,10 @@ import dev.bootc.pb.verbs.SerialConsoles;
 import dev.bootc.pb.verbs.Sessions;
 import dev.bootc.pb.verbs.Views;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -89,10 +91,12 @@ public final class Root implements AutoCloseable {
         VmLayout layout = new VmLayout(c.dataRoot(), c.imagesRoot());
         ProcessRunner runner = ProcessRunner.local();
         Supplier<Images> images = memo(() -> new PodmanImages(runner, c.root(), layout.baseDisks().resolve("install-config")));
+        // what the installer VM and the domains both need of this host, found once
         Supplier<Accel> accel = memo(() -> c.accel().orElseGet(AccelDetection::detect));
+        Supplier<Optional<Path>> virtiofsd = memo(Virtiofsd::find);
         Supplier<Disks> disks = memo(() -> new LocalDisks(runner, layout.baseDisks(), layout.vmDisks(),
-                BaseDiskBuilder.of(runner, c.diskBuilder(), new VmInstaller.Host(accel.get(), HostArch.current(), Virtiofsd.find(), c.root()))));
-        Supplier<Domains> domains = memo(() -> new LibvirtDomains(c.libvirtUri(), accel.get(), HostArch.current(), Virtiofsd.find()));
+                BaseDiskBuilder.of(runner, c.diskBuilder(), new VmInstaller.Host(accel.get(), HostArch.current(), virtiofsd.get(), c.root()))));
+        Supplier<Domains> domains = memo(() -> new LibvirtDomains(c.libvirtUri(), accel.get(), HostArch.current(), virtiofsd.get()));
         Supplier<Ssh> ssh = memo(() -> new GuestSsh(layout.ports()));
         if (c.store() == StoreKind.kube && store == null) return KubeStores.verbParts(c, images, disks, domains, ssh);
         Supplier<VmStore> st = store != null ? store : () -> new FileVmStore(c.storeDir());

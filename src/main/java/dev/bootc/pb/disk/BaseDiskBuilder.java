@@ -46,14 +46,17 @@ public final class BaseDiskBuilder {
     private final DiskInstaller installer;
     private final Duration convertTimeout;
 
+    static final Duration INSTALL_TIMEOUT = Duration.ofHours(1);
+    static final Duration CONVERT_TIMEOUT = Duration.ofMinutes(30);
+
     /** The container method (root). */
     public BaseDiskBuilder(ProcessRunner runner) {
-        this(runner, new ContainerInstaller(runner, Duration.ofHours(1)), Duration.ofMinutes(30));
+        this(runner, new ContainerInstaller(runner, INSTALL_TIMEOUT), CONVERT_TIMEOUT);
     }
 
     public static BaseDiskBuilder of(ProcessRunner runner, Method method, VmInstaller.Host host) {
-        return new BaseDiskBuilder(runner, method == Method.vm ? new VmInstaller(runner, host, Duration.ofHours(1))
-                : new ContainerInstaller(runner, Duration.ofHours(1)), Duration.ofMinutes(30));
+        return new BaseDiskBuilder(runner, method == Method.vm ? new VmInstaller(runner, host, INSTALL_TIMEOUT)
+                : new ContainerInstaller(runner, INSTALL_TIMEOUT), CONVERT_TIMEOUT);
     }
 
     BaseDiskBuilder(ProcessRunner runner, DiskInstaller installer, Duration convertTimeout) {
@@ -78,7 +81,7 @@ public final class BaseDiskBuilder {
         boolean done = false;
         try {
             createSparse(raw, rawSize);
-            Optional<String> failed = installer.install(image, options, workDir, name, progress, log);
+            Optional<String> failed = installer.install(image, options, workDir, rawSize, name, progress, log);
             if (failed.isPresent()) throw failure(image, failed.get() + spaceNote(workDir), log);
             if (!hasPartitionTable(raw)) {
                 throw failure(image, "bootc install to-disk exited 0 but " + RAW_NAME + " holds no partition table", log);
@@ -104,13 +107,9 @@ public final class BaseDiskBuilder {
         return args;
     }
 
-    /** The size of the raw disk in a build folder. */
-    static long rawSize(Path workDir) {
-        try {
-            return Files.size(workDir.resolve(RAW_NAME));
-        } catch (IOException e) {
-            return 0;
-        }
+    /** The phase an installer announces when bootc starts writing: "Installing IMAGE to a 10 GiB disk (bootc install to-disk[where])". */
+    static String installing(Image image, long rawBytes, String where) {
+        return "Installing " + image.reference() + " to a " + gib(rawBytes) + " disk (bootc install to-disk" + where + ")";
     }
 
     /**

@@ -26,9 +26,9 @@ final class ContainerInstaller implements DiskInstaller {
     }
 
     @Override
-    public Optional<String> install(Image image, BaseDiskOptions options, Path workDir, String name, Progress progress, Path log) {
-        progress.phase("Installing " + image.reference() + " to a " + BaseDiskBuilder.gib(BaseDiskBuilder.rawSize(workDir))
-                + " disk (bootc install to-disk)");
+    public Optional<String> install(Image image, BaseDiskOptions options, Path workDir, long rawBytes, String name, Progress progress,
+                                    Path log) {
+        progress.phase(BaseDiskBuilder.installing(image, rawBytes, ""));
         ProcessResult r = runner.run(Command.of(command(image.reference(), workDir, options, name))
                 .timeout(timeout).onOutput((stream, line) -> progress.output(line)).log(log));
         return r.ok() ? Optional.empty() : Optional.of(BaseDiskBuilder.status(r, "bootc install to-disk"));
@@ -36,7 +36,7 @@ final class ContainerInstaller implements DiskInstaller {
 
     @Override
     public void removeLeftovers(String name, Path workDir) {
-        runner.run(Command.of("podman", "rm", "--force", "--ignore", "--time", "0", name).timeout(Duration.ofMinutes(1)));
+        DiskInstaller.removeContainer(runner, name);
         LoopDevices.detachBackedBy(runner, workDir.resolve(BaseDiskBuilder.RAW_NAME));
     }
 

@@ -65,7 +65,8 @@ public final class VmInstaller implements DiskInstaller {
     }
 
     @Override
-    public Optional<String> install(Image image, BaseDiskOptions options, Path workDir, String name, Progress progress, Path log) {
+    public Optional<String> install(Image image, BaseDiskOptions options, Path workDir, long rawBytes, String name, Progress progress,
+                                    Path log) {
         Path virtiofsd = host.virtiofsd().orElseThrow(() -> Failure.VirtiofsdMissing.with(
                 "building a base disk without root needs virtiofsd, which this host lacks: run pb doctor --fix as root"));
         Storage storage = storage();
@@ -77,14 +78,12 @@ public final class VmInstaller implements DiskInstaller {
         progress.phase("Booting an installer VM from " + image.reference() + " (bootc install to-disk runs inside it, no root needed)");
         AtomicReference<Integer> guestExit = new AtomicReference<>();
         AtomicBoolean installing = new AtomicBoolean();
-        long rawSize = BaseDiskBuilder.rawSize(workDir);
         try {
             ProcessResult r = runner.run(Command.of(command(name, workDir, virtiofsd, graphRoot))
                     .timeout(timeout).log(workDir.resolve(SERIAL_LOG)).onOutput((stream, line) -> {
                         if (!KERNEL_LINE.matcher(line).lookingAt()) progress.output(line); // the whole console is in the serial log
                         if (line.contains("pb-installer: installing") && installing.compareAndSet(false, true)) {
-                            progress.phase("Installing " + image.reference() + " to a " + BaseDiskBuilder.gib(rawSize)
-                                    + " disk (bootc install to-disk in the installer VM)");
+                            progress.phase(BaseDiskBuilder.installing(image, rawBytes, " in the installer VM"));
                         }
                         Matcher m = EXIT_LINE.matcher(line);
                         if (m.find()) guestExit.set(Integer.parseInt(m.group(1)));
@@ -101,7 +100,7 @@ public final class VmInstaller implements DiskInstaller {
             progress.phase("Installer VM done");
             return Optional.empty();
         } finally {
-            removeContainer(name);
+            DiskInstaller.removeContainer(runner, name);
         }
     }
 
@@ -191,10 +190,6 @@ public final class VmInstaller implements DiskInstaller {
         return new Storage(words[0], words[1]);
     }
 
-    private void removeContainer(String name) {
-        runner.run(Command.of("podman", "rm", "--force", "--ignore", "--time", "0", name).timeout(Duration.ofMinutes(1)));
-    }
-
     @Override
     public void removeLeftovers(String name, Path workDir) {
         // a dead pb's QEMU may still run: its pid file names it, and its command line names the build folder
@@ -208,7 +203,7 @@ public final class VmInstaller implements DiskInstaller {
         } catch (IOException | NumberFormatException e) {
             // no such VM
         }
-        removeContainer(name);
+        DiskInstaller.removeContainer(runner, name);
     }
 
     /** The serial log goes into the build log too, which pb keeps when a build fails. */
