@@ -37,15 +37,22 @@ cp "$work/guest/install" "$root/usr/lib/pb-installer/install"
 chmod 755 "$root/usr/lib/pb-installer/install"
 cp "$work/guest/pb-install.service" "$work/guest/pb-install.target" "$root/etc/systemd/system/"
 
-share() { # TAG DIR: one virtiofsd per shared folder (the Rust one or QEMU 7's C one), with xattrs (labels, capabilities)
-    if "$virtiofsd" --help 2>&1 | grep -q -- --shared-dir; then
-        "$virtiofsd" --socket-path="$work/$1.sock" --shared-dir="$2" --cache=auto --sandbox=chroot --xattr </dev/null >"$work/virtiofsd-$1.log" 2>&1 &
-    elif [ -w /run ]; then
-        "$virtiofsd" --socket-path="$work/$1.sock" -o source="$2" -o cache=auto -o sandbox=chroot -o xattr </dev/null >"$work/virtiofsd-$1.log" 2>&1 &
+# One virtiofsd per shared folder, with xattrs (labels, capabilities): the Rust one, or QEMU 7's C one, which
+# writes a pid file in /run/virtiofsd that only root may write: without root it gets a /run of its own.
+as_is() { exec "$@"; }
+own_run() { exec unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh "$@"; }
+wrap=as_is
+rust=
+if "$virtiofsd" --help 2>&1 | grep -q -- --shared-dir; then
+    rust=1
+elif [ ! -w /run ]; then
+    wrap=own_run
+fi
+share() { # TAG DIR
+    if [ -n "$rust" ]; then
+        $wrap "$virtiofsd" --socket-path="$work/$1.sock" --shared-dir="$2" --cache=auto --sandbox=chroot --xattr </dev/null >"$work/virtiofsd-$1.log" 2>&1 &
     else
-        # QEMU 7's virtiofsd writes a pid file in /run/virtiofsd, which only root may: give it a /run of its own
-        unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
-            "$virtiofsd" --socket-path="$work/$1.sock" -o source="$2" -o cache=auto -o sandbox=chroot -o xattr </dev/null >"$work/virtiofsd-$1.log" 2>&1 &
+        $wrap "$virtiofsd" --socket-path="$work/$1.sock" -o source="$2" -o cache=auto -o sandbox=chroot -o xattr </dev/null >"$work/virtiofsd-$1.log" 2>&1 &
     fi
     pids="$pids $!"
 }
