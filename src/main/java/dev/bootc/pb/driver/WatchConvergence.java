@@ -19,7 +19,8 @@ import java.util.function.Predicate;
 
 /**
  * A cluster's wait: the operator of the VM's node does the work; a watch wakes pb when the resource
- * changes, and a look every second covers a dropped watch. The pull policy is the operator's.
+ * changes, and a look every second covers a dropped watch. The pull policy is the operator's. The timeout
+ * does not run while the operator pulls or builds the disk, and counts again from the domain's start ({@link Deadline}).
  */
 public final class WatchConvergence implements Convergence {
     private final VmStore store;
@@ -34,7 +35,7 @@ public final class WatchConvergence implements Convergence {
     public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, PullPolicy pull,
                                    Consumer<String> progress) {
         BlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = new Deadline(timeout);
         try (VmStore.Watch w = store.watch(key.namespace(), e -> {
             if (e.resource().getMetadata().getName().equals(key.name())) wake.offer(true);
         })) {
@@ -48,12 +49,14 @@ public final class WatchConvergence implements Convergence {
                     last = phase;
                 }
                 if (done.test(vm)) return vm;
+                deadline.restartOnNewBoot(vm);
+                if (Deadline.provisioning(vm)) deadline.restart();
                 Optional<Condition> failed = vm.filter(v -> v.getStatus() != null && v.getStatus().getPhase() == Phase.Failed)
                         .flatMap(v -> v.getStatus().condition(Conditions.READY));
                 if (failed.isPresent()) {
                     throw Failure.ofReason(failed.get().getReason()).orElse(Failure.Failed).with("VM " + key.name() + " failed: " + failed.get().getMessage());
                 }
-                if (System.nanoTime() > deadline) {
+                if (deadline.passedIn(Duration.ZERO)) {
                     throw Failure.Timeout.with("VM " + key.name() + " did not settle within " + timeout.toSeconds() + " s (phase " + phase
                             + "): is pb operator running on node " + node + "?");
                 }

@@ -6,7 +6,7 @@ import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Phase;
 
-import java.time.Instant;
+import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 
@@ -19,12 +19,13 @@ final class StatusBuilder {
 
     private final BootcVmStatus status;
     private final long generation;
-    private final Instant now;
+    private final Clock clock;
 
-    StatusBuilder(BootcVmStatus base, long generation, Instant now) {
+    /** Every timestamp is read from {@code clock} when it is written: a pass may pull and build for many minutes. */
+    StatusBuilder(BootcVmStatus base, long generation, Clock clock) {
         this.status = base == null ? new BootcVmStatus() : base.copy();
         this.generation = generation;
-        this.now = now;
+        this.clock = clock;
         this.status.setObservedGeneration(generation);
     }
 
@@ -60,8 +61,9 @@ final class StatusBuilder {
         return status.isTrue(type);
     }
 
+    /** Now, as a Kubernetes timestamp (whole seconds). */
     String timestamp() {
-        return now.truncatedTo(ChronoUnit.SECONDS).toString();
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     /** Derives phase and message from the conditions and orders them for stable output. */

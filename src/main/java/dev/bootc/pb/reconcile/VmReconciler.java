@@ -71,7 +71,7 @@ public final class VmReconciler {
     public Outcome reconcile(BootcVm vm, PullPolicy pull, Progress progress) {
         long generation = vm.getMetadata().getGeneration() == null ? 1 : vm.getMetadata().getGeneration();
         VmKey key = VmKey.of(vm);
-        StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation, clock.instant());
+        StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation, clock);
         List<Outcome.Event> events = new ArrayList<>();
         Optional<Domain> domain = domains.find(VmLayout.domainName(key));
 

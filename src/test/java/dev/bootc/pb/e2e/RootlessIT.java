@@ -95,7 +95,7 @@ class RootlessIT {
 
     /** A shell command as the user, from a login shell (the user's own environment), in this checkout. */
     static Run asUser(String command, Duration timeout) throws Exception {
-        String cd = "cd " + Pb.launcher().getParent() + " && export PB_REBUILD=never PB_SSH_TIMEOUT=900 PATH=\"$PWD:$PATH\" && ";
+        String cd = "cd " + Pb.launcher().getParent() + " && export PB_REBUILD=never PATH=\"$PWD:$PATH\" && ";
         return run(List.of("runuser", "-l", USER, "-c", cd + command), timeout);
     }
 

@@ -350,6 +350,21 @@ class VmReconcilerTest {
     }
 
     @Test
+    void theSshWaitCountsFromTheDomainsStartNotFromAPassThatPulledAndBuiltForLong() {
+        BootcVm vm = vm();
+        world.disks.duringBuild = () -> clock.advance(Duration.ofMinutes(12)); // a slow pull and an installer VM's build
+        pass(vm);
+        assertEquals("2026-12-01T10:12:00Z", vm.getStatus().getStartedAt(), "startedAt is when the domain started");
+        assertEquals("WaitingForSsh", cond(vm, Conditions.SSH_READY).getReason(), "the first pass never times out its own boot");
+        clock.advance(Duration.ofMinutes(4));
+        pass(vm);
+        assertEquals("WaitingForSsh", cond(vm, Conditions.SSH_READY).getReason(), "4 min after the start, 16 after the pass began");
+        world.ssh.ready = true;
+        pass(vm);
+        assertEquals(Phase.Running, vm.getStatus().getPhase());
+    }
+
+    @Test
     void secureBootRefusalIsReadFromTheSerialLog() {
         BootcVm vm = vm();
         vm.getSpec().setFirmware(dev.bootc.pb.api.Firmware.uefi_secure);

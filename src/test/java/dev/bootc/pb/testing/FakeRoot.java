@@ -16,6 +16,11 @@ public final class FakeRoot {
     }
 
     public static Config config(Path dir, Config.Options options) {
+        return config(dir, options, Map.of());
+    }
+
+    /** With some of the environment set by the test ({@code PB_RUN_TIMEOUT}, say). */
+    public static Config config(Path dir, Config.Options options, Map<String, String> environment) {
         Map<String, String> env = new HashMap<>();
         env.put("PB_STORE_DIR", dir.resolve("store").toString());
         env.put("PB_DATA_DIR", dir.resolve("data").toString());
@@ -23,6 +28,7 @@ public final class FakeRoot {
         env.put("PB_LIBVIRT_URI", "fake:///");
         env.put("NODE_NAME", "this-node");
         env.put("PB_RUN_TIMEOUT", "20");
+        env.putAll(environment);
         return Config.load(env, "tester", dir, options);
     }
 
@@ -32,7 +38,15 @@ public final class FakeRoot {
 
     /** With libvirt of the test's own (one that fails on cue, say). */
     public static Root root(Path dir, FakeWorld world, Domains domains, Config.Options options) {
-        Config c = config(dir, options);
+        return root(config(dir, options), dir, world, domains);
+    }
+
+    /** With some of the environment set by the test. */
+    public static Root root(Path dir, FakeWorld world, Map<String, String> environment) {
+        return root(config(dir, Config.Options.none(), environment), dir, world, world.domains);
+    }
+
+    private static Root root(Config c, Path dir, FakeWorld world, Domains domains) {
         return new Root(c, new Root.Parts(() -> world.images, () -> world.disks, () -> domains, () -> world.ssh,
                 () -> new FileVmStore(c.storeDir()), () -> new FileEventLog(dir.resolve("data").resolve("events"))));
     }

@@ -102,6 +102,8 @@ public final class FakeWorld {
         public final Set<Path> files = ConcurrentHashMap.newKeySet();
         public final Map<Path, Path> overlays = new ConcurrentHashMap<>();
         public volatile long buildMillis;
+        /** Runs while the base disk is built (a test's clock moving through a long build). */
+        public volatile Runnable duringBuild = () -> { };
         public volatile PbException failBuild;
         public volatile BaseDiskOptions lastOptions;
 
@@ -111,6 +113,7 @@ public final class FakeWorld {
             if (failBuild != null) throw failBuild;
             lastOptions = options;
             sleep(buildMillis);
+            duringBuild.run();
             Path p = Path.of("/cache/k1.qcow2");
             files.add(p);
             return new BaseDisk("k1", p, image.reference(), image.digest(), image.id(), options, 20L << 30, 1 << 20, Instant.now(), true);
@@ -360,7 +363,7 @@ public final class FakeWorld {
         }
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         if (millis <= 0) return;
         try {
             Thread.sleep(millis);

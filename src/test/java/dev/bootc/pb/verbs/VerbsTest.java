@@ -96,6 +96,20 @@ class VerbsTest {
     }
 
     @Test
+    void aFirstRunWhosePullAndBuildOutlastTheRunTimeoutStillWaitsForItsGuest() {
+        Root quick = FakeRoot.root(dir, world, Map.of("PB_RUN_TIMEOUT", "1"));
+        world.ssh.ready = false;
+        world.disks.buildMillis = 1500; // longer than the whole wait
+        world.disks.duringBuild = () -> java.util.concurrent.CompletableFuture.runAsync(() -> {
+            FakeWorld.sleep(300);
+            world.ssh.ready = true; // the guest answers 0.3 s after its domain started
+        });
+        RunVerb.Result r = quick.run().run(request("slow", "img", true, List.of()), feedback);
+        assertEquals(0, r.exitCode());
+        assertEquals(Phase.Running, quick.views().get("slow").getStatus().getPhase());
+    }
+
+    @Test
     void aRunWhoseImageCannotBeHadLeavesNothingBehind() throws Exception {
         world.images.failResolve = Failure.ImageNotFound.with("image nope not found");
         long start = System.nanoTime();
