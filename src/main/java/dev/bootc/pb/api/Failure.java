@@ -29,6 +29,12 @@ public enum Failure {
     InvalidTemplate(ExitCodes.INVALID, true),
     NotBootcImage(ExitCodes.INVALID, true),
     DiskTooSmall(ExitCodes.INVALID, true),
+    /** A file pb was asked to read is a link, not a regular file, or belongs to someone else. */
+    UnsafeFile(ExitCodes.INVALID, true),
+    /** A host folder this node's admin does not share with BootcVms ({@link NodePolicy}). */
+    HostPathNotAllowed(ExitCodes.INVALID, true),
+    /** A host address this node's admin does not let forwarded ports bind ({@link NodePolicy}). */
+    HostAddressNotAllowed(ExitCodes.INVALID, true),
 
     // something named does not exist (exit 3)
     VmNotFound(ExitCodes.NOT_FOUND, true),
@@ -46,6 +52,10 @@ public enum Failure {
     NameTaken(ExitCodes.CONFLICT, true),
     VmRunning(ExitCodes.CONFLICT, true),
     DiskExists(ExitCodes.CONFLICT, false),
+    /** A host port another VM holds (its SSH port or a forward, running or stopped). */
+    PortConflict(ExitCodes.CONFLICT, true),
+    /** A domain, disk, key or port recorded for another resource (another uid) of the same name. */
+    OwnerConflict(ExitCodes.CONFLICT, true),
 
     // the host lacks something a person must install or change (exit 1): terminal
     PodmanMissing(ExitCodes.FAILURE, true),

@@ -2,6 +2,7 @@ package dev.bootc.pb.boot;
 
 import dev.bootc.pb.api.Defaults;
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.NodePolicy;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.disk.BaseDiskBuilder;
 import dev.bootc.pb.port.Accel;
@@ -11,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -38,11 +41,14 @@ import java.util.Optional;
  *                    installer VM, no root needed); container as root, vm otherwise
  * @param leaderElection PB_LEADER_ELECTION: one active Kubernetes operator per node through a Lease (true);
  *                    false only for an API server that serves no Leases
+ * @param policy      what a BootcVm may have of this host: everything it names on the file store (the host's own
+ *                    user), on the Kubernetes store only what the admin listed in PB_TRUSTED_IMAGES,
+ *                    PB_ALLOWED_HOST_PATHS and PB_ALLOWED_HOST_ADDRESSES (comma-separated; none by default)
  */
 public record Config(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, Path dataRoot,
                      Path imagesRoot, boolean root, String node, Optional<Accel> accel, Duration sshTimeout, Duration shutdownTimeout,
                      Duration runTimeout, boolean quiet, boolean verbose, Optional<Path> kubeconfig, boolean leaderElection,
-                     BaseDiskBuilder.Method diskBuilder) {
+                     BaseDiskBuilder.Method diskBuilder, NodePolicy policy) {
 
     /** What the command line may say instead of the environment; null means "not given". */
     public record Options(StoreKind store, Path storeDir, String namespace, String kubeContext, String libvirtUri, boolean quiet,
@@ -94,7 +100,38 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
                 root, node, accel, seconds(env, "PB_SSH_TIMEOUT", Duration.ofMinutes(5)), seconds(env, "PB_SHUTDOWN_TIMEOUT", Duration.ofSeconds(60)),
                 seconds(env, "PB_RUN_TIMEOUT", Duration.ofMinutes(20)), o.quiet(), o.verbose(),
                 value(env, "KUBECONFIG").map(v -> Path.of(v.split(":")[0])), bool(env, "PB_LEADER_ELECTION", true),
-                diskBuilder(env, root));
+                diskBuilder(env, root), policy(env, store));
+    }
+
+    /** The same configuration with the admin's lists of the operator's command line added to the environment's. */
+    public Config withPolicy(List<String> trustedImages, List<Path> allowedHostPaths, List<String> allowedAddresses) {
+        if (!policy.tenants()) return this;
+        NodePolicy p = NodePolicy.tenants(concat(policy.trustedImages(), trustedImages), concat(policy.allowedHostPaths(), allowedHostPaths),
+                concat(policy.allowedAddresses(), allowedAddresses));
+        return new Config(store, storeDir, namespace, kubeContext, libvirtUri, dataRoot, imagesRoot, root, node, accel, sshTimeout,
+                shutdownTimeout, runTimeout, quiet, verbose, kubeconfig, leaderElection, diskBuilder, p);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a);
+        b.stream().filter(x -> !out.contains(x)).forEach(out::add);
+        return out;
+    }
+
+    private static NodePolicy policy(Map<String, String> env, StoreKind store) {
+        if (store != StoreKind.kube) return NodePolicy.owner();
+        List<String> images = list(env, "PB_TRUSTED_IMAGES");
+        for (String i : images) NodePolicy.requireImagePrefix("PB_TRUSTED_IMAGES", i);
+        List<Path> paths = new ArrayList<>();
+        for (String p : list(env, "PB_ALLOWED_HOST_PATHS")) paths.add(NodePolicy.requireFolder("PB_ALLOWED_HOST_PATHS", p));
+        List<String> addresses = list(env, "PB_ALLOWED_HOST_ADDRESSES");
+        for (String a : addresses) NodePolicy.requireAddress("PB_ALLOWED_HOST_ADDRESSES", a);
+        return NodePolicy.tenants(images, paths, addresses);
+    }
+
+    private static List<String> list(Map<String, String> env, String name) {
+        return value(env, name).map(v -> java.util.Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
+                .orElse(List.of());
     }
 
     private static BaseDiskBuilder.Method diskBuilder(Map<String, String> env, boolean root) {

@@ -95,7 +95,8 @@ public final class Root implements AutoCloseable {
         Supplier<Accel> accel = memo(() -> c.accel().orElseGet(AccelDetection::detect));
         Supplier<Optional<Path>> virtiofsd = memo(Virtiofsd::find);
         Supplier<Disks> disks = memo(() -> new LocalDisks(runner, layout.baseDisks(), layout.vmDisks(),
-                BaseDiskBuilder.of(runner, c.diskBuilder(), new VmInstaller.Host(accel.get(), HostArch.current(), virtiofsd.get(), c.root()))));
+                BaseDiskBuilder.of(runner, c.diskBuilder(), new VmInstaller.Host(accel.get(), HostArch.current(), virtiofsd.get(), c.root()),
+                        c.policy()::trustsImage)));
         Supplier<Domains> domains = memo(() -> new LibvirtDomains(c.libvirtUri(), accel.get(), HostArch.current(), virtiofsd.get()));
         Supplier<Ssh> ssh = memo(() -> new GuestSsh(layout.ports()));
         if (c.store() == StoreKind.kube && store == null) return KubeStores.verbParts(c, images, disks, domains, ssh);
@@ -133,7 +134,7 @@ public final class Root implements AutoCloseable {
     public synchronized VmReconciler core() {
         if (core == null) {
             core = new VmReconciler(parts.images().get(), parts.disks().get(), parts.domains().get(), parts.ssh().get(), layout(),
-                    new VmReconciler.Timeouts(config.sshTimeout(), config.shutdownTimeout()), Clock.systemUTC());
+                    new VmReconciler.Timeouts(config.sshTimeout(), config.shutdownTimeout()), Clock.systemUTC(), config.policy());
         }
         return core;
     }

@@ -161,7 +161,7 @@ public final class Cli {
         CommandLine.ParseResult pr = commandLine(o -> null, args).parseArgs(args);
         PbCommand top = (PbCommand) pr.commandSpec().userObject();
         OperatorCommand op = (OperatorCommand) pr.subcommand().commandSpec().userObject();
-        Config config = Config.load(top.options());
+        Config config = op.withPolicy(Config.load(top.options()));
         return new OperatorArgs(config, op.nodeName != null ? op.nodeName : config.node());
     }
 

@@ -1,6 +1,8 @@
 package dev.bootc.pb.cli;
 
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.NodePolicy;
+import dev.bootc.pb.boot.Config;
 import dev.bootc.pb.boot.StoreKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,6 +14,19 @@ import picocli.CommandLine.Option;
 class OperatorCommand extends BaseCommand {
     @Option(names = "--node-name", paramLabel = "NAME", description = "This host's node name (default: env NODE_NAME, else the host name).")
     String nodeName;
+
+    @Option(names = "--trusted-image", paramLabel = "PREFIX", description = {"--store kube: images whose reference starts with PREFIX",
+            "may run their own bootc install as root on this host (faster); others are built in an installer VM. Repeatable;",
+            "none by default (env PB_TRUSTED_IMAGES, comma-separated)."})
+    java.util.List<String> trustedImages = new java.util.ArrayList<>();
+
+    @Option(names = "--allow-host-path", paramLabel = "DIR", description = {"--store kube: BootcVms may share (volumes) or read",
+            "(cloudInit.path) host folders under DIR. Repeatable; none by default (env PB_ALLOWED_HOST_PATHS)."})
+    java.util.List<String> allowedHostPaths = new java.util.ArrayList<>();
+
+    @Option(names = "--allow-host-address", paramLabel = "IP", description = {"--store kube: forwarded ports may bind IP besides",
+            "127.0.0.1. Repeatable; none by default (env PB_ALLOWED_HOST_ADDRESSES)."})
+    java.util.List<String> allowedAddresses = new java.util.ArrayList<>();
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "Reconciles at once, file store (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -27,5 +42,13 @@ class OperatorCommand extends BaseCommand {
         root().runFileOperator(node, workers, () ->
                 progress("pb operator: node " + node + ", file store " + config.storeDir() + ", libvirt " + config.libvirtUri()));
         return ok();
+    }
+
+    /** The configuration with this command line's admin lists added (checked as the environment's are). */
+    Config withPolicy(Config config) {
+        return config.withPolicy(
+                trustedImages.stream().map(i -> NodePolicy.requireImagePrefix("--trusted-image", i)).toList(),
+                allowedHostPaths.stream().map(p -> NodePolicy.requireFolder("--allow-host-path", p)).toList(),
+                allowedAddresses.stream().map(a -> NodePolicy.requireAddress("--allow-host-address", a)).toList());
     }
 }

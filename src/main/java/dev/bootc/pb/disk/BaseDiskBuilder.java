@@ -43,7 +43,10 @@ public final class BaseDiskBuilder {
     }
 
     private final ProcessRunner runner;
-    private final DiskInstaller installer;
+    /** The installer for an image: {@link ContainerInstaller} only for images trusted to run as root on this host. */
+    private final java.util.function.Function<Image, DiskInstaller> installer;
+    /** Every installer it may pick, for the leftovers of a dead build of either kind. */
+    private final List<DiskInstaller> installers;
     private final Duration convertTimeout;
 
     static final Duration INSTALL_TIMEOUT = Duration.ofHours(1);
@@ -54,15 +57,33 @@ public final class BaseDiskBuilder {
         this(runner, new ContainerInstaller(runner, INSTALL_TIMEOUT), CONVERT_TIMEOUT);
     }
 
-    public static BaseDiskBuilder of(ProcessRunner runner, Method method, VmInstaller.Host host) {
-        return new BaseDiskBuilder(runner, method == Method.vm ? new VmInstaller(runner, host, INSTALL_TIMEOUT)
-                : new ContainerInstaller(runner, INSTALL_TIMEOUT), CONVERT_TIMEOUT);
+    /**
+     * @param method  how the host's configuration says to build (container: as root, the faster under TCG)
+     * @param trusted whether an image (its reference) may run its own {@code bootc install} privileged on this host;
+     *                an untrusted one is built in an installer VM whatever the method: inside a VM it owns nothing of the host
+     */
+    public static BaseDiskBuilder of(ProcessRunner runner, Method method, VmInstaller.Host host, java.util.function.Predicate<String> trusted) {
+        DiskInstaller vm = new VmInstaller(runner, host, INSTALL_TIMEOUT);
+        DiskInstaller container = method == Method.vm ? vm : new ContainerInstaller(runner, INSTALL_TIMEOUT);
+        return new BaseDiskBuilder(runner, image -> trusted.test(image.reference()) ? container : vm,
+                container == vm ? List.of(vm) : List.of(container, vm), CONVERT_TIMEOUT);
     }
 
     BaseDiskBuilder(ProcessRunner runner, DiskInstaller installer, Duration convertTimeout) {
+        this(runner, image -> installer, List.of(installer), convertTimeout);
+    }
+
+    private BaseDiskBuilder(ProcessRunner runner, java.util.function.Function<Image, DiskInstaller> installer, List<DiskInstaller> installers,
+                            Duration convertTimeout) {
         this.runner = runner;
         this.installer = installer;
+        this.installers = installers;
         this.convertTimeout = convertTimeout;
+    }
+
+    /** The installer that builds this image's base disk. */
+    DiskInstaller installerFor(Image image) {
+        return installer.apply(image);
     }
 
     /**
@@ -78,6 +99,7 @@ public final class BaseDiskBuilder {
         Path qcow2 = workDir.resolve(QCOW2_NAME);
         Path log = workDir.resolve(LOG_NAME);
         long rawSize = rawSizeBytes(image.sizeBytes(), options);
+        DiskInstaller installer = installerFor(image);
         boolean done = false;
         try {
             createSparse(raw, rawSize);
@@ -135,7 +157,7 @@ public final class BaseDiskBuilder {
 
     /** Removes what a dead build of this name left: its container or installer VM, its loop device. */
     public void removeLeftovers(String name, Path workDir) {
-        installer.removeLeftovers(name, workDir);
+        for (DiskInstaller i : installers) i.removeLeftovers(name, workDir);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Defaults;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.NetworkMode;
+import dev.bootc.pb.api.NodePolicy;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.Quantity;
@@ -52,12 +53,21 @@ public final class VmReconciler {
     private final VmLayout layout;
     private final Timeouts timeouts;
     private final Clock clock;
+    private final NodePolicy policy;
 
     /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
     public record Timeouts(Duration ssh, Duration shutdown) {
     }
 
+    /** For the host's own user ({@link NodePolicy#owner()}). */
     public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock) {
+        this(images, disks, domains, ssh, layout, timeouts, clock, NodePolicy.owner());
+    }
+
+    /** @param policy what a BootcVm may have of this host: checked before anything is made for it */
+    public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock,
+                        NodePolicy policy) {
+        this.policy = policy;
         this.images = images;
         this.disks = disks;
         this.domains = domains;
@@ -102,6 +112,7 @@ public final class VmReconciler {
 
         String step = Conditions.DISK_READY;
         try {
+            policy.check(spec);
             Image image = null;
             boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
             if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {

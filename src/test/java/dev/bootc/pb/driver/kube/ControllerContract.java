@@ -162,7 +162,7 @@ public abstract class ControllerContract {
     void pbRunOnTheKubeStoreCreatesTheResourceForThisNodeAndWaitsThroughAWatch() {
         Config c = root.config();
         Config teamC = new Config(StoreKind.kube, c.storeDir(), "team-c", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
-                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false, c.diskBuilder());
+                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false, c.diskBuilder(), c.policy());
         Root verbs = new Root(teamC, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
         RunVerb.Result r = verbs.run().run(new RunVerb.Request("kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"), false, true, false,
                 List.of(), PullPolicy.missing), new RunVerb.Feedback() {
