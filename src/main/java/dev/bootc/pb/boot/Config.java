@@ -123,10 +123,19 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         List<String> images = list(env, "PB_TRUSTED_IMAGES");
         for (String i : images) NodePolicy.requireImagePrefix("PB_TRUSTED_IMAGES", i);
         List<Path> paths = new ArrayList<>();
-        for (String p : list(env, "PB_ALLOWED_HOST_PATHS")) paths.add(NodePolicy.requireFolder("PB_ALLOWED_HOST_PATHS", p));
+        for (String p : list(env, "PB_ALLOWED_HOST_PATHS")) paths.add(real(NodePolicy.requireFolder("PB_ALLOWED_HOST_PATHS", p)));
         List<String> addresses = list(env, "PB_ALLOWED_HOST_ADDRESSES");
         for (String a : addresses) NodePolicy.requireAddress("PB_ALLOWED_HOST_ADDRESSES", a);
         return NodePolicy.tenants(images, paths, addresses);
+    }
+
+    /** An admin's folder as where it really is (tenants' paths are compared after their links are resolved too). */
+    public static Path real(Path folder) {
+        try {
+            return folder.toRealPath();
+        } catch (IOException e) {
+            return folder;
+        }
     }
 
     private static List<String> list(Map<String, String> env, String name) {

@@ -48,7 +48,7 @@ class OperatorCommand extends BaseCommand {
     Config withPolicy(Config config) {
         return config.withPolicy(
                 trustedImages.stream().map(i -> NodePolicy.requireImagePrefix("--trusted-image", i)).toList(),
-                allowedHostPaths.stream().map(p -> NodePolicy.requireFolder("--allow-host-path", p)).toList(),
+                allowedHostPaths.stream().map(p -> Config.real(NodePolicy.requireFolder("--allow-host-path", p))).toList(),
                 allowedAddresses.stream().map(a -> NodePolicy.requireAddress("--allow-host-address", a)).toList());
     }
 }

@@ -58,6 +58,17 @@ public final class LocalDisks implements Disks {
     }
 
     @Override
+    public Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw Failure.FileNotFound.with(path + " does not exist on this host: create it, or name another folder");
+        } catch (IOException e) {
+            throw Failure.FileNotFound.with("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void createOverlay(Path base, Path overlay, long virtualSizeBytes) {
         overlays.create(base, overlay, virtualSizeBytes);
     }

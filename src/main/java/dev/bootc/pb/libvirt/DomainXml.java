@@ -161,11 +161,13 @@ public final class DomainXml {
             fs.setAttribute("type", "mount");
             fs.setAttribute("accessmode", "passthrough");
             add(fs, "driver").setAttribute("type", "virtiofs");
-            if (spec.virtiofsd() != null) add(fs, "binary").setAttribute("path", spec.virtiofsd().toString());
+            // libvirt 9.0 rejects <readonly/> for virtiofs ("does not yet support read-only mode"), and a guest mount
+            // option is undone by root in the guest (measured): a read-only folder is served by pb's wrapper, which runs
+            // virtiofsd on a read-only bind mount of the folder in a mount namespace of its own
+            java.nio.file.Path binary = folder.readOnly() ? spec.virtiofsdReadOnly() : spec.virtiofsd();
+            if (binary != null) add(fs, "binary").setAttribute("path", binary.toString());
             add(fs, "source").setAttribute("dir", folder.hostPath().toString());
             add(fs, "target").setAttribute("dir", folder.tag());
-            // libvirt 9.0 rejects <readonly/> ("virtiofs does not yet support read-only mode"): read-only
-            // is only the guest's mount option, which root in the guest can undo (measured)
         }
 
         Element serial = add(devices, "serial");

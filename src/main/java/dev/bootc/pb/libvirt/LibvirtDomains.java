@@ -94,6 +94,7 @@ public final class LibvirtDomains implements Domains {
     public void define(DomainSpec spec) {
         createParent(spec.nvramPath());
         createParent(spec.serialLogPath());
+        if (spec.virtiofsdReadOnly() != null) ReadOnlyVirtiofsd.ensure(spec.virtiofsdReadOnly(), spec.virtiofsd());
         if (spec.metadata() != null) knownOwners.put(spec.name(), spec.metadata()); // an UNDEFINED event can no longer look it up
         connection.call("define domain " + spec.name(), c -> {
             org.libvirt.Domain existing = lookup(c, spec.name());

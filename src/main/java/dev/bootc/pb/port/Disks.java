@@ -16,6 +16,12 @@ public interface Disks {
 
     boolean exists(Path file);
 
+    /**
+     * The host path with every link in it resolved (what virtiofsd or a reader would reach), so a tenant's path is
+     * judged by where it really leads. Fails with FileNotFound when it does not exist.
+     */
+    Path realPath(Path path);
+
     /** A qcow2 overlay backed by {@code base}, never seen half-made. Fails with DiskTooSmall, DiskExists. */
     void createOverlay(Path base, Path overlay, long virtualSizeBytes);
 

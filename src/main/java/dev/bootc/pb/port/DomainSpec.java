@@ -35,6 +35,7 @@ public record DomainSpec(
         List<HostForward> forwards,
         List<SharedFolder> sharedFolders,
         Path virtiofsd,
+        Path virtiofsdReadOnly,
         SeedDisk cloudInitSeed,
         PbMetadata metadata) {
 
@@ -110,6 +111,9 @@ public record DomainSpec(
             throw new IllegalArgumentException("port forwards need network mode 'user'");
         }
         if (!sharedFolders.isEmpty()) Objects.requireNonNull(virtiofsd, "virtiofsd (shared folders need it)");
+        if (sharedFolders.stream().anyMatch(SharedFolder::readOnly)) {
+            Objects.requireNonNull(virtiofsdReadOnly, "virtiofsdReadOnly (read-only folders are read-only on the host's side)");
+        }
         if (sharedFolders.stream().map(SharedFolder::tag).distinct().count() != sharedFolders.size()) {
             throw new IllegalArgumentException("virtiofs tags must be unique");
         }
@@ -141,6 +145,7 @@ public record DomainSpec(
         private final List<HostForward> forwards = new ArrayList<>();
         private final List<SharedFolder> sharedFolders = new ArrayList<>();
         private Path virtiofsd;
+        private Path virtiofsdReadOnly;
         private SeedDisk cloudInitSeed;
         private PbMetadata metadata;
 
@@ -164,6 +169,8 @@ public record DomainSpec(
         public Builder forward(HostForward v) { this.forwards.add(v); return this; }
         public Builder forwards(List<PortForward> v) { v.forEach(p -> forwards.add(HostForward.of(p))); return this; }
         public Builder virtiofsd(Path v) { this.virtiofsd = v; return this; }
+        /** The program libvirt runs for a read-only folder: virtiofsd on a read-only bind mount of it (pb's wrapper). */
+        public Builder virtiofsdReadOnly(Path v) { this.virtiofsdReadOnly = v; return this; }
         public Builder metadata(PbMetadata v) { this.metadata = v; return this; }
         public Builder cloudInitSeed(SeedDisk v) { this.cloudInitSeed = v; return this; }
 
@@ -180,7 +187,8 @@ public record DomainSpec(
 
         public DomainSpec build() {
             return new DomainSpec(name, memoryMiB, vcpus, accel, arch, firmware, tpm, nvramPath, diskPath,
-                    serialLogPath, smbiosStrings, network, sshPort, forwards, sharedFolders, virtiofsd, cloudInitSeed, metadata);
+                    serialLogPath, smbiosStrings, network, sshPort, forwards, sharedFolders, virtiofsd, virtiofsdReadOnly, cloudInitSeed,
+                    metadata);
         }
     }
 }

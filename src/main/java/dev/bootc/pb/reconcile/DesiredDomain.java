@@ -5,6 +5,7 @@ import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Quantity;
 import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.api.VolumeMount;
 import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.DomainSpec;
 import dev.bootc.pb.port.Domains;
@@ -72,6 +73,7 @@ final class DesiredDomain {
                     "volumes need virtiofsd, which this host lacks: install the package virtiofsd (Fedora, Debian 13)"
                             + " or qemu-system-common (Debian 12), or run pb doctor --fix")));
             b.volumes(spec.volumesOrEmpty());
+            if (spec.volumesOrEmpty().stream().anyMatch(VolumeMount::readOnly)) b.virtiofsdReadOnly(layout.readOnlyVirtiofsd());
             FstabCredential.of(b.build().sharedFolders()).ifPresent(b::smbiosString);
         }
         DomainSpec unhashed = b.build();
@@ -103,6 +105,6 @@ final class DesiredDomain {
     private static DomainSpec withMetadata(DomainSpec s, PbMetadata m) {
         return new DomainSpec(s.name(), s.memoryMiB(), s.vcpus(), s.accel(), s.arch(), s.firmware(), s.tpm(), s.nvramPath(),
                 s.diskPath(), s.serialLogPath(), s.smbiosStrings(), s.network(), s.sshPort(), s.forwards(), s.sharedFolders(),
-                s.virtiofsd(), s.cloudInitSeed(), m);
+                s.virtiofsd(), s.virtiofsdReadOnly(), s.cloudInitSeed(), m);
     }
 }

@@ -66,6 +66,11 @@ public record VmLayout(Path dataRoot, Path imagesRoot) {
         return dataRoot.resolve("ports");
     }
 
+    /** pb's virtiofsd wrapper for read-only volumes (libvirt runs it in place of virtiofsd). */
+    public Path readOnlyVirtiofsd() {
+        return dataRoot.resolve("libexec").resolve("virtiofsd-ro");
+    }
+
     /** Events of file-store resources. */
     public Path events() {
         return dataRoot.resolve("events");

@@ -94,6 +94,7 @@ public final class VmReconciler {
 
         BootcVm eff = Defaults.apply(vm.copy());
         BootcVmSpec spec = eff.getSpec();
+        if (policy.tenants()) realHostPaths(spec);
         BootcVmStatus st = sb.status();
         st.setNodeName(spec.getNodeName());
         st.setDomainName(VmLayout.domainName(key));
@@ -143,10 +144,6 @@ public final class VmReconciler {
             if (change != DesiredDomain.Change.NONE) {
                 domains.define(desired);
                 if (change == DesiredDomain.Change.CREATE) events.add(new Outcome.Event(VmEvent.Defined, "Domain " + desired.name() + " defined", false));
-                if (spec.volumesOrEmpty().stream().anyMatch(VolumeMount::readOnly)) {
-                    events.add(new Outcome.Event(VmEvent.ReadOnlyVolume, "Read-only volumes are mounted read-only by the guest;"
-                            + " libvirt 9.0 cannot make virtiofs read-only on the host side", true));
-                }
             }
             if (change == DesiredDomain.Change.UPDATE_RESTART_REQUIRED) {
                 sb.set(Conditions.RESTART_REQUIRED, true, "SpecChanged", "The spec changed in a way that needs a reboot: pb stop "
@@ -189,6 +186,30 @@ public final class VmReconciler {
             events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
             boolean nowRunning = domains.find(VmLayout.domainName(key)).map(Domain::running).orElse(false);
             return new Outcome(sb.finish(false, nowRunning, false), null, false, e, events);
+        }
+    }
+
+    /**
+     * A tenant's host paths as where they really lead, links resolved: the policy judges those, and libvirt is given
+     * those, so a link under an allowed folder cannot share what lies outside it. (A path that does not exist is
+     * left as it is: the policy refuses it, or libvirt does.)
+     */
+    private void realHostPaths(BootcVmSpec spec) {
+        for (VolumeMount v : spec.volumesOrEmpty()) {
+            if (v.getHostPath() != null && v.getHostPath().startsWith("/")) {
+                try {
+                    v.setHostPath(disks.realPath(Path.of(v.getHostPath())).toString());
+                } catch (PbException e) {
+                    // stays as given
+                }
+            }
+        }
+        if (spec.getCloudInit() != null && spec.getCloudInit().getPath() != null && spec.getCloudInit().getPath().startsWith("/")) {
+            try {
+                spec.getCloudInit().setPath(disks.realPath(Path.of(spec.getCloudInit().getPath())).toString());
+            } catch (PbException e) {
+                // stays as given
+            }
         }
     }
 

@@ -51,6 +51,7 @@ class DomainXmlTest {
                 .sharedFolder(dir.resolve("data"), "/var/data", true)
                 .sharedFolder(dir.resolve("src"), "/mnt/src", false)
                 .virtiofsd(Path.of("/usr/lib/qemu/virtiofsd"))
+                .virtiofsdReadOnly(Path.of("/var/lib/pb/libexec/virtiofsd-ro"))
                 .metadata(META)
                 .build();
     }
@@ -99,7 +100,8 @@ class DomainXmlTest {
         assertEquals(tmp.resolve("data").toString(), x(d, "/domain/devices/filesystem[1]/source/@dir"));
         assertEquals("pb-vol0", x(d, "/domain/devices/filesystem[1]/target/@dir"));
         assertEquals("pb-vol1", x(d, "/domain/devices/filesystem[2]/target/@dir"));
-        assertEquals("/usr/lib/qemu/virtiofsd", x(d, "/domain/devices/filesystem[1]/binary/@path"));
+        assertEquals("/var/lib/pb/libexec/virtiofsd-ro", x(d, "/domain/devices/filesystem[1]/binary/@path"), "the read-only folder's wrapper");
+        assertEquals("/usr/lib/qemu/virtiofsd", x(d, "/domain/devices/filesystem[2]/binary/@path"));
         // user networking on QEMU's command line
         List<String> args = qemuArgs(d);
         assertEquals(List.of("-netdev",

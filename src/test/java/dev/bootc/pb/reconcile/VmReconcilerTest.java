@@ -108,6 +108,41 @@ class VmReconcilerTest {
     }
 
     @Test
+    void aTenantGetsOnlyTheHostPathsAndAddressesTheAdminAllowsJudgedByWhereTheyLead() {
+        VmReconciler forTenants = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
+                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock,
+                dev.bootc.pb.api.NodePolicy.tenants(List.of(), List.of(Path.of("/srv/shares")), List.of()));
+        world.ssh.ready = true;
+        BootcVm root = vm();
+        root.getSpec().setVolumes(List.of(new VolumeMount("/", "/mnt/host", false)));
+        Outcome o = forTenants.reconcile(root, PullPolicy.missing, Progress.none());
+        assertEquals(Failure.HostPathNotAllowed, o.failure().failure());
+        assertEquals(Phase.Failed, o.status().getPhase());
+        assertTrue(o.status().getMessage().startsWith("spec.volumes[0].hostPath: invalid value \"/\""), o.status().getMessage());
+        assertTrue(world.calls.isEmpty(), "nothing made for it: " + world.calls);
+
+        world.disks.links.put(Path.of("/srv/shares/team-a/etc"), Path.of("/etc"));
+        BootcVm link = vm();
+        link.getSpec().setVolumes(List.of(new VolumeMount("/srv/shares/team-a/etc", "/mnt/etc", false)));
+        assertEquals(Failure.HostPathNotAllowed, forTenants.reconcile(link, PullPolicy.missing, Progress.none()).failure().failure(),
+                "a link under an allowed folder is judged by where it leads");
+
+        world.disks.links.put(Path.of("/srv/shares/team-a/data"), Path.of("/srv/shares/team-a/real-data"));
+        BootcVm ok = vm();
+        ok.getSpec().setVolumes(List.of(new VolumeMount("/srv/shares/team-a/data", "/mnt/data", false)));
+        Outcome fine = forTenants.reconcile(ok, PullPolicy.missing, Progress.none());
+        assertNull(fine.failure());
+        assertEquals(Path.of("/srv/shares/team-a/real-data"), world.domains.specs.get("default_demo").sharedFolders().get(0).hostPath(),
+                "libvirt is given where the path leads, checked");
+
+        BootcVm wide = vm();
+        wide.getMetadata().setName("wide");
+        wide.getSpec().setPorts(List.of(new dev.bootc.pb.api.PortForward(2222, 22)));
+        wide.getSpec().getPorts().get(0).setHostIP("0.0.0.0");
+        assertEquals(Failure.HostAddressNotAllowed, forTenants.reconcile(wide, PullPolicy.missing, Progress.none()).failure().failure());
+    }
+
+    @Test
     void theDesiredDomainIsComputedByTheCore() {
         BootcVm vm = vm();
         vm.getSpec().setResources(new Resources("4Gi", 3));
@@ -124,7 +159,8 @@ class VmReconcilerTest {
         assertNotNull(spec.metadata().specHash());
         assertEquals(1, spec.sharedFolders().size());
         assertTrue(spec.smbiosStrings().stream().anyMatch(s -> s.contains("fstab.extra=")), "volumes mounted by a credential");
-        assertTrue(o.events().stream().anyMatch(e -> e.reason() == VmEvent.ReadOnlyVolume && e.warning()));
+        assertEquals(layout.readOnlyVirtiofsd(), spec.virtiofsdReadOnly(), "a read-only folder is read-only on the host's side");
+        assertTrue(o.events().stream().noneMatch(e -> e.warning()), o.events().toString());
     }
 
     @Test

@@ -124,6 +124,14 @@ public final class FakeWorld {
             return files.contains(file);
         }
 
+        /** Host paths that are links: path to where it leads. */
+        public final Map<Path, Path> links = new ConcurrentHashMap<>();
+
+        @Override
+        public Path realPath(Path path) {
+            return links.getOrDefault(path, path);
+        }
+
         @Override
         public void createOverlay(Path base, Path overlay, long virtualSizeBytes) {
             calls.add("overlay");
