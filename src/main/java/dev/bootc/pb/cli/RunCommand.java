@@ -35,7 +35,10 @@ import java.util.List;
 @Command(name = "run", description = {
         "Run a bootable container image as a VM and connect to it over SSH.",
         "With CMD, run it in the VM, print its output, exit with its status and remove the VM (as podman-bootc does).",
-        "Running the same image again reuses its VM."})
+        "Running the same image again reuses its VM.",
+        "As root, the image's own bootc builds its disk in a privileged container (as podman-bootc does): run only images you",
+        "trust as root, or set PB_DISK_BUILDER=vm to build inside an installer VM. Volumes (-v) and --cloudinit read the host",
+        "paths you name. (pb operator --store kube trusts no image, folder or address its admin did not list.)"})
 class RunCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Container image reference, like quay.io/fedora/fedora-bootc:42.")
     String image;
