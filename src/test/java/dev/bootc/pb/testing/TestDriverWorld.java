@@ -60,6 +60,11 @@ public final class TestDriverWorld {
             }
 
             @Override
+            public Path realPath(Path path) {
+                return real.realPath(path);
+            }
+
+            @Override
             public void createOverlay(Path b, Path overlay, long size) {
                 real.createOverlay(b, overlay, size);
             }

@@ -1,0 +1,284 @@
+package dev.bootc.pb.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.kubetest.RealApiServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A tenant who may create BootcVms gets VMs and nothing of the host: each attack of the tenant-isolation issue, made
+ * as a tenant would make it, against the real operator ({@code ./pb --store kube operator}) on the real upstream API
+ * server and the host's real libvirt, and through the CLI on the file store; each one must leave the host untouched
+ * and name the refusal. Two guests boot in parallel and are shared by the cases: a tenant's VM of an image whose
+ * {@code bootc} tries to take the host ({@link #HOSTILE}), built by the operator, and root's own file-store VM of the
+ * same image with a read-only volume.
+ */
+@Tag("vm")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TenantAttacksIT {
+    static final String NODE = "node-tenant";
+    static final String TENANT = "tenant-a";
+    /** The fixture with a bootc that first writes a file into the host's /var/tmp through PID 1's mount namespace. */
+    static final String HOSTILE = "localhost/pb-tenant-hostile:latest";
+    static final String MARKER_PREFIX = "pb-tenant-owned-";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static RealApiServer server;
+    static Path home;
+    static Pb root;
+    static Pb operatorPb;
+    static Process operator;
+    static Path operatorLog;
+    static Path roShare;
+    static CompletableFuture<Pb.Result> rootVm;
+
+    @BeforeAll
+    static void anOperatorForTenantsAndTheHostsOwnVm() throws Exception {
+        Prerequisites.ensure();
+        removeMarkers();
+        buildHostileImage();
+        server = RealApiServer.shared();
+        server.applyCommittedCrd();
+        home = Files.createTempDirectory("pb-tenant-it");
+        root = new Pb(home.resolve("root"));
+        operatorPb = new Pb(home.resolve("kube"));
+        roShare = Files.createDirectories(home.resolve("ro-share"));
+        Files.writeString(roShare.resolve("hello.txt"), "from the host\n");
+        operatorLog = home.resolve("operator.log");
+        // as a DaemonSet runs it, with the admin's lists empty: the server serves no Leases, so no leader election
+        ProcessBuilder b = operatorPb.builder("--store", "kube", "operator", "--node-name", NODE)
+                .redirectErrorStream(true).redirectOutput(operatorLog.toFile());
+        b.environment().put("KUBECONFIG", server.kubeconfig().toString());
+        b.environment().put("PB_LEADER_ELECTION", "false");
+        b.environment().put("PB_IMAGES_DIR", home.resolve("kube-images").toString());
+        operator = b.start();
+        apply("""
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: hostile, namespace: %s, labels: {bootc.dev/node: %s}}
+                spec:
+                  image: %s
+                  nodeName: %s
+                  resources: {memory: 1Gi}
+                """.formatted(TENANT, NODE, HOSTILE, NODE));
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (server != null) server.kubectl(null, "delete", "bvm", "--all", "-n", TENANT, "--wait=false");
+        if (operatorPb != null && operator != null && operator.isAlive()) {
+            await().atMost(Duration.ofMinutes(3)).until(() -> kubeVms().isEmpty());
+        }
+        if (operator != null) {
+            operator.destroy();
+            operator.waitFor(30, TimeUnit.SECONDS);
+            operator.destroyForcibly();
+        }
+        if (rootVm != null) rootVm.join();
+        if (root != null) root.run("rm", "-f", "--all");
+        if (operatorLog != null && Files.exists(operatorLog)) System.out.println("operator log (tail):\n" + tail(Files.readString(operatorLog), 60));
+        removeMarkers();
+        Pb.host("podman", "rmi", "-f", HOSTILE);
+    }
+
+    @Test
+    @Order(1)
+    void aTenantsFolderPathsAndAddressesAreRefusedByTheOperatorBeforeAnythingIsMade() throws Exception {
+        apply("""
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: share-root, namespace: %s, labels: {bootc.dev/node: %s}}
+                spec: {image: %s, nodeName: %s, volumes: [{hostPath: /, guestPath: /mnt/host}]}
+                ---
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: read-etc, namespace: %s, labels: {bootc.dev/node: %s}}
+                spec: {image: %s, nodeName: %s, cloudInit: {path: /etc}}
+                ---
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: publish, namespace: %s, labels: {bootc.dev/node: %s}}
+                spec: {image: %s, nodeName: %s, ports: [{hostPort: 18022, guestPort: 22, hostIP: 0.0.0.0}]}
+                """.formatted(TENANT, NODE, Prerequisites.IMAGE, NODE, TENANT, NODE, Prerequisites.IMAGE, NODE,
+                TENANT, NODE, Prerequisites.IMAGE, NODE));
+        assertRefused("share-root", "HostPathNotAllowed", "spec.volumes[0].hostPath: invalid value \"/\": this node shares no host folder");
+        assertRefused("read-etc", "HostPathNotAllowed", "spec.cloudInit.path: invalid value \"/etc\": this node shares no host folder");
+        assertRefused("publish", "HostAddressNotAllowed", "spec.ports[0].hostIP: invalid value \"0.0.0.0\": this node binds forwarded ports on 127.0.0.1 only");
+        String domains = Pb.host("virsh", "-c", "qemu:///system", "list", "--all", "--name");
+        for (String name : List.of("share-root", "read-etc", "publish")) {
+            assertFalse(domains.contains(TENANT + "_" + name), "no domain for " + name + ": " + domains);
+            assertFalse(Files.exists(operatorPb.dataDir().resolve("vms").resolve(TENANT).resolve(name)), "no key folder for " + name);
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 18022), 1000);
+            throw new AssertionError("port 18022 was bound");
+        } catch (IOException expected) {
+            // nothing listens
+        }
+    }
+
+    @Test
+    @Order(2)
+    void anImageTheAdminDidNotTrustIsBuiltInsideAnInstallerVmNotRunOnTheHost() throws Exception {
+        JsonNode vm = awaitKube("hostile", v -> !v.at("/status/baseDisk").asText().isEmpty() || "Failed".equals(v.at("/status/phase").asText()),
+                Duration.ofMinutes(30));
+        assertNotEquals("Failed", vm.at("/status/phase").asText(), vm.toPrettyString() + "\n" + tail(Files.readString(operatorLog), 40));
+        assertEquals(List.of(), markers(), "the image's bootc wrote nothing on the host: it ran inside the installer VM");
+        Path buildLog = Path.of(vm.at("/status/baseDisk").asText()).resolveSibling("build.log");
+        assertTrue(Files.readString(buildLog).contains("pb-installer"), "built in the installer VM: " + buildLog);
+
+        // the host's own user (root, the file store) runs the images it names as podman-bootc does: the same image's
+        // bootc, run privileged on the host, does reach it (what the operator did with every tenant's image before)
+        rootVm = CompletableFuture.supplyAsync(() -> root.run("run", "-B", "--name", "own", "--memory", "1G",
+                "-v", roShare + ":/mnt/ro:ro", HOSTILE));
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2)).until(() -> !markers().isEmpty() || rootVm.isDone());
+        assertEquals(1, markers().size(), "root's privileged build let the image write on the host: " + (rootVm.isDone() ? rootVm.join() : ""));
+
+        JsonNode ready = awaitKube("hostile", v -> "Running".equals(v.at("/status/phase").asText()) || "Failed".equals(v.at("/status/phase").asText()),
+                Duration.ofMinutes(20));
+        assertEquals("Running", ready.at("/status/phase").asText(), ready.toPrettyString());
+    }
+
+    @Test
+    @Order(3)
+    void aReadOnlyVolumeStaysReadOnlyWhateverRootInTheGuestDoes() throws Exception {
+        Pb.Result up = rootVm.join();
+        assertEquals(0, up.exit(), up.toString());
+        Pb.Result read = root.run("ssh", "own", "--", "cat", "/mnt/ro/hello.txt");
+        assertEquals("from the host\n", read.out(), read.toString());
+        Pb.Result write = root.run("ssh", "own", "--", "sh", "-c", "mount -o remount,rw /mnt/ro; echo written > /mnt/ro/by-guest.txt");
+        assertNotEquals(0, write.exit(), "root in the guest could write the read-only volume: " + write);
+        assertFalse(Files.exists(roShare.resolve("by-guest.txt")), "nothing written into the host's folder");
+        assertEquals(List.of("hello.txt"), list(roShare));
+    }
+
+    @Test
+    @Order(4)
+    void aGuestReachesTheHostsLoopbackOnlyAsTheReadmeSays() throws Exception {
+        // QEMU's user network (slirp; libvirt 9.0 has no passt backend) maps 10.0.2.2 to the host's 127.0.0.1:
+        // measured and documented (README, Security); this fails if that changes without the README following
+        AtomicInteger accepted = new AtomicInteger();
+        try (ServerSocket listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket s = listener.accept()) {
+                    accepted.incrementAndGet();
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Pb.Result probe = root.run("ssh", "own", "--", "sh", "-c",
+                    "busybox nc -w 3 10.0.2.2 " + listener.getLocalPort() + " </dev/null && echo reached || echo refused");
+            System.out.println("[tenant] a guest connecting to 10.0.2.2:" + listener.getLocalPort() + " (the host's 127.0.0.1): "
+                    + probe.out().strip() + ", host side accepted " + accepted.get());
+            t.join(5000);
+            assertEquals(1, accepted.get(), "the documented reach of the slirp backend: " + probe);
+        }
+    }
+
+    // ---- helpers
+
+    static void apply(String yaml) {
+        RealApiServer.Result r = server.kubectl(yaml, "apply", "-f", "-");
+        assertEquals(0, r.exitCode(), r.output());
+    }
+
+    static void assertRefused(String name, String reason, String message) throws Exception {
+        JsonNode vm = awaitKube(name, v -> "Failed".equals(v.at("/status/phase").asText()), Duration.ofMinutes(2));
+        JsonNode ready = condition(vm, "Ready");
+        assertEquals(reason, ready.path("reason").asText(), vm.toPrettyString());
+        assertTrue(ready.path("message").asText().startsWith(message), ready.path("message").asText());
+    }
+
+    static JsonNode condition(JsonNode vm, String type) {
+        for (JsonNode c : vm.at("/status/conditions")) {
+            if (type.equals(c.path("type").asText())) return c;
+        }
+        throw new AssertionError("no condition " + type + ": " + vm.toPrettyString());
+    }
+
+    static JsonNode kubeVm(String name) throws IOException {
+        RealApiServer.Result r = server.kubectl(null, "get", "bvm", name, "-n", TENANT, "-o", "json");
+        return r.exitCode() == 0 ? JSON.readTree(r.output()) : null;
+    }
+
+    static List<String> kubeVms() {
+        RealApiServer.Result r = server.kubectl(null, "get", "bvm", "-n", TENANT, "-o", "name");
+        return r.output().lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    static JsonNode awaitKube(String name, java.util.function.Predicate<JsonNode> done, Duration limit) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(limit).pollInterval(Duration.ofSeconds(1)).failFast("the operator exited", () -> !operator.isAlive()).until(() -> {
+            last[0] = kubeVm(name);
+            return last[0] != null && done.test(last[0]);
+        });
+        return last[0];
+    }
+
+    static void buildHostileImage() throws Exception {
+        Path ctx = Files.createTempDirectory("pb-hostile");
+        Files.writeString(ctx.resolve("bootc"), """
+                #!/bin/sh
+                # a tenant's image: its bootc first tries to write into the host it runs on (through PID 1's mount namespace:
+                # the host's, when run in a privileged container with --pid=host; the installer VM's own, inside a VM)
+                nsenter -t 1 -m -- sh -c 'echo "$(hostname)" > /var/tmp/%s$$' 2>/dev/null || true
+                exec /usr/bin/bootc.real "$@"
+                """.formatted(MARKER_PREFIX));
+        Files.writeString(ctx.resolve("Containerfile"), """
+                FROM %s
+                USER root
+                RUN mv /usr/bin/bootc /usr/bin/bootc.real
+                COPY bootc /usr/bin/bootc
+                RUN chmod 755 /usr/bin/bootc
+                USER 1000
+                """.formatted(Prerequisites.IMAGE));
+        Pb.host("podman", "build", "--pull=never", "-q", "-t", HOSTILE, ctx.toString());
+    }
+
+    static List<String> markers() throws IOException {
+        try (var s = Files.list(Path.of("/var/tmp"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(MARKER_PREFIX)).sorted().toList();
+        }
+    }
+
+    static void removeMarkers() throws IOException {
+        for (String m : markers()) Files.deleteIfExists(Path.of("/var/tmp").resolve(m));
+    }
+
+    static List<String> list(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+}
