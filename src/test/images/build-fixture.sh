@@ -782,7 +782,11 @@ if [ ${#SRC_LAYERS[@]} -gt 0 ]; then
     CLEANUP+=("umount '$TMP/rw'")
     mkdir -p "$TMP/rw/upper" "$TMP/rw/work"
     lower=$(IFS=:; echo "${SRC_LAYERS[*]}")
-    mount -t overlay overlay -o "lowerdir=$lower,upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" ||
+    # one lowerdir+= per layer where the colon list is too long for fsconfig (256 bytes a value: util-linux 2.39+
+    # mounts through it, and real images have dozens of layers); kernels before 6.8 take only the colon list
+    each=$(printf ',lowerdir+=%s' "${SRC_LAYERS[@]}")
+    mount -t overlay overlay -o "lowerdir=$lower,upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" 2>/dev/null ||
+        mount -t overlay overlay -o "${each#,},upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" ||
         fail "$C: cannot mount the layers of $SOURCE_IMGREF (overlay)"
     CLEANUP+=("umount '$TMP/src'")
     SRC=$TMP/src

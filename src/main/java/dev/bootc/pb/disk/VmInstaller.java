@@ -75,7 +75,8 @@ public final class VmInstaller implements DiskInstaller {
         ProcessResult created = runner.run(Command.of("podman", "create", "--name", name, "--pull=never", "--network=none",
                 image.reference(), "/bin/true").timeout(Duration.ofMinutes(2)).log(log));
         if (!created.ok()) return Optional.of(BaseDiskBuilder.status(created, "podman create (the installer VM's root file system)"));
-        progress.phase("Booting an installer VM from " + image.reference() + " (bootc install to-disk runs inside it, no root needed)");
+        progress.phase("Booting an installer VM from " + image.reference() + " (bootc install to-disk runs inside it, "
+                + (host.root() ? "not on this host)" : "no root needed)"));
         AtomicReference<Integer> guestExit = new AtomicReference<>();
         AtomicBoolean installing = new AtomicBoolean();
         try {
