@@ -64,6 +64,7 @@ class TenantAttacksIT {
         server = RealApiServer.shared();
         server.applyCommittedCrd();
         home = Files.createTempDirectory("pb-tenant-it");
+        home.toFile().setExecutable(true, false); // QEMU (libvirt-qemu) reaches the disks under it
         root = new Pb(home.resolve("root"));
         operatorPb = new Pb(home.resolve("kube"));
         roShare = Files.createDirectories(home.resolve("ro-share"));
@@ -267,9 +268,13 @@ class TenantAttacksIT {
         Path ctx = Files.createTempDirectory("pb-hostile");
         Files.writeString(ctx.resolve("bootc"), """
                 #!/bin/sh
-                # a tenant's image: its bootc first tries to write into the host it runs on (through PID 1's mount namespace:
-                # the host's, when run in a privileged container with --pid=host; the installer VM's own, inside a VM)
-                nsenter -t 1 -m -- sh -c 'echo "$(hostname)" > /var/tmp/%s$$' 2>/dev/null || true
+                # a tenant's image: its bootc first tries to write into the host it runs on, through the root of a process in
+                # another mount namespace (with --pid=host: a host process, whose root is the host's; in a VM: the VM's own)
+                self=$(readlink /proc/self/ns/mnt)
+                for p in /proc/[0-9]*; do
+                    ns=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
+                    [ "$ns" != "$self" ] && [ -d "$p/root/var/tmp" ] && echo "$(hostname)" > "$p/root/var/tmp/%s$$" 2>/dev/null && break
+                done
                 exec /usr/bin/bootc.real "$@"
                 """.formatted(MARKER_PREFIX));
         Files.writeString(ctx.resolve("Containerfile"), """
