@@ -6,6 +6,7 @@ import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.Sweeps;
 import dev.bootc.pb.os.HostLock;
 import dev.bootc.pb.store.StoreSemantics;
@@ -27,7 +28,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * BootcVm resources as YAML files, {@code <root>/<namespace>/<name>.yaml}. Every write happens under
+ * BootcVm resources as YAML files, {@code <root>/<namespace>/<name>.yaml}, the owner's alone (0600 in 0700
+ * folders: a spec may hold inline user-data). Every write happens under
  * one lock for the store (threads and processes both queue), checks resourceVersion, and replaces the
  * file atomically. Readers take no lock: a rename never shows them a torn file.
  */
@@ -310,7 +312,7 @@ public final class FileVmStore implements VmStore {
 
     private <T> T locked(Supplier<T> action) {
         try {
-            Files.createDirectories(root);
+            FileModes.privateFolders(root);
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot write to " + describe() + ": " + e.getMessage() + ": check that it is writable", e);
         }
@@ -320,9 +322,10 @@ public final class FileVmStore implements VmStore {
     private void write(BootcVm vm) {
         Path target = file(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
         try {
-            Files.createDirectories(target.getParent());
+            FileModes.privateFolders(target.getParent());
             if (sweeps.due(target.getParent())) AtomicFiles.removeTemps(target.getParent());
-            AtomicFiles.write(target, Json.yaml(vm).getBytes(StandardCharsets.UTF_8), null);
+            // 0600: the spec may hold inline cloud-init user-data (passwords, keys)
+            AtomicFiles.write(target, Json.yaml(vm).getBytes(StandardCharsets.UTF_8), FileModes.PRIVATE);
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot write " + target + ": " + e.getMessage() + ": check that it is writable", e);
         }

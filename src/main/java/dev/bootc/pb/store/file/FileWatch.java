@@ -60,7 +60,7 @@ final class FileWatch implements VmStore.Watch {
 
     void start() {
         try {
-            Files.createDirectories(store.root());
+            dev.bootc.pb.os.FileModes.privateFolders(store.root());
             service = FileSystems.getDefault().newWatchService();
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot watch " + store.describe() + ": " + e.getMessage());
