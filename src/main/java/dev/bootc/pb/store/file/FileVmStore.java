@@ -255,18 +255,38 @@ public final class FileVmStore implements VmStore {
         return files;
     }
 
+    /**
+     * The resource in file {@code f} of a namespace folder. It is the one its path names: a path that is no pair of
+     * DNS labels, or a metadata.name or namespace that differs from it (like {@code name: ../../x}), makes the file
+     * a corrupt entry, so nothing ever builds a path or a key from what a file says of itself. A file without a
+     * namespace is in its folder's.
+     *
+     * @throws PbException.Failed (StoreCorrupt) one line naming the file and what to do
+     */
     static BootcVm parse(Path f, String text) {
+        String ns = f.getParent().getFileName().toString();
+        String name = nameOf(f);
+        if (Validation.nameProblem("namespace", ns).isPresent() || Validation.nameProblem("name", name).isPresent()) {
+            throw Failure.StoreCorrupt.with("Store file " + Validation.printable(f.toString()) + " is not named as a BootcVm"
+                    + " (its folder and file name must be DNS labels, like default/web.yaml): rename or remove it");
+        }
+        BootcVm vm;
         try {
-            BootcVm vm = Json.fromYaml(text, BootcVm.class);
+            vm = Json.fromYaml(text, BootcVm.class);
             if (vm == null || vm.getMetadata() == null || vm.getMetadata().getName() == null) {
                 throw new IllegalArgumentException("no metadata.name");
             }
             if (vm.getSpec() == null) throw new IllegalArgumentException("no spec");
-            return vm;
         } catch (RuntimeException e) {
-            throw Failure.StoreCorrupt.with("Store file " + f + " does not parse (" + firstLine(e) + "): fix it, or remove it with pb rm -f "
-                    + nameOf(f));
+            throw Failure.StoreCorrupt.with("Store file " + f + " does not parse (" + firstLine(e) + "): fix it, or remove it with pb rm -f " + name);
         }
+        var m = vm.getMetadata();
+        if (m.getNamespace() == null) m.setNamespace(ns);
+        if (!ns.equals(m.getNamespace()) || !name.equals(m.getName())) {
+            throw Failure.StoreCorrupt.with("Store file " + f + " holds BootcVm " + Validation.quote(m.getNamespace() + "/" + m.getName())
+                    + ", not " + ns + "/" + name + " as its path says: fix its metadata.name and namespace, or remove it with pb rm -f " + name);
+        }
+        return vm;
     }
 
     private static String nameOf(Path f) {
