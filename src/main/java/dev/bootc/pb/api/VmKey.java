@@ -1,12 +1,11 @@
 package dev.bootc.pb.api;
 
-import java.util.Objects;
-
 /** Which VM: namespace and name. The one key of queues, locks, files and messages ("namespace/name"). */
 public record VmKey(String namespace, String name) implements Comparable<VmKey> {
+    /** @throws PbException.Invalid (InvalidName) unless both are DNS labels: a key names files, so {@code ../x} never makes one */
     public VmKey {
-        Objects.requireNonNull(namespace, "namespace");
-        Objects.requireNonNull(name, "name");
+        Validation.requireName("metadata.namespace", namespace);
+        Validation.requireName("metadata.name", name);
     }
 
     public static VmKey of(BootcVm vm) {

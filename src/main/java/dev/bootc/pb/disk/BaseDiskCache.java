@@ -107,7 +107,7 @@ public final class BaseDiskCache {
     public BaseDisk ensure(Image image, BaseDiskOptions options, Progress progress) {
         Progress p = progress == null ? Progress.none() : progress;
         String key = key(image.digest(), options);
-        FileModes.directories(dir);
+        FileModes.diskFolders(dir);
         removeDeadBuilds();
         Optional<BaseDisk> cached = find(key);
         if (cached.isPresent()) {
@@ -224,23 +224,24 @@ public final class BaseDiskCache {
         Path work = dir.resolve(key + ".build-" + nonce);
         long start = System.nanoTime();
         try {
-            Files.createDirectory(work);
-            Files.setPosixFilePermissions(work, FileModes.DIR);
+            // the owner's alone: the build runs as root (or as the user, rootless), and QEMU reads only the finished disk
+            Files.createDirectory(work, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(FileModes.PRIVATE_DIR));
         } catch (IOException e) {
             throw Failure.DiskBuildFailed.with("cannot create " + work + ": " + FileModes.reason(e), e);
         }
         try {
             Path built = builder.build(image, options, work, containerName(key, nonce), p);
             long virtual = Qcow2Header.virtualSize(built);
-            FileModes.readable(built);
+            // 0600: libvirt chowns a domain's whole backing chain to QEMU's user at start (measured), and leaves it so
+            FileModes.ownerOnly(built);
             force(built);
             Instant created = Instant.now();
             Metadata meta = new Metadata(FORMAT_VERSION, key, image.reference(), image.digest(), image.id(),
                     options.filesystem(), options.rootSizeBytes(), options.kernelArgs(), options.firmware(), options.diskSizeBytes(), virtual,
                     created.toString(), Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0);
             Path metaTmp = work.resolve("metadata.json");
+            FileModes.privateFile(metaTmp);
             Files.write(metaTmp, Lazy.JSON.writeValueAsBytes(meta));
-            FileModes.readable(metaTmp);
             force(metaTmp);
             // metadata first, the disk last: the disk's appearance is what makes the entry exist
             move(metaTmp, metadata(key));

@@ -29,7 +29,7 @@ final class CacheFiles {
         try {
             if (Files.exists(from)) {
                 Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-                FileModes.readable(to);
+                FileModes.ownerOnly(to);
             }
         } catch (IOException ignored) {
             // the log is for people; losing it must not hide the build's own outcome

@@ -80,7 +80,8 @@ final class InstallConfig {
     private void store(String imageId, String json) {
         if (imageId == null) return;
         try {
-            FileModes.directories(cacheDir);
+            // a disk folder, though QEMU never reads it: it sits in the base disks' folder, which pb may be making now
+            FileModes.diskFolders(cacheDir);
             AtomicFiles.write(cacheDir.resolve(safe(imageId) + ".json"), json.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
         } catch (IOException | RuntimeException e) {
             // asked again next time

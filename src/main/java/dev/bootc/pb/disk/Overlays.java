@@ -38,9 +38,9 @@ public final class Overlays {
     }
 
     /**
-     * Creates {@code overlay} backed by {@code base} (absolute path) with the given virtual size, mode 0644 in
-     * folders of mode 0755. It is created under a temporary name and linked into place, so no half-written
-     * overlay is ever seen under its real name.
+     * Creates {@code overlay} backed by {@code base} (absolute path) with the given virtual size, mode 0600 (libvirt
+     * chowns it to QEMU's user at start) in disk folders ({@link FileModes#DISK_DIR} when pb makes them). It is
+     * created under a temporary name and linked into place, so no half-written overlay is ever seen under its real name.
      *
      * @throws PbException.Conflict (DiskExists) the overlay exists already
      * @throws PbException.Invalid  (DiskTooSmall) the size is below the base disk's
@@ -56,14 +56,17 @@ public final class Overlays {
             throw Failure.DiskTooSmall.with("disk size " + virtualSizeBytes + " bytes is smaller than the base disk's "
                     + baseSize + " bytes (" + (baseSize >> 30) + "Gi): use at least " + ((baseSize + (1L << 30) - 1) >> 30) + "Gi");
         }
-        FileModes.directories(target.getParent());
+        FileModes.diskFolders(target.getParent());
         if (sweeps.due(target.getParent())) removeStaleTemps(target);
         Path tmp = target.resolveSibling(tempPrefix(target) + HexFormat.of().formatHex(randomBytes()));
         try {
+            // made 0600 first: qemu-img writes into a file that exists and keeps its mode, so the guest's disk is
+            // never open to others, not even between qemu-img and a chmod (an fd opened then would read it forever)
+            FileModes.privateFile(tmp);
             ProcessResult r = runner.run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
                     "-b", baseAbs.toString(), tmp.toString(), Long.toString(virtualSizeBytes)).timeout(TIMEOUT));
             if (!r.ok()) throw Failure.DiskCreateFailed.with(r.failureMessage("qemu-img create " + target));
-            FileModes.readable(tmp);
+            FileModes.ownerOnly(tmp);
             // a hard link never replaces an existing file, unlike rename: two creators cannot overwrite each other
             Files.createLink(target, tmp);
             return target;

@@ -3,6 +3,7 @@ package dev.bootc.pb.disk;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.os.AtomicFiles;
 import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.ProcessResult;
 import dev.bootc.pb.os.ProcessRunner;
 import dev.bootc.pb.port.CloudInitSeed;
@@ -59,8 +60,8 @@ final class SeedIso {
         if (hash.equalsIgnoreCase(applicationId(iso).orElse(""))) return hash;
         Path work = null;
         try {
-            Files.createDirectories(iso.getParent());
-            work = Files.createTempDirectory(iso.getParent(), ".seed-");
+            FileModes.diskFolders(iso.getParent());
+            work = Files.createTempDirectory(iso.getParent(), ".seed-"); // 0700: the user-data is written there first
             Path content = Files.createDirectory(work.resolve("content"));
             List<String> args = new ArrayList<>();
             Path out = work.resolve("seed.iso");
@@ -71,7 +72,8 @@ final class SeedIso {
                 args.add(p.toString());
             }
             run(args, iso);
-            out.toFile().setReadable(true, false);
+            // 0600 like the overlay: libvirt chowns the seed to QEMU's user at start (measured), and the user-data may hold secrets
+            FileModes.ownerOnly(out);
             Files.move(out, iso, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return hash;
         } catch (IOException e) {

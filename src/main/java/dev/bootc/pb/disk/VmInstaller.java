@@ -147,7 +147,7 @@ public final class VmInstaller implements DiskInstaller {
         try {
             Path host = workDir.resolve(HOST_SCRIPT);
             Files.writeString(host, resource(HOST_SCRIPT));
-            Files.setPosixFilePermissions(host, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(host, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             Files.createDirectories(guest);
             Files.writeString(guest.resolve("install"), script);
             Files.writeString(guest.resolve("pb-install.service"), """

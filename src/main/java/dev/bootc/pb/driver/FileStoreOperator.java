@@ -1,6 +1,7 @@
 package dev.bootc.pb.driver;
 
 import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
@@ -179,6 +180,12 @@ public final class FileStoreOperator implements AutoCloseable {
                 if (pass.next() != null) queue.add(key, pass.next());
             } catch (PbException e) {
                 if (!running) return; // closing: a pass cut short (interrupted at the store's lock) is no failure
+                if (e.failure() == Failure.StoreCorrupt) {
+                    // a file that became corrupt (or names another resource inside): retrying cannot fix it; the watch
+                    // queues it again once it is fixed, and the resource stays as it was meanwhile
+                    LOG.warnf("%s: not reconciled until its file is fixed: %s", key, e.getMessage());
+                    continue;
+                }
                 LOG.warnf("%s: reconcile failed: %s", key, e.getMessage()); // libvirt or the store away for a while: retried
                 queue.add(key, support.retryAfterError(key));
             } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package dev.bootc.pb.libvirt;
 
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.port.Accel;
 import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.DomainEvent;
@@ -92,8 +93,8 @@ public final class LibvirtDomains implements Domains {
 
     @Override
     public void define(DomainSpec spec) {
-        createParent(spec.nvramPath());
-        createParent(spec.serialLogPath());
+        createParent(spec.nvramPath(), true); // libvirt makes the NVRAM file (0600, QEMU's user) in a folder QEMU passes through
+        createParent(spec.serialLogPath(), false); // virtlogd writes the serial log as libvirtd's user, 0600
         if (spec.virtiofsdReadOnly() != null) ReadOnlyVirtiofsd.ensure(spec.virtiofsdReadOnly(), spec.virtiofsd());
         if (spec.metadata() != null) knownOwners.put(spec.name(), spec.metadata()); // an UNDEFINED event can no longer look it up
         connection.call("define domain " + spec.name(), c -> {
@@ -357,10 +358,11 @@ public final class LibvirtDomains implements Domains {
         return d;
     }
 
-    private static void createParent(Path file) {
+    private static void createParent(Path file, boolean diskFolder) {
         if (file == null || file.getParent() == null) return;
         try {
-            Files.createDirectories(file.getParent());
+            if (diskFolder) FileModes.diskFolders(file.getParent());
+            else FileModes.privateFolders(file.getParent());
         } catch (IOException e) {
             throw Failure.LibvirtError.with("create folder " + file.getParent() + ": " + e.getMessage(), e);
         }

@@ -34,13 +34,16 @@ final class ReadOnlyVirtiofsd {
         }
     }
 
-    /** Writes the script at {@code path} (mode 0755, never through a link) unless it already holds exactly that. */
+    /**
+     * Writes the script at {@code path} (mode 0700 in pb's private folders, never through a link) unless it already
+     * holds exactly that: libvirt runs virtiofsd as its own user (root under qemu:///system, measured), never as QEMU's.
+     */
     static void ensure(Path path, Path virtiofsd) {
         byte[] wanted = script(virtiofsd).getBytes(StandardCharsets.UTF_8);
         try {
             if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(Files.readAllBytes(path), wanted)) return;
-            FileModes.directories(path.getParent());
-            AtomicFiles.write(path, wanted, PosixFilePermissions.fromString("rwxr-xr-x"));
+            FileModes.privateFolders(path.getParent());
+            AtomicFiles.write(path, wanted, PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
             throw Failure.LibvirtError.with("cannot write " + path + " (pb's virtiofsd for read-only volumes): " + FileModes.reason(e), e);
         }

@@ -21,27 +21,29 @@ import java.util.Set;
 
 /**
  * Files that are never seen half-written: content goes to a temp file beside the target (created
- * with its final mode), is synced, and renamed over the target; the folder is synced after. A temp
- * file left by a killed writer is named {@code .NAME.HEX.tmp} and can be swept with {@link #removeTemps}.
+ * with its final mode, its owner's alone unless told otherwise), is synced, and renamed over the target; the
+ * folder is synced after. A temp file left by a killed writer is named {@code .NAME.HEX.tmp} and can be swept
+ * with {@link #removeTemps}.
  */
 public final class AtomicFiles {
-    public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
-    public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     static final String TEMP_SUFFIX = ".tmp";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {
     }
 
-    /** Writes {@code content} to {@code target} atomically with the given mode (0644 when null). */
+    /**
+     * Writes {@code content} to {@code target} atomically with the given mode ({@link FileModes#PRIVATE} when null),
+     * in a folder made {@link FileModes#PRIVATE_DIR} when missing.
+     */
     public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        FileModes.privateFolders(dir);
         byte[] nonce = new byte[4];
         RANDOM.nextBytes(nonce);
         Path tmp = dir.resolve("." + target.getFileName() + "." + HexFormat.of().formatHex(nonce) + TEMP_SUFFIX);
         try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(mode == null ? FileModes.FILE : mode));
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(mode == null ? FileModes.PRIVATE : mode));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) ch.write(buf);

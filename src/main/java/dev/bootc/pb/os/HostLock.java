@@ -119,10 +119,10 @@ public final class HostLock implements AutoCloseable {
 
     private static FileChannel open(Path lockFile) throws IOException {
         Path dir = lockFile.toAbsolutePath().getParent();
-        if (dir != null && !Files.isDirectory(dir)) FileModes.directories(dir);
-        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileModes.readable(lockFile);
-        return ch;
+        if (dir != null && !Files.isDirectory(dir)) FileModes.privateFolders(dir);
+        // made 0600 (it holds nothing, but nobody else needs it); one that exists keeps its mode
+        return FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(FileModes.PRIVATE));
     }
 
     private static void closeQuietly(FileChannel ch) {

@@ -19,8 +19,15 @@ public record DomainEvent(String domainName, String ownerNamespace, String owner
         return ownerNamespace != null && ownerName != null;
     }
 
-    /** The VM whose domain it is: the one event-to-resource mapping of every driver. */
+    /**
+     * The VM whose domain it is: the one event-to-resource mapping of every driver. Empty when the domain's metadata
+     * names no VM pb could have (whoever may define domains writes it): such a name never becomes a key.
+     */
     public java.util.Optional<dev.bootc.pb.api.VmKey> owner() {
-        return owned() ? java.util.Optional.of(new dev.bootc.pb.api.VmKey(ownerNamespace, ownerName)) : java.util.Optional.empty();
+        if (!owned() || dev.bootc.pb.api.Validation.nameProblem("namespace", ownerNamespace).isPresent()
+                || dev.bootc.pb.api.Validation.nameProblem("name", ownerName).isPresent()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new dev.bootc.pb.api.VmKey(ownerNamespace, ownerName));
     }
 }

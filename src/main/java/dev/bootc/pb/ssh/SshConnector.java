@@ -2,6 +2,7 @@ package dev.bootc.pb.ssh;
 
 import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.port.Ssh.Target;
 
 import java.io.ByteArrayOutputStream;
@@ -91,6 +92,12 @@ public final class SshConnector {
     public int run(Target t, List<String> remoteCommand, ProcessBuilder.Redirect stdin, ProcessBuilder.Redirect stdout) {
         if (!Files.isExecutable(ssh)) {
             throw Failure.SshMissing.with(ssh + " not found: install openssh-client");
+        }
+        try {
+            // ssh would make known_hosts with the umask's mode (0644); it appends to one that exists and keeps its mode
+            FileModes.privateFile(t.knownHosts());
+        } catch (IOException e) {
+            throw Failure.SshFailed.with("cannot create " + t.knownHosts() + ": " + e.getMessage(), e);
         }
         boolean tty = System.console() != null && stdin == ProcessBuilder.Redirect.INHERIT;
         ProcessBuilder pb = new ProcessBuilder(command(t, remoteCommand, tty));

@@ -2,6 +2,7 @@ package dev.bootc.pb.ssh;
 
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.FileModes;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
@@ -19,7 +20,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.Iterator;
@@ -59,7 +59,7 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
                 if (!Files.exists(pub)) writeSecret(pub, publicLine.getBytes(StandardCharsets.UTF_8));
                 return new SshKeyPair(priv, pub, Files.readString(pub).trim());
             }
-            Files.createDirectories(vmDir, PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+            FileModes.privateFolders(vmDir);
             KeyPair kp = type == SshKeyType.rsa ? KeyUtils.generateKeyPair(KeyPairProvider.SSH_RSA, 4096)
                     : KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
             ByteArrayOutputStream privateBytes = new ByteArrayOutputStream();
@@ -99,6 +99,6 @@ public record SshKeyPair(Path privateKeyFile, Path publicKeyFile, String publicK
 
     /** Writes a 0600 file atomically. */
     private static void writeSecret(Path target, byte[] content) throws IOException {
-        AtomicFiles.write(target, content, AtomicFiles.PRIVATE);
+        AtomicFiles.write(target, content, FileModes.PRIVATE);
     }
 }

@@ -5,6 +5,7 @@ import dev.bootc.pb.api.BootcVmStatus;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Defaults;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.port.Disks;
 import dev.bootc.pb.port.Domain;
@@ -84,7 +85,9 @@ public final class Views {
                     st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null, vm.getMetadata().getLabels()));
         }
         for (VmStore.Unreadable u : vms.store().unreadable(ns)) {
-            Domain d = byName.remove(VmLayout.domainName(new VmKey(u.namespace(), u.name())));
+            // named by its path, which may be no resource name at all (Not_A_Name.yaml): then no domain can be its
+            Domain d = Validation.nameProblem("name", u.name()).isEmpty() && Validation.nameProblem("namespace", u.namespace()).isEmpty()
+                    ? byName.remove(VmLayout.domainName(new VmKey(u.namespace(), u.name()))) : null;
             rows.add(new VmRow(u.name(), u.namespace(), "-", "-", null, d != null && d.running(), d == null ? "undefined" : d.state().name().toLowerCase(),
                     d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem(), null));
         }

@@ -85,8 +85,8 @@ class BaseDiskCacheTest {
         assertEquals(key, built.key());
         assertEquals(cache.dir().resolve(key + ".qcow2"), built.path());
         assertEquals(10L << 30, built.virtualSizeBytes());
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(built.path())));
-        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir())));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(built.path())));
+        assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir())));
         assertEquals(Set.of(key + ".qcow2", key + ".json", key + ".log", key + ".lock"), names(cache.dir()));
 
         JsonNode meta = new ObjectMapper().readTree(cache.dir().resolve(key + ".json").toFile());

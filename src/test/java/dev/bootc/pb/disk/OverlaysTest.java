@@ -30,7 +30,7 @@ class OverlaysTest {
 
     Path base() {
         Path base = tmp.resolve("base/base.qcow2");
-        FileModes.directories(base.getParent());
+        FileModes.diskFolders(base.getParent());
         ProcessRunner.local().run(Command.of("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "10G"))
                 .orThrow(dev.bootc.pb.api.Failure.Failed, "qemu-img create");
         return base;
@@ -60,13 +60,14 @@ class OverlaysTest {
     }
 
     @Test
-    void filesAreReadableByQemuAndNoTempFileStays() throws IOException {
+    void filesAreTheOwnersFoldersLetQemuPassThroughAndNoTempFileStays() throws IOException {
         Path base = base();
         Path overlay = tmp.resolve("images/vms/default/vm1/disk.qcow2");
         overlays.create(base, overlay, 20 * GIB);
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(overlay)));
+        // libvirt chowns the overlay to QEMU's user at start; the folders it never chowns QEMU must pass through
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(overlay)));
         for (Path d = overlay.getParent(); !d.equals(tmp); d = d.getParent()) {
-            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(d)), d.toString());
+            assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(d)), d.toString());
         }
         try (Stream<Path> s = Files.list(overlay.getParent())) {
             assertEquals(1, s.count(), "only the overlay, no temporary file");

@@ -54,6 +54,27 @@ class FileStoreOperatorTest {
         }
     }
 
+    @Test
+    void neverQueuesAFileWhoseInnerNameIsNotItsPath() throws Exception {
+        FakeWorld world = new FakeWorld();
+        world.ssh.ready = true;
+        VmLayout layout = new VmLayout(dir.resolve("data"), dir.resolve("images"));
+        FileVmStore store = new FileVmStore(dir.resolve("store"));
+        DriverSupport support = new DriverSupport(store, new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
+                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(5)), Clock.systemUTC()), new FileEventLog(layout.events()), layout.locks());
+        java.nio.file.Files.createDirectories(dir.resolve("store/default"));
+        java.nio.file.Files.writeString(dir.resolve("store/default/b.yaml"), "apiVersion: bootc.dev/v1alpha1\nkind: BootcVm\nmetadata:\n"
+                + "  name: ../../../../../tmp/victim\n  namespace: default\nspec:\n  image: img\n");
+        try (FileStoreOperator op = new FileStoreOperator(support, world.domains, new NodeFilter("here", true), 2, Duration.ofSeconds(1))) {
+            op.start();
+            assertTrue(op.awaitActive(Duration.ofSeconds(10)));
+            Thread.sleep(3000); // the watch's rescans and three resyncs
+            assertEquals(0, op.queued(), "nothing queued, so nothing retried");
+            assertEquals(0, op.reconciles());
+            assertEquals(java.util.List.of(), world.calls, "nothing of the host touched");
+        }
+    }
+
     static Phase phase(FileVmStore store, String name) {
         return store.get("default", name).map(v -> v.getStatus() == null ? null : v.getStatus().getPhase()).orElse(null);
     }

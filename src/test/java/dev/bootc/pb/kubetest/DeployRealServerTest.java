@@ -31,7 +31,11 @@ class DeployRealServerTest {
         List<JsonNode> docs = new ArrayList<>(yaml.readValues(yaml.getFactory().createParser(built.output()), JsonNode.class).readAll());
         List<String> kinds = docs.stream().map(d -> d.path("kind").asText() + "/" + d.at("/metadata/name").asText()).sorted().toList();
         assertEquals(List.of("ClusterRole/pb-operator", "ClusterRoleBinding/pb-operator", "CustomResourceDefinition/bootcvms.bootc.dev",
-                "DaemonSet/pb-operator", "Namespace/pb-system", "ServiceAccount/pb-operator"), kinds);
+                "DaemonSet/pb-operator", "Namespace/pb-system", "Role/pb-operator", "RoleBinding/pb-operator", "ServiceAccount/pb-operator"), kinds);
+        // the Lease rule is the namespaced Role's, in the operator's namespace (OperatorRbacTest checks the rules themselves)
+        assertTrue(docs.stream().anyMatch(d -> d.path("kind").asText().equals("Role") && d.at("/metadata/namespace").asText().equals("pb-system")
+                && d.toString().contains("leases")), "a Role in pb-system grants the Leases");
+        assertTrue(docs.stream().noneMatch(d -> d.path("kind").asText().equals("ClusterRole") && d.toString().contains("leases")), "no Lease cluster-wide");
 
         JsonNode ds = docs.stream().filter(d -> d.path("kind").asText().equals("DaemonSet")).findFirst().orElseThrow();
         JsonNode pod = ds.at("/spec/template/spec");

@@ -208,6 +208,21 @@ class VerbsTest {
     }
 
     @Test
+    void listShowsAFileNamedOtherwiseInsideOrWithNoResourceNameAsInvalidUnderItsPath() throws Exception {
+        root.run().run(request("vm", "img", true, List.of()), feedback);
+        Files.writeString(dir.resolve("store/default/b.yaml"), "apiVersion: bootc.dev/v1alpha1\nkind: BootcVm\nmetadata:\n"
+                + "  name: ../../../../../tmp/victim\n  namespace: default\nspec:\n  image: img\n");
+        Files.writeString(dir.resolve("store/default/Not_A_Name.yaml"), "apiVersion: [\n");
+        var rows = root.views().list().rows();
+        assertEquals(List.of("vm", "Not_A_Name", "b"), rows.stream().map(VmRow::name).toList(), "the resource, then the invalid files by path");
+        VmRow b = rows.get(2);
+        assertTrue(b.invalid() && b.problem().contains("../../../../../tmp/victim"), b.toString());
+        assertTrue(rows.get(1).invalid() && rows.get(1).problem().contains("DNS labels"), rows.get(1).toString());
+        root.lifecycle().remove("b", true, heard::add);
+        assertFalse(Files.exists(dir.resolve("store/default/b.yaml")), "rm -f cleans it up");
+    }
+
+    @Test
     void inspectJoinsTheResourceWithLibvirtAndItsEvents() {
         root.run().run(request("vm", "img", true, List.of()), feedback);
         Map<String, Object> view = root.views().inspect("vm");

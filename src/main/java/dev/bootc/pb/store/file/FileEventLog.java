@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.store.EventLog;
 import dev.bootc.pb.store.StoreSemantics;
 import org.jboss.logging.Logger;
@@ -39,7 +40,8 @@ public final class FileEventLog implements EventLog {
     public synchronized void record(BootcVm vm, String reason, String message, boolean warning) {
         Path f = file(VmKey.of(vm));
         try {
-            Files.createDirectories(f.getParent());
+            FileModes.privateFolders(f.getParent());
+            FileModes.privateFile(f); // an event's message may quote the spec
             String line = Json.mapper().writeValueAsString(new Recorded(StoreSemantics.now(), warning ? "Warning" : "Normal", reason, message));
             Files.writeString(f, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             List<String> lines = Files.readAllLines(f);

@@ -6,6 +6,7 @@ import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.os.AtomicFiles;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.Sweeps;
 import dev.bootc.pb.os.HostLock;
 import dev.bootc.pb.store.StoreSemantics;
@@ -27,7 +28,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * BootcVm resources as YAML files, {@code <root>/<namespace>/<name>.yaml}. Every write happens under
+ * BootcVm resources as YAML files, {@code <root>/<namespace>/<name>.yaml}, the owner's alone (0600 in 0700
+ * folders: a spec may hold inline user-data). Every write happens under
  * one lock for the store (threads and processes both queue), checks resourceVersion, and replaces the
  * file atomically. Readers take no lock: a rename never shows them a torn file.
  */
@@ -253,18 +255,38 @@ public final class FileVmStore implements VmStore {
         return files;
     }
 
+    /**
+     * The resource in file {@code f} of a namespace folder. It is the one its path names: a path that is no pair of
+     * DNS labels, or a metadata.name or namespace that differs from it (like {@code name: ../../x}), makes the file
+     * a corrupt entry, so nothing ever builds a path or a key from what a file says of itself. A file without a
+     * namespace is in its folder's.
+     *
+     * @throws PbException.Failed (StoreCorrupt) one line naming the file and what to do
+     */
     static BootcVm parse(Path f, String text) {
+        String ns = f.getParent().getFileName().toString();
+        String name = nameOf(f);
+        if (Validation.nameProblem("namespace", ns).isPresent() || Validation.nameProblem("name", name).isPresent()) {
+            throw Failure.StoreCorrupt.with("Store file " + Validation.printable(f.toString()) + " is not named as a BootcVm"
+                    + " (its folder and file name must be DNS labels, like default/web.yaml): rename or remove it");
+        }
+        BootcVm vm;
         try {
-            BootcVm vm = Json.fromYaml(text, BootcVm.class);
+            vm = Json.fromYaml(text, BootcVm.class);
             if (vm == null || vm.getMetadata() == null || vm.getMetadata().getName() == null) {
                 throw new IllegalArgumentException("no metadata.name");
             }
             if (vm.getSpec() == null) throw new IllegalArgumentException("no spec");
-            return vm;
         } catch (RuntimeException e) {
-            throw Failure.StoreCorrupt.with("Store file " + f + " does not parse (" + firstLine(e) + "): fix it, or remove it with pb rm -f "
-                    + nameOf(f));
+            throw Failure.StoreCorrupt.with("Store file " + f + " does not parse (" + firstLine(e) + "): fix it, or remove it with pb rm -f " + name);
         }
+        var m = vm.getMetadata();
+        if (m.getNamespace() == null) m.setNamespace(ns);
+        if (!ns.equals(m.getNamespace()) || !name.equals(m.getName())) {
+            throw Failure.StoreCorrupt.with("Store file " + f + " holds BootcVm " + Validation.quote(m.getNamespace() + "/" + m.getName())
+                    + ", not " + ns + "/" + name + " as its path says: fix its metadata.name and namespace, or remove it with pb rm -f " + name);
+        }
+        return vm;
     }
 
     private static String nameOf(Path f) {
@@ -310,7 +332,7 @@ public final class FileVmStore implements VmStore {
 
     private <T> T locked(Supplier<T> action) {
         try {
-            Files.createDirectories(root);
+            FileModes.privateFolders(root);
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot write to " + describe() + ": " + e.getMessage() + ": check that it is writable", e);
         }
@@ -320,9 +342,10 @@ public final class FileVmStore implements VmStore {
     private void write(BootcVm vm) {
         Path target = file(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
         try {
-            Files.createDirectories(target.getParent());
+            FileModes.privateFolders(target.getParent());
             if (sweeps.due(target.getParent())) AtomicFiles.removeTemps(target.getParent());
-            AtomicFiles.write(target, Json.yaml(vm).getBytes(StandardCharsets.UTF_8), null);
+            // 0600: the spec may hold inline cloud-init user-data (passwords, keys)
+            AtomicFiles.write(target, Json.yaml(vm).getBytes(StandardCharsets.UTF_8), FileModes.PRIVATE);
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot write " + target + ": " + e.getMessage() + ": check that it is writable", e);
         }

@@ -41,7 +41,11 @@ final class FileWatch implements VmStore.Watch {
     private Thread thread;
     private volatile long lastFullScan;
 
-    /** What a scan saw of one file: its contents, and its inode, time and size to skip rereading it. */
+    /**
+     * What a scan saw of one file: its contents, the resource last delivered for it (null while it never held a
+     * valid one), and its inode, time and size to skip rereading it. A corrupt or unreadable file is remembered by
+     * its inode, time and size too, so it is reported once per change, not at every rescan.
+     */
     private record Seen(String text, BootcVm vm, Object fileKey, long modifiedNanos, long size) {
         boolean sameFile(BasicFileAttributes a) {
             return a != null && java.util.Objects.equals(fileKey, a.fileKey()) && modifiedNanos == nanos(a) && size == a.size();
@@ -60,7 +64,7 @@ final class FileWatch implements VmStore.Watch {
 
     void start() {
         try {
-            Files.createDirectories(store.root());
+            dev.bootc.pb.os.FileModes.privateFolders(store.root());
             service = FileSystems.getDefault().newWatchService();
         } catch (IOException e) {
             throw Failure.StoreError.with("Cannot watch " + store.describe() + ": " + e.getMessage());
@@ -143,22 +147,25 @@ final class FileWatch implements VmStore.Watch {
      * and puts what it saw into {@code into}; false when the file is gone.
      */
     private boolean look(String key, Path f, Seen before, Map<String, Seen> into) {
+        BasicFileAttributes attrs = null;
+        String text = null;
+        BootcVm last = before == null ? null : before.vm;
         try {
             // every write replaces the file (a new inode) and an edit in place changes its time:
             // an unchanged file is not read again, so a scan of N quiet resources costs N stats
-            BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
+            attrs = Files.readAttributes(f, BasicFileAttributes.class);
             if (before != null && before.sameFile(attrs)) {
                 into.put(key, before);
                 return true;
             }
-            String text = Files.readString(f);
-            if (before != null && before.text.equals(text)) {
-                into.put(key, new Seen(text, before.vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
+            text = Files.readString(f);
+            if (before != null && text.equals(before.text)) {
+                into.put(key, new Seen(text, last, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
                 return true;
             }
             BootcVm vm = FileVmStore.parse(f, text);
             into.put(key, new Seen(text, vm, attrs.fileKey(), Seen.nanos(attrs), attrs.size()));
-            deliver(before == null ? VmStore.WatchEvent.Type.ADDED : VmStore.WatchEvent.Type.MODIFIED, vm);
+            deliver(last == null ? VmStore.WatchEvent.Type.ADDED : VmStore.WatchEvent.Type.MODIFIED, vm);
             return true;
         } catch (NoSuchFileException e) {
             return false; // gone: a full scan or the event that named it reports it
@@ -167,11 +174,15 @@ final class FileWatch implements VmStore.Watch {
         } catch (PbException e) {
             LOG.warnf("%s", e.getMessage());
         }
-        if (before != null) into.put(key, before); // unreadable or invalid for now: keep what was seen
+        // corrupt or unreadable for now: the resource stays as it was (none if it never was one), and this file is
+        // not read nor reported again until it changes
+        Seen keep = attrs == null ? before : new Seen(text, last, attrs.fileKey(), Seen.nanos(attrs), attrs.size());
+        if (keep != null) into.put(key, keep);
         return true;
     }
 
     private void deliver(VmStore.WatchEvent.Type type, BootcVm vm) {
+        if (vm == null) return; // a file that never held a valid resource: nothing to add or delete
         try {
             listener.accept(new VmStore.WatchEvent(type, vm));
         } catch (RuntimeException e) {
