@@ -18,6 +18,11 @@ public record VmLayout(Path dataRoot, Path imagesRoot) {
         return key.namespace() + "_" + key.name();
     }
 
+    /** Who holds a VM's host ports in the host's registry: "namespace/name". */
+    public String portOwner(VmKey key) {
+        return key.toString();
+    }
+
     /** The VM's own folder: SSH keys, known_hosts, serial log. */
     public Path vmDir(VmKey key) {
         return dataRoot.resolve("vms").resolve(key.namespace()).resolve(key.name());

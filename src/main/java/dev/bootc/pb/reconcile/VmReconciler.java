@@ -54,6 +54,7 @@ public final class VmReconciler {
     private final Timeouts timeouts;
     private final Clock clock;
     private final NodePolicy policy;
+    private final HostPorts hostPorts;
 
     /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
     public record Timeouts(Duration ssh, Duration shutdown) {
@@ -75,6 +76,7 @@ public final class VmReconciler {
         this.layout = layout;
         this.timeouts = timeouts;
         this.clock = clock;
+        this.hostPorts = new HostPorts(ssh, layout);
     }
 
     /** One pass over one VM. Failures become conditions; nothing is thrown for a failure a port reports. */
@@ -110,9 +112,13 @@ public final class VmReconciler {
             return new Outcome(sb.finish(false, running, false), null, false, why, events);
         }
 
-        String step = Conditions.DISK_READY;
+        String step = Conditions.DOMAIN_READY;
         try {
             policy.check(spec);
+            // the host's ports first: a port another VM holds fails now, not after a disk build of minutes
+            Integer port = spec.getNetwork() == NetworkMode.none ? null : hostPorts.reserve(key, spec, recordedPort(vm, domain));
+            st.setSshPort(port);
+            step = Conditions.DISK_READY;
             Image image = null;
             boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
             if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {
@@ -133,8 +139,6 @@ public final class VmReconciler {
             sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
 
             step = Conditions.DOMAIN_READY;
-            Integer port = spec.getNetwork() == NetworkMode.none ? null : ssh.reservePort(key.toString(), recordedPort(vm, domain));
-            st.setSshPort(port);
             String digest = image != null ? image.digest() : st.getImageDigest() != null ? st.getImageDigest()
                     : domain.flatMap(Domain::pbMetadata).map(PbMetadata::digest).orElse(null);
             DomainSpec desired = DesiredDomain.of(eff, layout, new DesiredDomain.Facts(domains.facts(), port, sshKey.privateKey(),
@@ -264,10 +268,12 @@ public final class VmReconciler {
     }
 
     /**
-     * Refuses, before anything is written, what can be known bad already: volume guest paths that the
-     * image, when it is in local storage, cannot have. (An image still to be pulled is checked after the pull.)
+     * Refuses, before anything is written, what can be known bad already: a forwarded host port another VM
+     * holds; volume guest paths that the image, when it is in local storage, cannot have. (An image still to
+     * be pulled is checked after the pull; a port taken between this check and the reconcile, by the reserve.)
      */
     public void precheck(BootcVm vm) {
+        hostPorts.precheck(VmKey.of(vm), vm.getSpec());
         List<VolumeMount> volumes = vm.getSpec().volumesOrEmpty();
         if (volumes.isEmpty()) return;
         domains.facts().volumesRefused().ifPresent(why -> {
