@@ -56,12 +56,26 @@ final class HostPorts {
                 + ": choose another host port");
     }
 
-    /** Who holds the port, as the one refused may read it. */
+    /**
+     * Who holds the port, as the one refused may read it: the host's own user (the file store) sees every
+     * VM's name; a tenant (the Kubernetes store) only those of its namespace, not another tenant's or the
+     * host owner's.
+     */
     private String holder(VmKey viewer, PortHolder h) {
         String what = h.ssh() ? "SSH port" : "forwarded port";
         if (h.owner().equals(layout.portOwner(viewer))) return "this VM's own " + what;
-        VmKey other = VmKey.parse(h.owner());
-        String who = other.namespace().equals(viewer.namespace()) ? "VM " + other.name() : "VM " + other;
+        String store = VmLayout.storeOfPortOwner(h.owner());
+        VmKey other = VmLayout.keyOfPortOwner(h.owner());
+        String who;
+        if (store.equals(layout.store()) && other.namespace().equals(viewer.namespace())) {
+            who = "VM " + other.name();
+        } else if (!VmLayout.FILE.equals(layout.store())) {
+            who = "another VM";
+        } else if (store.equals(VmLayout.FILE)) {
+            who = "VM " + other;
+        } else {
+            who = "the " + store + " store's VM " + other;
+        }
         return who + "'s " + what + " on this host";
     }
 

@@ -79,18 +79,30 @@ public final class VmReconciler {
         this.hostPorts = new HostPorts(ssh, layout);
     }
 
+    /** Where this core keeps its VMs, and how it names their domains. */
+    public VmLayout layout() {
+        return layout;
+    }
+
     /** One pass over one VM. Failures become conditions; nothing is thrown for a failure a port reports. */
     public Outcome reconcile(BootcVm vm, PullPolicy pull, Progress progress) {
         long generation = vm.getMetadata().getGeneration() == null ? 1 : vm.getMetadata().getGeneration();
         VmKey key = VmKey.of(vm);
         StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation, clock);
         List<Outcome.Event> events = new ArrayList<>();
-        Optional<Domain> domain = domains.find(VmLayout.domainName(key));
+        Optional<Domain> found = domains.find(layout.domainName(key));
+        // what the name leads to may be another resource's: then nothing there is this one's to use, stop or remove
+        Optional<String> foreign = Ownership.foreign(vm, found, layout);
+        Optional<Domain> domain = foreign.isPresent() ? Optional.empty() : found;
 
         if (vm.isDeleting()) {
             progress.phase("Removing VM " + key.name());
-            new Cleanup(disks, domains, ssh, layout).remove(key, domain, recordedPort(vm, domain));
-            events.add(new Outcome.Event(VmEvent.Deleted, "Removed domain, disk and keys", false));
+            if (foreign.isPresent()) {
+                events.add(new Outcome.Event(VmEvent.Deleted, "Removed nothing: " + foreign.get(), true));
+            } else {
+                new Cleanup(disks, domains, ssh, layout).remove(key, domain, recordedPort(vm, domain));
+                events.add(new Outcome.Event(VmEvent.Deleted, "Removed domain, disk and keys", false));
+            }
             return new Outcome(sb.finish(false, false, true), null, true, null, events);
         }
 
@@ -98,8 +110,9 @@ public final class VmReconciler {
         BootcVmSpec spec = eff.getSpec();
         BootcVmStatus st = sb.status();
         st.setNodeName(spec.getNodeName());
-        st.setDomainName(VmLayout.domainName(key));
+        st.setDomainName(layout.domainName(key));
         st.setSshUser(spec.getSsh().getUser());
+        if (foreign.isPresent()) return ownerConflict(foreign.get(), sb, events);
         domain.ifPresent(d -> st.setDomainUUID(d.uuid()));
         boolean running = domain.map(Domain::running).orElse(false);
 
@@ -191,7 +204,7 @@ public final class VmReconciler {
             sb.set(step, false, e.reason(), e.getMessage());
             sb.set(Conditions.READY, false, e.reason(), e.getMessage());
             events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
-            boolean nowRunning = domains.find(VmLayout.domainName(key)).map(Domain::running).orElse(false);
+            boolean nowRunning = domains.find(layout.domainName(key)).map(Domain::running).orElse(false);
             return new Outcome(sb.finish(false, nowRunning, false), null, false, e, events);
         }
     }
@@ -285,12 +298,30 @@ public final class VmReconciler {
     }
 
     /**
-     * Removes a domain of ours whose resource is gone (an orphan), with its disk, key folder and port:
-     * what a deletion removes.
+     * Removes a domain of this store whose resource is gone (an orphan), with its disk, key folder and port:
+     * what a deletion removes. Another store's domain, or one whose name is not the one this store gives the
+     * owner it records, is refused: its disk and key are not at this store's paths of that owner.
      */
     public void removeOrphan(Domain orphan) {
         PbMetadata m = orphan.pbMetadata().orElseThrow(() -> new IllegalArgumentException("not a domain of pb: " + orphan.name()));
+        if (!Ownership.isThisStores(orphan, layout)) {
+            throw Failure.OwnerConflict.with("domain " + orphan.name() + " (of " + m.owner() + ") is not this store's: left as it is");
+        }
         new Cleanup(disks, domains, ssh, layout).remove(new VmKey(m.ownerNamespace(), m.ownerName()), Optional.of(orphan), m.sshPort());
+    }
+
+    /** A domain another resource of this name owns: this one fails for good, and nothing is done to that domain. */
+    private Outcome ownerConflict(String why, StatusBuilder sb, List<Outcome.Event> events) {
+        BootcVmStatus st = sb.status();
+        st.setDomainUUID(null);
+        st.setSshPort(null);
+        st.setDiskPath(null);
+        st.setSshKeyPath(null);
+        PbException e = Failure.OwnerConflict.with(why);
+        sb.set(Conditions.DOMAIN_READY, false, e.reason(), e.getMessage());
+        sb.set(Conditions.READY, false, e.reason(), e.getMessage());
+        events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
+        return new Outcome(sb.finish(false, false, false), null, false, e, events);
     }
 
     private static Integer recordedPort(BootcVm vm, Optional<Domain> domain) {
