@@ -151,6 +151,24 @@ class TenantIsolationTest {
     }
 
     @Test
+    void aTenantsNewVmNeverDeletesADiskOfRootsAsLeftBehind() throws Exception {
+        BootcVm roots = rootsWeb();
+        // root's domain undefined behind pb's back (virsh undefine): root's VM lives, its disk has no domain now
+        world.domains.destroy("default_web");
+        world.domains.undefine("default_web");
+        Object disk = fileKey(roots.getStatus().getDiskPath());
+        BootcVm tenants = vm("web", "uid-tenant");
+        assertNull(pass(kube, tenants).failure());
+        assertEquals(disk, fileKey(roots.getStatus().getDiskPath()), "root's disk, the same file: not deleted as one an earlier VM left behind");
+        assertNotEquals(roots.getStatus().getDiskPath(), tenants.getStatus().getDiskPath(), "the tenant's disk is its own");
+        assertNotEquals(roots.getStatus().getSshKeyPath(), tenants.getStatus().getSshKeyPath(), "and so is its key");
+    }
+
+    private static Object fileKey(String path) throws java.io.IOException {
+        return Files.readAttributes(Path.of(path), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    }
+
+    @Test
     void bothStoresAllocateSshPortsFromTheOneRegistry() {
         BootcVm roots = rootsWeb();
         VmLayout fileLayout = file.layout();
