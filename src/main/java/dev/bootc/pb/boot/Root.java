@@ -83,12 +83,17 @@ public final class Root implements AutoCloseable {
     }
 
     public VmLayout layout() {
-        return new VmLayout(config.dataRoot(), config.imagesRoot());
+        return layout(config);
+    }
+
+    /** The configured store's layout: the file store's VMs where they always were, the Kubernetes store's apart (see VmLayout). */
+    static VmLayout layout(Config c) {
+        return VmLayout.of(c.store() == StoreKind.kube ? VmLayout.KUBE : VmLayout.FILE, c.dataRoot(), c.imagesRoot());
     }
 
     /** The real adapters; the store and its events as given, else as the configuration says. */
     static Parts realParts(Config c, Supplier<VmStore> store, Supplier<EventLog> events) {
-        VmLayout layout = new VmLayout(c.dataRoot(), c.imagesRoot());
+        VmLayout layout = layout(c);
         ProcessRunner runner = ProcessRunner.local();
         Supplier<Images> images = memo(() -> new PodmanImages(runner, c.root(), layout.baseDisks().resolve("install-config")));
         // what the installer VM and the domains both need of this host, found once

@@ -1,5 +1,6 @@
 package dev.bootc.pb.port;
 
+import dev.bootc.pb.api.Protocol;
 import dev.bootc.pb.api.SshKeyType;
 
 import java.nio.file.Path;
@@ -16,13 +17,19 @@ public interface Ssh {
     Optional<SshKey> existingKey(Path vmDir);
 
     /**
-     * The host port the VM's SSH is forwarded from: {@code current} when it has one (claimed for it
-     * again), else a free one no other VM holds. {@code owner} names the VM ("namespace/name").
+     * Reserves, at once and under the host's lock, every host port of one VM ({@code owner} names it in the
+     * host's registry): its SSH port ({@code current} when it has one, claimed again; else the one it holds;
+     * else a free one no VM holds, never one of {@code forwards}) and exactly {@code forwards} as its forwarded
+     * host ports (those it forwarded before and no longer does are given back). When one of them is another
+     * VM's, or a forward is the VM's own SSH port, nothing changes and the reservation names the holder.
      */
-    int reservePort(String owner, Integer current);
+    Reservation reservePorts(String owner, Integer current, List<HostPort> forwards);
 
-    /** Gives a port back once its VM is gone. */
-    void releasePort(String owner, int port);
+    /** Who holds {@code port} on this host now (its SSH port or a forward, running or not), if anyone. */
+    Optional<PortHolder> portHolder(HostPort port);
+
+    /** Gives back every port {@code owner} holds, {@code sshPort} (as its domain recorded it) too, once its VM is gone. */
+    void releasePorts(String owner, Integer sshPort);
 
     /** One SSH handshake with the VM's key: logged in, or why not. */
     Probe probe(int port, String user, Path privateKey);
@@ -32,6 +39,29 @@ public interface Ssh {
 
     /** A VM's key pair: the private key file and the public key line. */
     record SshKey(Path privateKey, String publicKey) {
+    }
+
+    /** A port of this host: its protocol and number (an SSH port is tcp). */
+    record HostPort(Protocol protocol, int port) {
+        public static HostPort tcp(int port) {
+            return new HostPort(Protocol.tcp, port);
+        }
+
+        @Override
+        public String toString() {
+            return protocol == Protocol.tcp ? Integer.toString(port) : port + "/" + protocol;
+        }
+    }
+
+    /** Who holds a host port: the owner as it reserved it, and whether it is that VM's SSH port (else one of its forwards). */
+    record PortHolder(HostPort port, String owner, boolean ssh) {
+    }
+
+    /** What a reservation gave: the VM's SSH port; or, when {@code conflict} is set, nothing (the first port asked that another holds). */
+    record Reservation(int sshPort, PortHolder conflict) {
+        public static Reservation refused(PortHolder conflict) {
+            return new Reservation(0, conflict);
+        }
     }
 
     /** The result of one probe. */

@@ -8,7 +8,7 @@ import dev.bootc.pb.port.Ssh;
 
 import java.util.Optional;
 
-/** What removing a VM removes, in order: the domain (with NVRAM and TPM state), the overlay, the cloud-init seed, the VM's folder, its port. */
+/** What removing a VM removes, in order: the domain (with NVRAM and TPM state), the overlay, the cloud-init seed, the VM's folder, its ports (SSH and forwards). */
 final class Cleanup {
     private final Disks disks;
     private final Domains domains;
@@ -31,6 +31,6 @@ final class Cleanup {
         disks.delete(layout.nvram(key));
         disks.delete(layout.cloudInitSeed(key));
         disks.deleteFolder(layout.vmDir(key));
-        if (port != null) ssh.releasePort(key.toString(), port);
+        ssh.releasePorts(layout.portOwner(key), port);
     }
 }

@@ -48,7 +48,7 @@ final class DesiredDomain {
         List<String> keys = new ArrayList<>();
         keys.add(facts.publicKey());
         if (spec.getSsh().getAuthorizedKeys() != null) keys.addAll(spec.getSsh().getAuthorizedKeys());
-        DomainSpec.Builder b = DomainSpec.builder(VmLayout.domainName(key))
+        DomainSpec.Builder b = DomainSpec.builder(layout.domainName(key))
                 .memoryMiB((int) Quantity.mebibytes(spec.getResources().getMemory()))
                 .vcpus(spec.getResources().getCpus())
                 .accel(facts.host().accel())

@@ -54,6 +54,7 @@ public final class VmReconciler {
     private final Timeouts timeouts;
     private final Clock clock;
     private final NodePolicy policy;
+    private final HostPorts hostPorts;
 
     /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
     public record Timeouts(Duration ssh, Duration shutdown) {
@@ -75,6 +76,12 @@ public final class VmReconciler {
         this.layout = layout;
         this.timeouts = timeouts;
         this.clock = clock;
+        this.hostPorts = new HostPorts(ssh, layout);
+    }
+
+    /** Where this core keeps its VMs, and how it names their domains. */
+    public VmLayout layout() {
+        return layout;
     }
 
     /** One pass over one VM. Failures become conditions; nothing is thrown for a failure a port reports. */
@@ -83,12 +90,19 @@ public final class VmReconciler {
         VmKey key = VmKey.of(vm);
         StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation, clock);
         List<Outcome.Event> events = new ArrayList<>();
-        Optional<Domain> domain = domains.find(VmLayout.domainName(key));
+        Optional<Domain> found = domains.find(layout.domainName(key));
+        // what the name leads to may be another resource's: then nothing there is this one's to use, stop or remove
+        Optional<String> foreign = Ownership.foreign(vm, found, layout);
+        Optional<Domain> domain = foreign.isPresent() ? Optional.empty() : found;
 
         if (vm.isDeleting()) {
             progress.phase("Removing VM " + key.name());
-            new Cleanup(disks, domains, ssh, layout).remove(key, domain, recordedPort(vm, domain));
-            events.add(new Outcome.Event(VmEvent.Deleted, "Removed domain, disk and keys", false));
+            if (foreign.isPresent()) {
+                events.add(new Outcome.Event(VmEvent.Deleted, "Removed nothing: " + foreign.get(), true));
+            } else {
+                new Cleanup(disks, domains, ssh, layout).remove(key, domain, recordedPort(vm, domain));
+                events.add(new Outcome.Event(VmEvent.Deleted, "Removed domain, disk and keys", false));
+            }
             return new Outcome(sb.finish(false, false, true), null, true, null, events);
         }
 
@@ -97,8 +111,9 @@ public final class VmReconciler {
         if (policy.tenants()) realHostPaths(spec);
         BootcVmStatus st = sb.status();
         st.setNodeName(spec.getNodeName());
-        st.setDomainName(VmLayout.domainName(key));
+        st.setDomainName(layout.domainName(key));
         st.setSshUser(spec.getSsh().getUser());
+        if (foreign.isPresent()) return ownerConflict(foreign.get(), sb, events);
         domain.ifPresent(d -> st.setDomainUUID(d.uuid()));
         boolean running = domain.map(Domain::running).orElse(false);
 
@@ -111,9 +126,13 @@ public final class VmReconciler {
             return new Outcome(sb.finish(false, running, false), null, false, why, events);
         }
 
-        String step = Conditions.DISK_READY;
+        String step = Conditions.DOMAIN_READY;
         try {
             policy.check(spec);
+            // the host's ports first: a port another VM holds fails now, not after a disk build of minutes
+            Integer port = spec.getNetwork() == NetworkMode.none ? null : hostPorts.reserve(key, spec, recordedPort(vm, domain));
+            st.setSshPort(port);
+            step = Conditions.DISK_READY;
             Image image = null;
             boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
             if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {
@@ -134,8 +153,6 @@ public final class VmReconciler {
             sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
 
             step = Conditions.DOMAIN_READY;
-            Integer port = spec.getNetwork() == NetworkMode.none ? null : ssh.reservePort(key.toString(), recordedPort(vm, domain));
-            st.setSshPort(port);
             String digest = image != null ? image.digest() : st.getImageDigest() != null ? st.getImageDigest()
                     : domain.flatMap(Domain::pbMetadata).map(PbMetadata::digest).orElse(null);
             DomainSpec desired = DesiredDomain.of(eff, layout, new DesiredDomain.Facts(domains.facts(), port, sshKey.privateKey(),
@@ -184,7 +201,7 @@ public final class VmReconciler {
             sb.set(step, false, e.reason(), e.getMessage());
             sb.set(Conditions.READY, false, e.reason(), e.getMessage());
             events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
-            boolean nowRunning = domains.find(VmLayout.domainName(key)).map(Domain::running).orElse(false);
+            boolean nowRunning = domains.find(layout.domainName(key)).map(Domain::running).orElse(false);
             return new Outcome(sb.finish(false, nowRunning, false), null, false, e, events);
         }
     }
@@ -285,10 +302,12 @@ public final class VmReconciler {
     }
 
     /**
-     * Refuses, before anything is written, what can be known bad already: volume guest paths that the
-     * image, when it is in local storage, cannot have. (An image still to be pulled is checked after the pull.)
+     * Refuses, before anything is written, what can be known bad already: a forwarded host port another VM
+     * holds; volume guest paths that the image, when it is in local storage, cannot have. (An image still to
+     * be pulled is checked after the pull; a port taken between this check and the reconcile, by the reserve.)
      */
     public void precheck(BootcVm vm) {
+        hostPorts.precheck(VmKey.of(vm), vm.getSpec());
         List<VolumeMount> volumes = vm.getSpec().volumesOrEmpty();
         if (volumes.isEmpty()) return;
         domains.facts().volumesRefused().ifPresent(why -> {
@@ -300,12 +319,30 @@ public final class VmReconciler {
     }
 
     /**
-     * Removes a domain of ours whose resource is gone (an orphan), with its disk, key folder and port:
-     * what a deletion removes.
+     * Removes a domain of this store whose resource is gone (an orphan), with its disk, key folder and port:
+     * what a deletion removes. Another store's domain, or one whose name is not the one this store gives the
+     * owner it records, is refused: its disk and key are not at this store's paths of that owner.
      */
     public void removeOrphan(Domain orphan) {
         PbMetadata m = orphan.pbMetadata().orElseThrow(() -> new IllegalArgumentException("not a domain of pb: " + orphan.name()));
+        if (!Ownership.isThisStores(orphan, layout)) {
+            throw Failure.OwnerConflict.with("domain " + orphan.name() + " (of " + m.owner() + ") is not this store's: left as it is");
+        }
         new Cleanup(disks, domains, ssh, layout).remove(new VmKey(m.ownerNamespace(), m.ownerName()), Optional.of(orphan), m.sshPort());
+    }
+
+    /** A domain another resource of this name owns: this one fails for good, and nothing is done to that domain. */
+    private Outcome ownerConflict(String why, StatusBuilder sb, List<Outcome.Event> events) {
+        BootcVmStatus st = sb.status();
+        st.setDomainUUID(null);
+        st.setSshPort(null);
+        st.setDiskPath(null);
+        st.setSshKeyPath(null);
+        PbException e = Failure.OwnerConflict.with(why);
+        sb.set(Conditions.DOMAIN_READY, false, e.reason(), e.getMessage());
+        sb.set(Conditions.READY, false, e.reason(), e.getMessage());
+        events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
+        return new Outcome(sb.finish(false, false, false), null, false, e, events);
     }
 
     private static Integer recordedPort(BootcVm vm, Optional<Domain> domain) {

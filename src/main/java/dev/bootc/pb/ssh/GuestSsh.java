@@ -43,13 +43,18 @@ public final class GuestSsh implements Ssh {
     }
 
     @Override
-    public int reservePort(String owner, Integer current) {
-        return ports.reserve(owner, current);
+    public Reservation reservePorts(String owner, Integer current, List<HostPort> forwards) {
+        return ports.reserve(owner, current, forwards);
     }
 
     @Override
-    public void releasePort(String owner, int port) {
-        ports.release(owner, port);
+    public Optional<PortHolder> portHolder(HostPort port) {
+        return ports.holder(port);
+    }
+
+    @Override
+    public void releasePorts(String owner, Integer sshPort) {
+        ports.release(owner, sshPort);
     }
 
     @Override

@@ -10,7 +10,7 @@ import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.Convergence;
 import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.Domains;
-import dev.bootc.pb.reconcile.VmLayout;
+import dev.bootc.pb.reconcile.Ownership;
 import dev.bootc.pb.reconcile.VmReconciler;
 
 import java.time.Duration;
@@ -92,7 +92,8 @@ public final class Lifecycle {
     private boolean removeOrphan(String name, boolean force) {
         Optional<Domain> orphan;
         try {
-            orphan = domains.find(VmLayout.domainName(vms.key(name))).filter(Domain::owned);
+            // only this store's: a domain of the other store, or one recording another owner, is no orphan of this name
+            orphan = domains.find(core.layout().domainName(vms.key(name))).filter(d -> Ownership.isThisStores(d, core.layout()));
         } catch (PbException e) {
             return false;
         }
@@ -116,7 +117,7 @@ public final class Lifecycle {
     /** Whether the VM's domain runs now, as libvirt says; a VM of another node is not this host's libvirt's to say. */
     private boolean isRunning(BootcVm vm) {
         try {
-            return domains.find(VmLayout.domainName(VmKey.of(vm))).map(Domain::running).orElse(false);
+            return domains.find(core.layout().domainName(VmKey.of(vm))).map(Domain::running).orElse(false);
         } catch (PbException e) {
             String owner = vm.getSpec().getNodeName();
             if (owner != null && !owner.equals(node)) return false;

@@ -73,7 +73,7 @@ public final class SerialConsoles {
     /** Attaches the caller's terminal to the VM's serial console until Ctrl-]. Fails with VmNotFound, VmNotRunning. */
     public void console(String name) {
         BootcVm vm = vms.require(name);
-        String domain = VmLayout.domainName(VmKey.of(vm));
+        String domain = layout.domainName(VmKey.of(vm));
         if (!domains.find(domain).map(Domain::running).orElse(false)) {
             throw Failure.VmNotRunning.with("VM " + name + " is not running: pb start " + name);
         }

@@ -41,7 +41,7 @@ public final class Sessions {
         java.util.Set<String> running = new java.util.HashSet<>();
         for (Domain d : domains.listOwned()) if (d.running()) running.add(d.name());
         return vms.store().list(vms.namespace()).stream()
-                .filter(vm -> running.contains(VmLayout.domainName(VmKey.of(vm))))
+                .filter(vm -> running.contains(layout.domainName(VmKey.of(vm))))
                 .max(java.util.Comparator.comparing((BootcVm vm) -> created(vm)).thenComparing(vm -> vm.getMetadata().getName()))
                 .map(vm -> vm.getMetadata().getName())
                 .orElseThrow(() -> Failure.NoRunningVm.with("no VM of namespace " + vms.namespace()
@@ -58,7 +58,7 @@ public final class Sessions {
 
     int connect(BootcVm vm, String user, List<String> command) {
         VmKey key = VmKey.of(vm);
-        Optional<Domain> domain = domains.find(VmLayout.domainName(key));
+        Optional<Domain> domain = domains.find(layout.domainName(key));
         if (domain.isEmpty() || !domain.get().running()) {
             throw Failure.VmNotRunning.with("VM " + key.name() + " is not running: pb start " + key.name());
         }

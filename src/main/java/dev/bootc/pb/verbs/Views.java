@@ -12,6 +12,7 @@ import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.Domains;
 import dev.bootc.pb.port.PbMetadata;
 import dev.bootc.pb.port.Ssh;
+import dev.bootc.pb.reconcile.Ownership;
 import dev.bootc.pb.reconcile.VmLayout;
 import dev.bootc.pb.store.EventLog;
 import dev.bootc.pb.store.VmStore;
@@ -75,7 +76,10 @@ public final class Views {
         boolean libvirtOk = warning == null;
         List<VmRow> rows = new ArrayList<>();
         for (BootcVm vm : stored) {
-            Domain d = byName.remove(VmLayout.domainName(VmKey.of(vm)));
+            Domain d = byName.get(layout.domainName(VmKey.of(vm)));
+            // another uid's domain of this name is not this VM's: it shows as what it is, an orphan
+            if (d != null && Ownership.foreign(vm, Optional.of(d), layout).isPresent()) d = null;
+            if (d != null) byName.remove(d.name());
             BootcVmStatus st = vm.getStatus();
             Integer port = d != null ? d.pbMetadata().map(PbMetadata::sshPort).orElse(null) : null;
             rows.add(new VmRow(vm.getMetadata().getName(), vm.getMetadata().getNamespace(), vm.getSpec().getImage(),
@@ -87,13 +91,14 @@ public final class Views {
         for (VmStore.Unreadable u : vms.store().unreadable(ns)) {
             // named by its path, which may be no resource name at all (Not_A_Name.yaml): then no domain can be its
             Domain d = Validation.nameProblem("name", u.name()).isEmpty() && Validation.nameProblem("namespace", u.namespace()).isEmpty()
-                    ? byName.remove(VmLayout.domainName(new VmKey(u.namespace(), u.name()))) : null;
+                    ? byName.remove(layout.domainName(new VmKey(u.namespace(), u.name()))) : null;
             rows.add(new VmRow(u.name(), u.namespace(), "-", "-", null, d != null && d.running(), d == null ? "undefined" : d.state().name().toLowerCase(),
                     d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem(), null));
         }
         for (Domain d : byName.values()) {
             PbMetadata m = d.pbMetadata().orElse(null);
-            if (m == null || !ns.equals(m.ownerNamespace())) continue;
+            // the other store's domains are not this store's orphans
+            if (m == null || !ns.equals(m.ownerNamespace()) || !Ownership.isThisStores(d, layout)) continue;
             rows.add(new VmRow(m.ownerName(), m.ownerNamespace(), m.image(), "-", m.created() == null ? null : m.created().toString(),
                     d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null, null));
         }
@@ -128,9 +133,9 @@ public final class Views {
         Map<String, Object> runtime = new LinkedHashMap<>();
         runtime.put("libvirtUri", domains.facts().uri());
         runtime.put("accel", domains.facts().accel().name().toLowerCase());
-        runtime.put("domain", VmLayout.domainName(key));
+        runtime.put("domain", layout.domainName(key));
         try {
-            Optional<Domain> d = domains.find(VmLayout.domainName(key));
+            Optional<Domain> d = domains.find(layout.domainName(key));
             runtime.put("defined", d.isPresent());
             runtime.put("running", d.map(Domain::running).orElse(false));
             runtime.put("state", d.map(x -> x.state().name().toLowerCase()).orElse("undefined"));

@@ -94,7 +94,9 @@ public final class MultiHostBench {
             }
             int wrongNode = 0;
             for (BootcVm vm : store.list(NAMESPACE)) {
-                Integer h = definedBy.get(NAMESPACE + "_" + vm.getMetadata().getName());
+                // the Kubernetes store's domain names (see VmLayout), as each simulated host's operator defines them
+                Integer h = definedBy.get(dev.bootc.pb.reconcile.VmLayout.of(dev.bootc.pb.reconcile.VmLayout.KUBE, Path.of("/"), Path.of("/"))
+                        .domainName(new dev.bootc.pb.api.VmKey(NAMESPACE, vm.getMetadata().getName())));
                 if (h == null || !("node-" + h).equals(vm.getSpec().getNodeName())) wrongNode++;
             }
             boolean ok = running >= n && twice == 0 && definedBy.size() == n && wrongNode == 0;

@@ -64,6 +64,7 @@ class HostileDomainXmlTest {
                 .forward(new DomainSpec.HostForward(Protocol.tcp, "127.0.0.1", 8080, 80))
                 .sharedFolder(Path.of(hostPath), guestPath, true)
                 .virtiofsd(Path.of("/usr/libexec/virtiofsd"))
+                .virtiofsdReadOnly(Path.of("/var/lib/pb/libexec/virtiofsd-ro"))
                 .metadata(meta)
                 .build();
     }

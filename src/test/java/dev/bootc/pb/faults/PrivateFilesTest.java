@@ -87,7 +87,7 @@ class PrivateFilesTest {
 
         GuestSsh ssh = new GuestSsh(layout.ports());
         Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), SshKeyType.ed25519, "pb web");
-        ssh.reservePort(key.toString(), null);
+        ssh.reservePorts(key.toString(), null, List.of(new Ssh.HostPort(dev.bootc.pb.api.Protocol.tcp, 8080)));
         // /bin/true plays ssh: what is checked is the known_hosts file pb gives it
         new SshConnector(Path.of("/bin/true"), new PrintStream(PrintStream.nullOutputStream()))
                 .run(new Ssh.Target(2222, "root", sshKey.privateKey(), layout.knownHosts(key)), List.of("true"),

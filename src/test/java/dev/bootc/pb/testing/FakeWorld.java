@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -315,11 +314,18 @@ public final class FakeWorld {
         }
     }
 
-    /** SSH: a key per folder, ports from 40022 up, the probe answering as a test sets. */
+    /**
+     * SSH: a key per folder, the probe answering as a test sets, and the host's port table as the real
+     * registry keeps it (SSH ports from 40022 up; forwards; a port is one owner's): a dumb table, the
+     * decisions about conflicts stay in the core.
+     */
     public final class FakeSsh implements Ssh {
         public volatile boolean ready;
+        /** Owner to SSH port. */
         public final Map<String, Integer> ports = new ConcurrentHashMap<>();
-        private final Set<Integer> taken = new HashSet<>();
+        /** Every host port held, SSH and forwards, to its owner. */
+        public final Map<HostPort, String> holders = new ConcurrentHashMap<>();
+        private final Map<String, Set<HostPort>> forwards = new ConcurrentHashMap<>();
 
         @Override
         public SshKey ensureKey(Path vmDir, SshKeyType type, String comment) {
@@ -332,25 +338,52 @@ public final class FakeWorld {
         }
 
         @Override
-        public synchronized int reservePort(String owner, Integer current) {
-            if (current != null) {
-                ports.put(owner, current);
-                taken.add(current);
-                return current;
+        public synchronized Reservation reservePorts(String owner, Integer current, List<HostPort> wanted) {
+            Set<HostPort> want = new java.util.LinkedHashSet<>(wanted);
+            for (HostPort f : want) {
+                String h = holders.get(f);
+                if (h != null && !h.equals(owner)) return Reservation.refused(holderOf(f, h));
             }
             Integer held = ports.get(owner);
-            if (held != null) return held;
-            int p = 40022;
-            while (taken.contains(p)) p++;
-            taken.add(p);
-            ports.put(owner, p);
-            return p;
+            int ssh;
+            if (current != null) {
+                String h = holders.get(HostPort.tcp(current));
+                if (h != null && !h.equals(owner)) return Reservation.refused(holderOf(HostPort.tcp(current), h));
+                ssh = current;
+            } else if (held != null && !want.contains(HostPort.tcp(held))) {
+                ssh = held;
+            } else {
+                ssh = 40022;
+                while (holders.containsKey(HostPort.tcp(ssh)) || want.contains(HostPort.tcp(ssh))) ssh++;
+            }
+            if (want.contains(HostPort.tcp(ssh))) return Reservation.refused(new PortHolder(HostPort.tcp(ssh), owner, true));
+            if (held != null && held != ssh) holders.remove(HostPort.tcp(held), owner);
+            for (HostPort old : forwards.getOrDefault(owner, Set.of())) {
+                if (!want.contains(old) && !old.equals(HostPort.tcp(ssh))) holders.remove(old, owner);
+            }
+            holders.put(HostPort.tcp(ssh), owner);
+            ports.put(owner, ssh);
+            for (HostPort f : want) holders.put(f, owner);
+            forwards.put(owner, want);
+            return new Reservation(ssh, null);
+        }
+
+        private PortHolder holderOf(HostPort port, String owner) {
+            return new PortHolder(port, owner, port.protocol() == dev.bootc.pb.api.Protocol.tcp && Integer.valueOf(port.port()).equals(ports.get(owner)));
         }
 
         @Override
-        public synchronized void releasePort(String owner, int port) {
-            ports.remove(owner);
-            taken.remove(port);
+        public synchronized Optional<PortHolder> portHolder(HostPort port) {
+            return Optional.ofNullable(holders.get(port)).map(o -> holderOf(port, o));
+        }
+
+        @Override
+        public synchronized void releasePorts(String owner, Integer sshPort) {
+            if (sshPort != null) holders.remove(HostPort.tcp(sshPort), owner);
+            Integer held = ports.remove(owner);
+            if (held != null) holders.remove(HostPort.tcp(held), owner);
+            for (HostPort f : forwards.getOrDefault(owner, Set.of())) holders.remove(f, owner);
+            forwards.remove(owner);
         }
 
         @Override

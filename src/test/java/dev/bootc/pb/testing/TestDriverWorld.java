@@ -112,13 +112,18 @@ public final class TestDriverWorld {
             }
 
             @Override
-            public int reservePort(String owner, Integer current) {
-                return realSsh.reservePort(owner, current);
+            public Reservation reservePorts(String owner, Integer current, List<HostPort> forwards) {
+                return realSsh.reservePorts(owner, current, forwards);
             }
 
             @Override
-            public void releasePort(String owner, int port) {
-                realSsh.releasePort(owner, port);
+            public Optional<PortHolder> portHolder(HostPort port) {
+                return realSsh.portHolder(port);
+            }
+
+            @Override
+            public void releasePorts(String owner, Integer sshPort) {
+                realSsh.releasePorts(owner, sshPort);
             }
 
             @Override

@@ -117,7 +117,7 @@ public abstract class ControllerContract {
     }
 
     private boolean domainExists(BootcVm v) {
-        return world.domains.find(VmLayout.domainName(VmKey.of(v))).isPresent();
+        return world.domains.find(root.layout().domainName(VmKey.of(v))).isPresent();
     }
 
     @Test
@@ -133,7 +133,7 @@ public abstract class ControllerContract {
         assertEquals("True", v.getStatus().condition(Conditions.DISK_READY).orElseThrow().getStatus());
         assertEquals("True", v.getStatus().condition(Conditions.DOMAIN_READY).orElseThrow().getStatus());
         assertEquals(v.getMetadata().getGeneration(), v.getStatus().getObservedGeneration());
-        assertTrue(world.domains.find(VmLayout.domainName(VmKey.of(v))).orElseThrow().running(), "the domain runs on libvirt");
+        assertTrue(world.domains.find(root.layout().domainName(VmKey.of(v))).orElseThrow().running(), "the domain runs on libvirt");
         afterRunning(v);
 
         testClient().resources(KubeBootcVm.class).inNamespace("team-a").withName("web").delete();

@@ -1,0 +1,123 @@
+package dev.bootc.pb.cli;
+
+import dev.bootc.pb.port.Accel;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.HostArch;
+import dev.bootc.pb.port.PbMetadata;
+import dev.bootc.pb.testing.FakeRoot;
+import dev.bootc.pb.testing.FakeWorld;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What issue 21 (items 4 and 5) promises at the command line of the file store: {@code pb run -p} on a
+ * host port another VM holds exits 4 with one line naming that VM and the port, and writes nothing;
+ * {@code pb list} and {@code pb rm} leave the Kubernetes store's domains alone (they are not this
+ * store's orphans). The real CLI, store and core; podman, disks, libvirt and SSH faked.
+ */
+class TenantIsolationCliTest {
+    @TempDir
+    Path dir;
+    FakeWorld world;
+    CliRunner cli;
+
+    @BeforeEach
+    void setUp() {
+        world = new FakeWorld();
+        world.ssh.ready = true;
+        cli = new CliRunner(o -> FakeRoot.root(dir, world, o));
+    }
+
+    private CliRunner.Result ok(String... args) {
+        CliRunner.Result r = cli.run(args);
+        assertEquals(0, r.exit(), r.toString());
+        return r;
+    }
+
+    private int sshPort(String vm) {
+        return Integer.parseInt(ok("inspect", vm, "--format", "jsonpath={.runtime.sshPort}").out().strip());
+    }
+
+    private void assertRefused(CliRunner.Result r, String holder, int port, String name) {
+        assertEquals(4, r.exit(), r.toString());
+        List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(1, lines.size(), "one line: " + r.err());
+        assertTrue(lines.get(0).contains(holder) && lines.get(0).contains(Integer.toString(port)), "names the VM and the port: " + lines.get(0));
+        assertFalse(Files.exists(dir.resolve("store/default/" + name + ".yaml")), "no resource written");
+        assertFalse(world.domains.specs.containsKey("default_" + name), "no domain");
+        assertFalse(world.calls.contains("build"), "no disk built: " + world.calls);
+    }
+
+    @Test
+    void runOnAnotherVmsSshPortExits4AndWritesNothing() {
+        ok("run", "-B", "--name", "a", "img");
+        int port = sshPort("a");
+        world.calls.clear();
+        assertRefused(cli.run("-q", "run", "-B", "--name", "b", "-p", port + ":22", "img"), "a", port, "b");
+    }
+
+    @Test
+    void runOnAStoppedVmsForwardExits4() {
+        ok("run", "-B", "--name", "a", "-p", "2222:80", "img");
+        ok("stop", "a");
+        world.calls.clear();
+        assertRefused(cli.run("-q", "run", "-B", "--name", "b", "-p", "2222:22", "img"), "a", 2222, "b");
+        // and a starts again with its port
+        ok("start", "a");
+        assertEquals(2222, world.domains.specs.get("default_a").forwards().get(0).hostPort());
+    }
+
+    @Test
+    void theKubernetesStoresDomainsAreNotThisStoresOrphans() {
+        ok("run", "-B", "--name", "web", "img");
+        // the Kubernetes store's default/web on this host, and a real orphan of this store
+        world.domains.define(domain("kube_default_web", "web", "uid-tenant"));
+        world.domains.define(domain("default_old", "old", "uid-old"));
+        List<String> rows = ok("list", "--no-headers").out().lines().toList();
+        assertEquals(2, rows.size(), "web once (root's own), old as an orphan, no row for the other store's VM: " + rows);
+        assertTrue(rows.get(0).startsWith("web ") && !rows.get(0).contains("orphaned"), rows.get(0));
+        assertTrue(rows.get(1).startsWith("old ") && rows.get(1).contains("orphaned"), rows.get(1));
+
+        ok("rm", "-f", "web");
+        assertTrue(world.domains.find("kube_default_web").isPresent(), "rm of root's web leaves the other store's web");
+        CliRunner.Result gone = cli.run("rm", "-f", "web");
+        assertEquals(3, gone.exit(), "no VM web in this store any more: " + gone);
+        assertTrue(world.domains.find("kube_default_web").isPresent(), "nor is it taken for this store's orphan");
+        ok("rm", "-f", "old");
+        assertFalse(world.domains.find("default_old").isPresent(), "this store's orphan goes");
+    }
+
+    @Test
+    void anEarlierVmsDomainOfTheNameIsItsOrphanUntilItsOwnRm() {
+        // the domain of an earlier VM web whose resource went without its finalizer, under today's web
+        world.domains.define(domain("default_web", "web", "uid-earlier"));
+        CliRunner.Result run = cli.run("-q", "run", "-B", "--name", "web", "img");
+        assertEquals(4, run.exit(), run.toString());
+        assertTrue(run.err().contains("OwnerConflict") || run.err().contains("uid-earlier"), run.err());
+        assertEquals("uid-earlier", world.domains.find("default_web").orElseThrow().metadata().ownerUid(), "not adopted");
+        assertFalse(Files.exists(dir.resolve("store/default/web.yaml")), "the run's resource is gone again, having made nothing");
+        List<String> rows = ok("list", "--no-headers").out().lines().toList();
+        assertEquals(1, rows.size(), rows.toString());
+        assertTrue(rows.get(0).startsWith("web ") && rows.get(0).contains("orphaned"), rows.get(0));
+        ok("rm", "-f", "web");
+        assertTrue(world.domains.find("default_web").isEmpty(), "pb rm of the orphan removes it, as the message says");
+    }
+
+    static DomainSpec domain(String name, String owner, String uid) {
+        return DomainSpec.builder(name).accel(Accel.TCG).arch(HostArch.X86_64)
+                .diskPath(Path.of("/images/vms/" + name + ".qcow2")).nvramPath(Path.of("/images/vms/" + name + "_VARS.fd"))
+                .sshPort(40100)
+                .metadata(new PbMetadata("default", owner, uid, "localhost/x", null, 40100, "root", null, Instant.parse("2026-12-01T09:00:00Z"), null))
+                .build();
+    }
+}
