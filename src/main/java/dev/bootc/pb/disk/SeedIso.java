@@ -3,13 +3,17 @@ package dev.bootc.pb.disk;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.os.AtomicFiles;
 import dev.bootc.pb.os.Command;
+import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.ProcessResult;
 import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.os.TrustedFolder;
 import dev.bootc.pb.port.CloudInitSeed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -56,9 +60,13 @@ final class SeedIso {
     String write(Path iso, CloudInitSeed seed) {
         Map<String, String> files = files(seed);
         String hash = hash(files);
-        if (hash.equalsIgnoreCase(applicationId(iso).orElse(""))) return hash;
         Path work = null;
         try {
+            if (hash.equalsIgnoreCase(applicationId(iso).orElse(""))) {
+                // one an earlier pb left readable by all is made private too
+                Files.setPosixFilePermissions(iso, AtomicFiles.PRIVATE);
+                return hash;
+            }
             Files.createDirectories(iso.getParent());
             work = Files.createTempDirectory(iso.getParent(), ".seed-");
             Path content = Files.createDirectory(work.resolve("content"));
@@ -71,7 +79,8 @@ final class SeedIso {
                 args.add(p.toString());
             }
             run(args, iso);
-            out.toFile().setReadable(true, false);
+            // its owner's only: it may hold passwords and keys; libvirt's dynamic ownership gives it to QEMU for the domain's life
+            Files.setPosixFilePermissions(out, AtomicFiles.PRIVATE);
             Files.move(out, iso, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return hash;
         } catch (IOException e) {
@@ -81,23 +90,24 @@ final class SeedIso {
         }
     }
 
-    /** The files of the seed, by name: the folder's NoCloud files or the inline ones, then the defaults for what is missing. */
+    /**
+     * The files of the seed, by name: the folder's NoCloud files or the inline ones, then the defaults for
+     * what is missing. The folder is read as {@link TrustedFolder} reads (no link followed, no file of
+     * another user): a root pb reads it whoever named it, and a refused file is UnsafeFile.
+     */
     static Map<String, String> files(CloudInitSeed seed) {
         Map<String, String> files = new TreeMap<>();
         if (seed.folder() != null) {
             Path dir = seed.folder();
-            if (!Files.isDirectory(dir)) {
-                throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " does not exist (or is not a folder)");
+            Map<String, byte[]> read;
+            try {
+                read = TrustedFolder.read(dir.toAbsolutePath(), CloudInitSeed.FILES, "cloud-init");
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " does not exist (or is not a folder)", e);
+            } catch (IOException e) {
+                throw Failure.InvalidCloudInit.with("cannot read the cloud-init folder " + dir + ": " + FileModes.reason(e), e);
             }
-            for (String name : CloudInitSeed.FILES) {
-                Path f = dir.resolve(name);
-                if (!Files.isRegularFile(f)) continue;
-                try {
-                    files.put(name, Files.readString(f, StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    throw Failure.InvalidCloudInit.with("cannot read " + f + ": " + e.getMessage(), e);
-                }
-            }
+            read.forEach((name, content) -> files.put(name, new String(content, StandardCharsets.UTF_8)));
             if (files.isEmpty()) {
                 throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " holds none of user-data, meta-data, network-config, vendor-data");
             }

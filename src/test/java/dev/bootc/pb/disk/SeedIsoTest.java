@@ -167,7 +167,14 @@ class SeedIsoTest {
     void theSeedIsReadableByItsOwnerOnly() throws Exception {
         // libvirt's dynamic ownership hands it to QEMU for the domain's life (qemu:///system)
         Path iso = dir.resolve("vm_cidata.iso");
-        new SeedIso(ProcessRunner.local()).write(iso, new CloudInitSeed(null, Map.of("user-data", "#cloud-config\npassword: s3cret\n"), DEFAULTS));
+        CloudInitSeed seed = new CloudInitSeed(null, Map.of("user-data", "#cloud-config\npassword: s3cret\n"), DEFAULTS);
+        new SeedIso(ProcessRunner.local()).write(iso, seed);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(iso)));
+        // a seed an earlier pb made readable by all, with the same content: kept, and made private
+        Files.setPosixFilePermissions(iso, PosixFilePermissions.fromString("rw-r--r--"));
+        Object inode = Files.readAttributes(iso, BasicFileAttributes.class).fileKey();
+        new SeedIso(ProcessRunner.local()).write(iso, seed);
+        assertEquals(inode, Files.readAttributes(iso, BasicFileAttributes.class).fileKey(), "not made again");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(iso)));
     }
 
