@@ -25,6 +25,7 @@ import dev.bootc.pb.port.Image;
 import dev.bootc.pb.port.Images;
 import dev.bootc.pb.port.PbMetadata;
 import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.port.Secrets;
 import dev.bootc.pb.port.Ssh;
 
 import java.nio.file.Path;
@@ -54,6 +55,7 @@ public final class VmReconciler {
     private final Timeouts timeouts;
     private final Clock clock;
     private final NodePolicy policy;
+    private final Secrets secrets;
 
     /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
     public record Timeouts(Duration ssh, Duration shutdown) {
@@ -64,10 +66,20 @@ public final class VmReconciler {
         this(images, disks, domains, ssh, layout, timeouts, clock, NodePolicy.owner());
     }
 
-    /** @param policy what a BootcVm may have of this host: checked before anything is made for it */
+    /** On a store without Secrets (the file store). */
     public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock,
                         NodePolicy policy) {
+        this(images, disks, domains, ssh, layout, timeouts, clock, policy, Secrets.NONE);
+    }
+
+    /**
+     * @param policy  what a BootcVm may have of this host: checked before anything is made for it
+     * @param secrets the store's Secrets, which a VM's cloud-init may come from
+     */
+    public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock,
+                        NodePolicy policy, Secrets secrets) {
         this.policy = policy;
+        this.secrets = secrets;
         this.images = images;
         this.disks = disks;
         this.domains = domains;
