@@ -67,7 +67,8 @@ final class SeedIso {
                 Files.setPosixFilePermissions(iso, AtomicFiles.PRIVATE);
                 return hash;
             }
-            Files.createDirectories(iso.getParent());
+            // made as the overlays' folder is (QEMU must reach both), now that the seed may come first
+            FileModes.directories(iso.getParent());
             work = Files.createTempDirectory(iso.getParent(), ".seed-");
             Path content = Files.createDirectory(work.resolve("content"));
             List<String> args = new ArrayList<>();

@@ -125,6 +125,11 @@ public final class VmReconciler {
         String step = Conditions.DISK_READY;
         try {
             policy.check(spec);
+            // cloud-init's input (a host folder, a Secret) is read, or refused, before anything is made for the VM
+            DomainSpec.SeedDisk seed = CloudInitPlan.seed(eff, secrets)
+                    .map(s -> new DomainSpec.SeedDisk(layout.cloudInitSeed(key), disks.writeSeed(layout.cloudInitSeed(key), s)))
+                    .orElse(null);
+            if (seed == null) disks.delete(layout.cloudInitSeed(key));
             Image image = null;
             boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
             if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {
@@ -136,10 +141,6 @@ public final class VmReconciler {
                 image = provisionDisk(eff, key, pull, sb, events, progress);
             }
             Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), keyType(spec), "pb@" + key.name());
-            DomainSpec.SeedDisk seed = CloudInitPlan.seed(eff)
-                    .map(s -> new DomainSpec.SeedDisk(layout.cloudInitSeed(key), disks.writeSeed(layout.cloudInitSeed(key), s)))
-                    .orElse(null);
-            if (seed == null) disks.delete(layout.cloudInitSeed(key));
             st.setDiskPath(layout.overlay(key).toString());
             st.setSshKeyPath(sshKey.privateKey().toString());
             sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
@@ -276,10 +277,12 @@ public final class VmReconciler {
     }
 
     /**
-     * Refuses, before anything is written, what can be known bad already: volume guest paths that the
-     * image, when it is in local storage, cannot have. (An image still to be pulled is checked after the pull.)
+     * Refuses, before anything is written, what can be known bad already: cloud-init's input (a folder with a
+     * link or another user's file, a Secret the store cannot have), and volume guest paths that the image,
+     * when it is in local storage, cannot have. (An image still to be pulled is checked after the pull.)
      */
     public void precheck(BootcVm vm) {
+        CloudInitPlan.seed(vm, secrets).ifPresent(disks::readSeed);
         List<VolumeMount> volumes = vm.getSpec().volumesOrEmpty();
         if (volumes.isEmpty()) return;
         domains.facts().volumesRefused().ifPresent(why -> {

@@ -166,8 +166,8 @@ public final class FakeWorld {
 
         @Override
         public String writeSeed(Path iso, CloudInitSeed seed) {
-            calls.add("seed");
             Map<String, String> content = readSeed(seed);
+            calls.add("seed");
             seeds.put(iso, content);
             files.add(iso);
             return Integer.toHexString(content.hashCode());
