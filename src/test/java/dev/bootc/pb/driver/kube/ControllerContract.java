@@ -104,7 +104,7 @@ public abstract class ControllerContract {
     protected void afterRunning(BootcVm vm) throws Exception {
     }
 
-    private KubeBootcVm vm(String ns, String name, String node) {
+    protected KubeBootcVm vm(String ns, String name, String node) {
         BootcVmSpec spec = new BootcVmSpec("localhost/pb-fixture:latest");
         spec.setNodeName(node);
         BootcVm vm = new BootcVm(ns, name, spec);
@@ -112,7 +112,7 @@ public abstract class ControllerContract {
         return new KubeVmStore(testClient(), false).toKube(vm);
     }
 
-    private BootcVm get(String ns, String name) {
+    protected BootcVm get(String ns, String name) {
         return KubeVmStore.toModel(testClient().resources(KubeBootcVm.class).inNamespace(ns).withName(name).get());
     }
 
