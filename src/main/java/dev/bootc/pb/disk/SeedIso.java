@@ -11,6 +11,7 @@ import dev.bootc.pb.port.CloudInitSeed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -105,10 +106,13 @@ final class SeedIso {
                 read = TrustedFolder.read(dir.toAbsolutePath(), CloudInitSeed.FILES, "cloud-init");
             } catch (NoSuchFileException | NotDirectoryException e) {
                 throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " does not exist (or is not a folder)", e);
+            } catch (FileSystemException e) {
+                throw Failure.InvalidCloudInit.with("cannot read cloud-init " + (e.getFile() == null ? "folder " + dir : e.getFile()) + ": "
+                        + FileModes.reason(e), e);
             } catch (IOException e) {
                 throw Failure.InvalidCloudInit.with("cannot read the cloud-init folder " + dir + ": " + FileModes.reason(e), e);
             }
-            read.forEach((name, content) -> files.put(name, new String(content, StandardCharsets.UTF_8)));
+            read.forEach((name, content) -> files.put(name, text(dir.resolve(name), content)));
             if (files.isEmpty()) {
                 throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " holds none of user-data, meta-data, network-config, vendor-data");
             }
@@ -117,6 +121,15 @@ final class SeedIso {
         }
         seed.defaults().forEach(files::putIfAbsent);
         return files;
+    }
+
+    /** A seed file's content, which must be UTF-8 text (what the seed is made of). */
+    private static String text(Path file, byte[] content) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw Failure.InvalidCloudInit.with("cloud-init file " + file + " is not UTF-8 text: give it as text (a gzip'd user-data is not taken)");
+        }
     }
 
     static String hash(Map<String, String> files) {

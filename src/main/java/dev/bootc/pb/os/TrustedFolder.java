@@ -26,9 +26,10 @@ import java.util.TreeMap;
  * a root pb may: no link is followed at the folder or at its files, the folder and each file must belong
  * to root or to pb's own user, and each file must be a regular file. Every check is made on what was
  * opened, never on a path looked at a second time: the folder and the files are opened with
- * {@code O_NOFOLLOW} (a file also {@code O_NONBLOCK}, so a FIFO cannot hold pb), and their owner and
- * type are read from the open descriptor (through {@code /proc/self/fd}); the content is read from that
- * same descriptor. So a file swapped between the check and the read is not read. A link on the way
+ * {@code O_NOFOLLOW} (a file also {@code O_NONBLOCK}, so a FIFO cannot hold pb), their owner and type
+ * are read from the open descriptor (a stat of {@code /proc/self/fd/N}, which is fstat), and the content
+ * is read through that same link, which reopens the very file the descriptor holds, whatever its name
+ * points at by then. So a file swapped between the check and the read is not read. A link on the way
  * to the folder is followed only when root or pb's user owns it: another user's link could be turned
  * to any folder of root's between two runs.
  */
@@ -64,7 +65,15 @@ public final class TrustedFolder {
      */
     public static Map<String, byte[]> read(Path folder, Collection<String> names, String label) throws IOException {
         if (!folder.isAbsolute()) throw new IllegalArgumentException("not an absolute path: " + folder);
-        return new TrustedFolder(label, folder.normalize()).read(names);
+        TrustedFolder f;
+        try {
+            f = new TrustedFolder(label, folder.normalize());
+        } catch (LinkageError e) {
+            // JNA's native part did not load (no writable temp folder, say): libvirt would not work either
+            throw Failure.Failed.with("cannot read the " + label + " folder " + folder + ": the C library is out of reach through JNA: "
+                    + e.getMessage(), e);
+        }
+        return f.read(names);
     }
 
     private Map<String, byte[]> read(Collection<String> names) throws IOException {
@@ -102,7 +111,11 @@ public final class TrustedFolder {
                 throw unsafe(label + " file " + file + " is " + typeName(a) + ", not a regular file: put a regular file there");
             }
             requireOwner(a, file, "file");
-            return Files.readAllBytes(fdPath(fd));
+            try {
+                return Files.readAllBytes(fdPath(fd));
+            } catch (FileSystemException e) {
+                throw new FileSystemException(file.toString(), null, e.getReason());
+            }
         } finally {
             close(fd);
         }

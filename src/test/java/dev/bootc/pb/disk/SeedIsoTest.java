@@ -178,6 +178,16 @@ class SeedIsoTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(iso)));
     }
 
+    @Test
+    void aFileThatIsNotUtf8TextIsInvalidInputNamingIt() throws Exception {
+        Path ci = Files.createDirectories(dir.resolve("ci"));
+        Files.write(ci.resolve("user-data"), new byte[] {0x1f, (byte) 0x8b, 0x08, 0x00, (byte) 0xff, (byte) 0xfe});
+        PbException e = assertThrows(PbException.class, () -> new SeedIso(ProcessRunner.local()).write(dir.resolve("a.iso"),
+                new CloudInitSeed(ci, null, DEFAULTS)));
+        assertEquals(Failure.InvalidCloudInit, e.failure());
+        assertTrue(e.getMessage().contains(ci.resolve("user-data") + " is not UTF-8 text"), e.getMessage());
+    }
+
     private static boolean root() throws Exception {
         return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
     }
