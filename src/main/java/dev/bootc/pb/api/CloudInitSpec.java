@@ -7,14 +7,21 @@ import io.fabric8.generator.annotation.Pattern;
 
 /**
  * cloud-init data for the NoCloud datasource, given to the guest as a read-only disk labelled CIDATA:
- * either inline, as a ConfigMap's keys would hold it, or a host folder holding the files.
+ * inline, as a ConfigMap's keys would hold it; a host folder holding the files; or a Secret of the
+ * VM's namespace (on a cluster), as KubeVirt's cloudInitNoCloud.secretRef takes it. One of the three.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CloudInitSpec {
     @Pattern(Validation.ABSOLUTE_PATH_PATTERN)
     @JsonPropertyDescription("A folder on the VM's host holding user-data, meta-data, network-config and vendor-data (any of them),"
-            + " read each time the seed is made. Not together with the inline fields.")
+            + " read each time the seed is made: the folder and its files must belong to root or to pb's user, and no link is followed"
+            + " there. On a cluster only under a folder the node's admin allows. Not together with secretRef or the inline fields.")
     private String path;
+
+    @JsonPropertyDescription("A Secret in the BootcVm's namespace holding user-data under the key userdata (or userData) and, optionally,"
+            + " network-config under networkdata (or networkData), as KubeVirt's cloudInitNoCloud.secretRef; read by the node's operator"
+            + " each time the seed is made. Not on the file store, which has no Secrets. Not together with path or the inline fields.")
+    private LocalObjectReference secretRef;
 
     @JsonPropertyDescription("user-data: a #cloud-config document, a script, or anything else cloud-init takes.")
     private String userData;
@@ -34,8 +41,16 @@ public class CloudInitSpec {
         return c;
     }
 
+    public static CloudInitSpec ofSecret(String name) {
+        CloudInitSpec c = new CloudInitSpec();
+        c.setSecretRef(new LocalObjectReference(name));
+        return c;
+    }
+
     public String getPath() { return path; }
     public void setPath(String path) { this.path = path; }
+    public LocalObjectReference getSecretRef() { return secretRef; }
+    public void setSecretRef(LocalObjectReference secretRef) { this.secretRef = secretRef; }
     public String getUserData() { return userData; }
     public void setUserData(String userData) { this.userData = userData; }
     public String getMetaData() { return metaData; }

@@ -45,6 +45,8 @@ public enum Failure {
     DomainNotFound(ExitCodes.NOT_FOUND, false),
     DiskNotFound(ExitCodes.NOT_FOUND, false),
     BaseDiskNotFound(ExitCodes.NOT_FOUND, false),
+    /** A Secret a BootcVm names (spec.cloudInit.secretRef), or its key, is not there: retried, as it may be created later. */
+    SecretNotFound(ExitCodes.NOT_FOUND, false),
 
     // a name is taken or a write lost a race (exit 4)
     Conflict(ExitCodes.CONFLICT, false),

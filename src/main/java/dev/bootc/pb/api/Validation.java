@@ -40,6 +40,9 @@ public final class Validation {
     /** A label key's optional prefix: a DNS-1123 subdomain. */
     public static final String LABEL_PREFIX_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
     public static final int LABEL_PREFIX_MAX = 253;
+    /** A DNS-1123 subdomain: what Kubernetes takes as the name of a Secret. */
+    public static final String SUBDOMAIN_PATTERN = LABEL_PREFIX_PATTERN;
+    public static final int SUBDOMAIN_MAX = 253;
 
     private Validation() {
     }
@@ -196,13 +199,22 @@ public final class Validation {
         }
         CloudInitSpec ci = s.getCloudInit();
         if (ci != null) {
-            if (ci.getPath() != null && ci.isInline()) {
-                out.add(new Problem("spec.cloudInit", "path and inline data",
-                        "give either path (a folder of the host) or userData/metaData/networkConfig, not both"));
-            } else if (ci.getPath() == null && !ci.isInline()) {
-                out.add(new Problem("spec.cloudInit", null, "give path (a folder of the host) or userData, metaData, networkConfig"));
+            int sources = (ci.getPath() != null ? 1 : 0) + (ci.getSecretRef() != null ? 1 : 0) + (ci.isInline() ? 1 : 0);
+            if (sources > 1) {
+                out.add(new Problem("spec.cloudInit", ci.getSecretRef() == null ? "path and inline data"
+                        : ci.getPath() != null ? "path and secretRef" : "secretRef and inline data",
+                        "give one of path (a folder of the host), secretRef (a Secret of the namespace) or userData/metaData/networkConfig"));
+            } else if (sources == 0) {
+                out.add(new Problem("spec.cloudInit", null, "give path (a folder of the host), secretRef (a Secret of the namespace)"
+                        + " or userData, metaData, networkConfig"));
             } else if (ci.getPath() != null && !ci.getPath().matches(ABSOLUTE_PATH_PATTERN)) {
                 out.add(new Problem("spec.cloudInit.path", ci.getPath(), "must be an absolute path"));
+            } else if (ci.getSecretRef() != null) {
+                String secret = ci.getSecretRef().getName();
+                if (secret == null || secret.length() > SUBDOMAIN_MAX || !secret.matches(SUBDOMAIN_PATTERN)) {
+                    out.add(new Problem("spec.cloudInit.secretRef.name", secret,
+                            "must be the name of a Secret: lower-case letters, digits, '-' and '.', like web-cloud-init"));
+                }
             }
         }
         return out;

@@ -139,7 +139,9 @@ public final class Root implements AutoCloseable {
     public synchronized VmReconciler core() {
         if (core == null) {
             core = new VmReconciler(parts.images().get(), parts.disks().get(), parts.domains().get(), parts.ssh().get(), layout(),
-                    new VmReconciler.Timeouts(config.sshTimeout(), config.shutdownTimeout()), Clock.systemUTC(), config.policy());
+                    new VmReconciler.Timeouts(config.sshTimeout(), config.shutdownTimeout()), Clock.systemUTC(), config.policy(),
+                    // asked of the store when a pass needs a Secret: making the core opens no store
+                    (namespace, name) -> store().secrets().data(namespace, name));
         }
         return core;
     }

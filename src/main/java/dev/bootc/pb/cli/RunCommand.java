@@ -106,7 +106,8 @@ class RunCommand extends BaseCommand {
     String pull;
 
     @Option(names = "--cloudinit", paramLabel = "DIR", description = "cloud-init data: a folder with user-data, meta-data, network-config"
-            + " (NoCloud), given to the VM as a read-only disk labelled CIDATA (spec.cloudInit.path).")
+            + " (NoCloud), given to the VM as a read-only disk labelled CIDATA (spec.cloudInit.path). The folder and its files must"
+            + " belong to you or to root, and no link is followed there; they are read again at each start.")
     Path cloudInit;
 
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "A label of the VM (repeatable); pb list -l KEY=VALUE selects by it.")

@@ -48,6 +48,11 @@ public final class LocalDisks implements Disks {
     }
 
     @Override
+    public Map<String, String> readSeed(CloudInitSeed seed) {
+        return SeedIso.files(seed);
+    }
+
+    @Override
     public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
         return cache.ensure(image, options, progress);
     }

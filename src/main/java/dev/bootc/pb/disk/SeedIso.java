@@ -6,11 +6,15 @@ import dev.bootc.pb.os.Command;
 import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.ProcessResult;
 import dev.bootc.pb.os.ProcessRunner;
+import dev.bootc.pb.os.TrustedFolder;
 import dev.bootc.pb.port.CloudInitSeed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -57,9 +61,14 @@ final class SeedIso {
     String write(Path iso, CloudInitSeed seed) {
         Map<String, String> files = files(seed);
         String hash = hash(files);
-        if (hash.equalsIgnoreCase(applicationId(iso).orElse(""))) return hash;
         Path work = null;
         try {
+            if (hash.equalsIgnoreCase(applicationId(iso).orElse(""))) {
+                // one an earlier pb left readable by all is made private too
+                FileModes.ownerOnly(iso);
+                return hash;
+            }
+            // made as the overlays' folder is (QEMU must reach both), now that the seed may come first
             FileModes.diskFolders(iso.getParent());
             work = Files.createTempDirectory(iso.getParent(), ".seed-"); // 0700: the user-data is written there first
             Path content = Files.createDirectory(work.resolve("content"));
@@ -83,23 +92,27 @@ final class SeedIso {
         }
     }
 
-    /** The files of the seed, by name: the folder's NoCloud files or the inline ones, then the defaults for what is missing. */
+    /**
+     * The files of the seed, by name: the folder's NoCloud files or the inline ones, then the defaults for
+     * what is missing. The folder is read as {@link TrustedFolder} reads (no link followed, no file of
+     * another user): a root pb reads it whoever named it, and a refused file is UnsafeFile.
+     */
     static Map<String, String> files(CloudInitSeed seed) {
         Map<String, String> files = new TreeMap<>();
         if (seed.folder() != null) {
             Path dir = seed.folder();
-            if (!Files.isDirectory(dir)) {
-                throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " does not exist (or is not a folder)");
+            Map<String, byte[]> read;
+            try {
+                read = TrustedFolder.read(dir.toAbsolutePath(), CloudInitSeed.FILES, "cloud-init");
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " does not exist (or is not a folder)", e);
+            } catch (FileSystemException e) {
+                throw Failure.InvalidCloudInit.with("cannot read cloud-init " + (e.getFile() == null ? "folder " + dir : e.getFile()) + ": "
+                        + FileModes.reason(e), e);
+            } catch (IOException e) {
+                throw Failure.InvalidCloudInit.with("cannot read the cloud-init folder " + dir + ": " + FileModes.reason(e), e);
             }
-            for (String name : CloudInitSeed.FILES) {
-                Path f = dir.resolve(name);
-                if (!Files.isRegularFile(f)) continue;
-                try {
-                    files.put(name, Files.readString(f, StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    throw Failure.InvalidCloudInit.with("cannot read " + f + ": " + e.getMessage(), e);
-                }
-            }
+            read.forEach((name, content) -> files.put(name, text(dir.resolve(name), content)));
             if (files.isEmpty()) {
                 throw Failure.InvalidCloudInit.with("cloud-init folder " + dir + " holds none of user-data, meta-data, network-config, vendor-data");
             }
@@ -108,6 +121,15 @@ final class SeedIso {
         }
         seed.defaults().forEach(files::putIfAbsent);
         return files;
+    }
+
+    /** A seed file's content, which must be UTF-8 text (what the seed is made of). */
+    private static String text(Path file, byte[] content) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw Failure.InvalidCloudInit.with("cloud-init file " + file + " is not UTF-8 text: give it as text (a gzip'd user-data is not taken)");
+        }
     }
 
     static String hash(Map<String, String> files) {

@@ -39,10 +39,18 @@ public interface Disks {
 
     /**
      * Makes the NoCloud seed {@code iso} (ISO 9660, volume label CIDATA) from {@code seed}, unless it
-     * already holds exactly that content; returns a hash of the content. Fails with InvalidCloudInit
-     * (a folder that does not exist or holds none of the NoCloud files), IsoToolMissing or SeedFailed.
+     * already holds exactly that content; returns a hash of the content. The seed is its owner's only (0600).
+     * Fails with InvalidCloudInit (a folder that does not exist or holds none of the NoCloud files), UnsafeFile
+     * (a link, or a file or folder of another user than root and pb's own), IsoToolMissing or SeedFailed.
      */
     String writeSeed(Path iso, CloudInitSeed seed);
+
+    /**
+     * The files a seed made from {@code seed} would hold, read now as {@link #writeSeed} reads them and written
+     * nowhere: what refuses bad input before anything is made. Fails as writeSeed does on bad input
+     * (InvalidCloudInit, UnsafeFile).
+     */
+    Map<String, String> readSeed(CloudInitSeed seed);
 
     /** Every overlay in the VM disk folder with its backing file (absolute). */
     Map<Path, Path> overlays();

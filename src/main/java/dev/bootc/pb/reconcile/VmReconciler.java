@@ -25,6 +25,7 @@ import dev.bootc.pb.port.Image;
 import dev.bootc.pb.port.Images;
 import dev.bootc.pb.port.PbMetadata;
 import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.port.Secrets;
 import dev.bootc.pb.port.Ssh;
 
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ public final class VmReconciler {
     private final Clock clock;
     private final NodePolicy policy;
     private final HostPorts hostPorts;
+    private final Secrets secrets;
 
     /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
     public record Timeouts(Duration ssh, Duration shutdown) {
@@ -65,10 +67,20 @@ public final class VmReconciler {
         this(images, disks, domains, ssh, layout, timeouts, clock, NodePolicy.owner());
     }
 
-    /** @param policy what a BootcVm may have of this host: checked before anything is made for it */
+    /** On a store without Secrets (the file store). */
     public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock,
                         NodePolicy policy) {
+        this(images, disks, domains, ssh, layout, timeouts, clock, policy, Secrets.NONE);
+    }
+
+    /**
+     * @param policy  what a BootcVm may have of this host: checked before anything is made for it
+     * @param secrets the store's Secrets, which a VM's cloud-init may come from
+     */
+    public VmReconciler(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, Timeouts timeouts, Clock clock,
+                        NodePolicy policy, Secrets secrets) {
         this.policy = policy;
+        this.secrets = secrets;
         this.images = images;
         this.disks = disks;
         this.domains = domains;
@@ -133,6 +145,11 @@ public final class VmReconciler {
             Integer port = spec.getNetwork() == NetworkMode.none ? null : hostPorts.reserve(key, spec, recordedPort(vm, domain));
             st.setSshPort(port);
             step = Conditions.DISK_READY;
+            // cloud-init's input (a host folder, a Secret) is read, or refused, before anything is made for the VM
+            DomainSpec.SeedDisk seed = CloudInitPlan.seed(eff, secrets)
+                    .map(s -> new DomainSpec.SeedDisk(layout.cloudInitSeed(key), disks.writeSeed(layout.cloudInitSeed(key), s)))
+                    .orElse(null);
+            if (seed == null) disks.delete(layout.cloudInitSeed(key));
             Image image = null;
             boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
             if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {
@@ -144,10 +161,6 @@ public final class VmReconciler {
                 image = provisionDisk(eff, key, pull, sb, events, progress);
             }
             Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), keyType(spec), "pb@" + key.name());
-            DomainSpec.SeedDisk seed = CloudInitPlan.seed(eff)
-                    .map(s -> new DomainSpec.SeedDisk(layout.cloudInitSeed(key), disks.writeSeed(layout.cloudInitSeed(key), s)))
-                    .orElse(null);
-            if (seed == null) disks.delete(layout.cloudInitSeed(key));
             st.setDiskPath(layout.overlay(key).toString());
             st.setSshKeyPath(sshKey.privateKey().toString());
             sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
@@ -303,11 +316,13 @@ public final class VmReconciler {
 
     /**
      * Refuses, before anything is written, what can be known bad already: a forwarded host port another VM
-     * holds; volume guest paths that the image, when it is in local storage, cannot have. (An image still to
-     * be pulled is checked after the pull; a port taken between this check and the reconcile, by the reserve.)
+     * holds; cloud-init's input (a folder with a link or another user's file, a Secret the store cannot have);
+     * volume guest paths that the image, when it is in local storage, cannot have. (An image still to be pulled
+     * is checked after the pull; a port taken between this check and the reconcile, by the reserve.)
      */
     public void precheck(BootcVm vm) {
         hostPorts.precheck(VmKey.of(vm), vm.getSpec());
+        CloudInitPlan.seed(vm, secrets).ifPresent(disks::readSeed);
         List<VolumeMount> volumes = vm.getSpec().volumesOrEmpty();
         if (volumes.isEmpty()) return;
         domains.facts().volumesRefused().ifPresent(why -> {

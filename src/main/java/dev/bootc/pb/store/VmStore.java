@@ -1,6 +1,8 @@
 package dev.bootc.pb.store;
 
 import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.port.Secrets;
 
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +31,16 @@ public interface VmStore extends AutoCloseable {
 
     /** A resource that is there but cannot be read (a hand-broken file, say). */
     record Unreadable(String namespace, String name, String problem) {
+    }
+
+    /** Refuses (one line, exit 2) what this store cannot hold: pb's validation, and what the store adds to it. */
+    default void validate(BootcVm vm) {
+        Validation.check(vm);
+    }
+
+    /** The Secrets of the store's namespaces, which a BootcVm's cloud-init may name: none, unless the store has some. */
+    default Secrets secrets() {
+        return Secrets.NONE;
     }
 
     /** Creates the resource; a taken name is a conflict. Returns what was stored. */

@@ -2,7 +2,6 @@ package dev.bootc.pb.verbs;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.PullPolicy;
-import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.Convergence;
 import dev.bootc.pb.store.Writes;
@@ -33,7 +32,7 @@ public final class ApplyVerb {
     public List<Applied> apply(List<BootcVm> docs) {
         for (BootcVm d : docs) {
             if (d.getMetadata().getNamespace() == null) d.getMetadata().setNamespace(vms.namespace());
-            Validation.check(d);
+            vms.store().validate(d);
         }
         List<Applied> out = new ArrayList<>();
         for (BootcVm d : docs) {

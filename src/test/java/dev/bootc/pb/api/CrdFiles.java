@@ -17,7 +17,7 @@ import java.nio.file.Path;
 /**
  * Generates the BootcVm CRD from the model with fabric8's CRD generator (the one QOSDK uses), then
  * adds what the generator cannot express: the DNS-1123 rule on metadata.name, and that spec.cloudInit is
- * a path or inline data.
+ * a path, a secretRef or inline data.
  */
 public final class CrdFiles {
     public static final Path COMMITTED = Path.of("crds", "bootcvms.bootc.dev-v1.yml");
@@ -46,7 +46,7 @@ public final class CrdFiles {
             ObjectNode metadata = YAML.createObjectNode().put("type", "object");
             metadata.putObject("properties").set("name", name);
             props.set("metadata", metadata);
-            cloudInitIsPathOrInline((ObjectNode) props.get("spec").get("properties").get("cloudInit"));
+            cloudInitIsOneSource((ObjectNode) props.get("spec").get("properties").get("cloudInit"));
             orderPrinterColumns((ObjectNode) crd.at("/spec/versions/0"));
             return YAML.writeValueAsString(crd);
         } finally {
@@ -57,13 +57,14 @@ public final class CrdFiles {
     }
 
     /**
-     * spec.cloudInit holds a path or inline data, not both and not neither: a oneOf of value
+     * spec.cloudInit holds a path, a secretRef or inline data: exactly one of them. A oneOf of value
      * validations (only {@code required}, as a structural schema allows), which the API server and
      * any JSON Schema validator evaluate alike.
      */
-    private static void cloudInitIsPathOrInline(ObjectNode cloudInit) {
+    private static void cloudInitIsOneSource(ObjectNode cloudInit) {
         var oneOf = cloudInit.putArray("oneOf");
         oneOf.addObject().putArray("required").add("path");
+        oneOf.addObject().putArray("required").add("secretRef");
         var anyOf = oneOf.addObject().putArray("anyOf");
         for (String f : new String[] {"userData", "metaData", "networkConfig"}) anyOf.addObject().putArray("required").add(f);
     }

@@ -55,6 +55,24 @@ class NodePolicyTest {
     }
 
     @Test
+    void aTenantsCloudInitFolderOnlyUnderAnAllowedFolderAndASecretNeedsNone() {
+        BootcVmSpec ci = new BootcVmSpec("x");
+        ci.setCloudInit(CloudInitSpec.ofPath("/srv/shares/team-a/ci"));
+        tenants.check(ci);
+        ci.getCloudInit().setPath("/srv/shares/../../root/ci");
+        PbException e = assertThrows(PbException.class, () -> tenants.check(ci));
+        assertEquals(Failure.HostPathNotAllowed, e.failure());
+        assertEquals("spec.cloudInit.path: invalid value \"/srv/shares/../../root/ci\": must lie under a folder this node's admin allows: /srv/shares",
+                e.getMessage());
+        ci.getCloudInit().setPath("/home/alice/ci");
+        assertEquals("spec.cloudInit.path: invalid value \"/home/alice/ci\": this node shares no host folder with BootcVms (its admin allows none)",
+                assertThrows(PbException.class, () -> NodePolicy.tenants(List.of(), List.of(), List.of()).check(ci)).getMessage());
+        BootcVmSpec secret = new BootcVmSpec("x");
+        secret.setCloudInit(CloudInitSpec.ofSecret("web-ci"));
+        NodePolicy.tenants(List.of(), List.of(), List.of()).check(secret);
+    }
+
+    @Test
     void tenantsPortsBindLoopbackOrAnAllowedAddress() {
         BootcVmSpec spec = new BootcVmSpec("x");
         PortForward p = new PortForward(8080, 80);

@@ -54,6 +54,8 @@ class BadInputCliTest {
                 Arguments.of("port 70000", head.formatted("x") + "  ports:\n  - hostPort: 70000\n    guestPort: 22\n", "spec.ports[0].hostPort: invalid value \"70000\""),
                 Arguments.of("relative volume", head.formatted("x") + "  volumes:\n  - hostPath: data\n    guestPath: /mnt\n", "spec.volumes[0].hostPath: invalid value \"data\""),
                 Arguments.of("missing image", "apiVersion: bootc.dev/v1alpha1\nkind: BootcVm\nmetadata:\n  name: x\nspec:\n  runStrategy: Always\n", "spec.image: invalid value missing"),
+                Arguments.of("a Secret on the file store", head.formatted("x") + "  cloudInit:\n    secretRef:\n      name: web-ci\n",
+                        "spec.cloudInit.secretRef: the file store has no Secrets"),
                 Arguments.of("second document bad", GOOD.replace("keep", "other") + "---\n" + head.formatted("x") + "  resources:\n    cpus: 0\n", "spec.resources.cpus"));
     }
 
@@ -97,6 +99,44 @@ class BadInputCliTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
         assertEquals(before, snapshot(), "the store changed");
+    }
+
+    /**
+     * Issue 21, item 3, as root would run it for a user: the user's cloud-init folder holds a link to a file
+     * only root may read (their stand-in for /etc/shadow), or a file of theirs. pb refuses it before it writes
+     * anything (store, disk, seed, key), with one line naming the file.
+     */
+    @org.junit.jupiter.api.Test
+    void runCloudinitRefusesALinkOrAnotherUsersFileBeforeWritingAnything() throws Exception {
+        Path shadow = Files.writeString(dir.resolve("shadow"), "root:$6$hash:19000:0:99999:7:::\n");
+        Files.setPosixFilePermissions(shadow, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path ci = Files.createDirectories(dir.resolve("alice/ci"));
+        Files.writeString(ci.resolve("meta-data"), "instance-id: alice-1\n");
+        Files.createSymbolicLink(ci.resolve("user-data"), shadow);
+        String before = snapshot() + everyFile();
+        CliRunner.Result r = cli.run("run", "-B", "--name", "alice-vm", "--cloudinit", ci.toString(), "localhost/pb-fixture:latest");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("cloud-init file " + ci.resolve("user-data") + " is a symbolic link"), r.err());
+        assertEquals(before, snapshot() + everyFile(), "nothing written");
+
+        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid")),
+                "only root can give a file to another user");
+        Files.delete(ci.resolve("user-data"));
+        Files.setAttribute(Files.writeString(ci.resolve("user-data"), "#cloud-config\n"), "unix:uid", 12345);
+        before = snapshot() + everyFile();
+        r = cli.run("run", "-B", "--name", "alice-vm", "--cloudinit", ci.toString(), "localhost/pb-fixture:latest");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("cloud-init file " + ci.resolve("user-data") + " belongs to uid 12345"), r.err());
+        assertEquals(before, snapshot() + everyFile(), "nothing written");
+    }
+
+    /** Every file and folder under the test's folder (store, VM data, images), by name. */
+    private String everyFile() throws Exception {
+        try (var s = Files.walk(dir)) {
+            return String.join("\n", s.map(p -> dir.relativize(p).toString()).sorted().toList());
+        }
     }
 
     /** Every file of the store with its bytes' hash. */

@@ -168,15 +168,26 @@ public final class FakeWorld {
         /** Seeds as written: path to the files they hold (the folder's as given, defaults added). */
         public final Map<Path, Map<String, String>> seeds = new ConcurrentHashMap<>();
 
+        /** What reading or writing a seed fails with (a refused cloud-init folder, say). */
+        public volatile PbException failSeed;
+
         @Override
         public String writeSeed(Path iso, CloudInitSeed seed) {
+            Map<String, String> content = readSeed(seed);
             calls.add("seed");
-            Map<String, String> content = new java.util.TreeMap<>(seed.inline());
-            if (seed.folder() != null) content.put("folder", seed.folder().toString());
-            seed.defaults().forEach(content::putIfAbsent);
             seeds.put(iso, content);
             files.add(iso);
             return Integer.toHexString(content.hashCode());
+        }
+
+        /** The folder is not read: it stands as {@code folder} in what the seed holds. */
+        @Override
+        public Map<String, String> readSeed(CloudInitSeed seed) {
+            if (failSeed != null) throw failSeed;
+            Map<String, String> content = new java.util.TreeMap<>(seed.inline());
+            if (seed.folder() != null) content.put("folder", seed.folder().toString());
+            seed.defaults().forEach(content::putIfAbsent);
+            return content;
         }
     }
 

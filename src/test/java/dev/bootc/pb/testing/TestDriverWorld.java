@@ -98,6 +98,11 @@ public final class TestDriverWorld {
             public String writeSeed(Path iso, dev.bootc.pb.port.CloudInitSeed seed) {
                 return real.writeSeed(iso, seed);
             }
+
+            @Override
+            public Map<String, String> readSeed(dev.bootc.pb.port.CloudInitSeed seed) {
+                return real.readSeed(seed);
+            }
         };
         GuestSsh realSsh = new GuestSsh(layout.ports());
         ssh = new Ssh() {

@@ -111,9 +111,19 @@ public final class FileVmStore implements VmStore {
     public record Listed(String namespace, String name, Optional<BootcVm> vm, String problem) {
     }
 
+    /** pb's validation, and no Secret reference: the file store has no Secrets. */
+    @Override
+    public void validate(BootcVm vm) {
+        Validation.check(vm);
+        if (vm.getSpec().getCloudInit() != null && vm.getSpec().getCloudInit().getSecretRef() != null) {
+            throw Failure.InvalidCloudInit.with("BootcVm " + vm.getMetadata().getName() + ": spec.cloudInit.secretRef: the file store has no"
+                    + " Secrets: give spec.cloudInit.path or userData instead, or use --store kube");
+        }
+    }
+
     @Override
     public BootcVm create(BootcVm vm) {
-        Validation.check(vm);
+        validate(vm);
         String ns = vm.getMetadata().getNamespace();
         String name = vm.getMetadata().getName();
         return locked(() -> {
@@ -137,7 +147,7 @@ public final class FileVmStore implements VmStore {
 
     @Override
     public BootcVm update(BootcVm vm) {
-        Validation.check(vm);
+        validate(vm);
         return locked(() -> {
             BootcVm current = current(vm);
             BootcVm next = current.copy();

@@ -4,6 +4,7 @@ import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.port.Secrets;
 import dev.bootc.pb.store.VmStore;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -127,6 +128,12 @@ public final class KubeVmStore implements VmStore {
         var w = call("watch", namespace == null ? "all namespaces" : namespace,
                 () -> namespace == null ? vms().inAnyNamespace().watch(watcher) : vms().inNamespace(namespace).watch(watcher));
         return w::close;
+    }
+
+    /** The cluster's Secrets, each read when a BootcVm's cloud-init names one. */
+    @Override
+    public Secrets secrets() {
+        return new KubeSecrets(client);
     }
 
     @Override

@@ -104,7 +104,7 @@ public abstract class ControllerContract {
     protected void afterRunning(BootcVm vm) throws Exception {
     }
 
-    private KubeBootcVm vm(String ns, String name, String node) {
+    protected KubeBootcVm vm(String ns, String name, String node) {
         BootcVmSpec spec = new BootcVmSpec("localhost/pb-fixture:latest");
         spec.setNodeName(node);
         BootcVm vm = new BootcVm(ns, name, spec);
@@ -112,7 +112,7 @@ public abstract class ControllerContract {
         return new KubeVmStore(testClient(), false).toKube(vm);
     }
 
-    private BootcVm get(String ns, String name) {
+    protected BootcVm get(String ns, String name) {
         return KubeVmStore.toModel(testClient().resources(KubeBootcVm.class).inNamespace(ns).withName(name).get());
     }
 
@@ -181,6 +181,31 @@ public abstract class ControllerContract {
         assertEquals("node-a", v.getSpec().getNodeName(), "pb names this node");
         assertEquals("node-a", v.getMetadata().getLabels().get(BootcVm.NODE_LABEL), "and labels the resource with it");
         testClient().resources(KubeBootcVm.class).inNamespace("team-c").withName("kube-vm").delete();
+    }
+
+    /**
+     * A VM whose cloud-init Secret is not there waits: a condition naming the Secret and its key, retried (not
+     * Failed), and nothing made for it. On the real API server of the kubetest harness no Secret can exist (it
+     * serves no core API); the mock server's contract also creates the Secret and sees the VM boot.
+     */
+    @Test
+    void aVmWhoseCloudInitSecretIsMissingWaitsOnARetriedConditionNamingIt() throws Exception {
+        BootcVm model = KubeVmStore.toModel(vm("team-m", "web", "node-a"));
+        model.getSpec().setCloudInit(dev.bootc.pb.api.CloudInitSpec.ofSecret("web-ci"));
+        testClient().resources(KubeBootcVm.class).inNamespace("team-m").resource(new KubeVmStore(testClient(), false).toKube(model)).create();
+        waitFor(() -> {
+            BootcVm v = get("team-m", "web");
+            return v != null && v.getStatus() != null && v.getStatus().condition(Conditions.READY)
+                    .filter(c -> "SecretNotFound".equals(c.getReason())).isPresent();
+        });
+        BootcVm v = get("team-m", "web");
+        String message = v.getStatus().condition(Conditions.READY).orElseThrow().getMessage();
+        assertTrue(message.contains("Secret team-m/web-ci") && message.contains("userdata"), message);
+        assertTrue(v.getStatus().getPhase() != Phase.Failed, "retried, not failed: " + v.getStatus().getPhase());
+        assertFalse(Files.exists(world.layout.overlay(VmKey.of(model))), "no disk");
+        assertFalse(domainExists(model), "no domain");
+        testClient().resources(KubeBootcVm.class).inNamespace("team-m").withName("web").delete();
+        waitFor(() -> get("team-m", "web") == null);
     }
 
     protected static void waitFor(BooleanSupplier cond) throws InterruptedException {
