@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.kubetest.RealApiServer;
+import dev.bootc.pb.testing.WorldReadable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,11 +51,12 @@ class TenantAttacksIT {
     static RealApiServer server;
     static Path home;
     static Pb root;
-    static Pb operatorPb;
     static Process operator;
     static Path operatorLog;
     static Path roShare;
     static CompletableFuture<Pb.Result> rootVm;
+    /** The base disks of the hostile image this test built (a new digest each run), removed at the end. */
+    static final List<Path> baseDisks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void anOperatorForTenantsAndTheHostsOwnVm() throws Exception {
@@ -66,16 +68,15 @@ class TenantAttacksIT {
         home = Files.createTempDirectory("pb-tenant-it");
         home.toFile().setExecutable(true, false); // QEMU (libvirt-qemu) reaches the disks under it
         root = new Pb(home.resolve("root"));
-        operatorPb = new Pb(home.resolve("kube"));
         roShare = Files.createDirectories(home.resolve("ro-share"));
         Files.writeString(roShare.resolve("hello.txt"), "from the host\n");
         operatorLog = home.resolve("operator.log");
         // as a DaemonSet runs it, with the admin's lists empty: the server serves no Leases, so no leader election
-        ProcessBuilder b = operatorPb.builder("--store", "kube", "operator", "--node-name", NODE)
+        // one host: the operator has root's folders (its PB_DATA_DIR, the default images root), as a DaemonSet's mounts give it
+        ProcessBuilder b = root.builder("--store", "kube", "operator", "--node-name", NODE)
                 .redirectErrorStream(true).redirectOutput(operatorLog.toFile());
         b.environment().put("KUBECONFIG", server.kubeconfig().toString());
         b.environment().put("PB_LEADER_ELECTION", "false");
-        b.environment().put("PB_IMAGES_DIR", home.resolve("kube-images").toString());
         operator = b.start();
         apply("""
                 apiVersion: bootc.dev/v1alpha1
@@ -91,7 +92,7 @@ class TenantAttacksIT {
     @AfterAll
     static void cleanUp() throws Exception {
         if (server != null) server.kubectl(null, "delete", "bvm", "--all", "-n", TENANT, "--wait=false");
-        if (operatorPb != null && operator != null && operator.isAlive()) {
+        if (operator != null && operator.isAlive()) {
             await().atMost(Duration.ofMinutes(3)).until(() -> kubeVms().isEmpty());
         }
         if (operator != null) {
@@ -101,6 +102,10 @@ class TenantAttacksIT {
         }
         if (rootVm != null) rootVm.join();
         if (root != null) root.run("rm", "-f", "--all");
+        for (Path disk : baseDisks) {
+            String stem = disk.getFileName().toString().replaceFirst("\\.qcow2$", "");
+            for (String ext : List.of(".qcow2", ".json", ".log", ".lock")) Files.deleteIfExists(disk.resolveSibling(stem + ext));
+        }
         if (operatorLog != null && Files.exists(operatorLog)) System.out.println("operator log (tail):\n" + tail(Files.readString(operatorLog), 60));
         removeMarkers();
         Pb.host("podman", "rmi", "-f", HOSTILE);
@@ -132,7 +137,7 @@ class TenantAttacksIT {
         String domains = Pb.host("virsh", "-c", "qemu:///system", "list", "--all", "--name");
         for (String name : List.of("share-root", "read-etc", "publish")) {
             assertFalse(domains.contains(TENANT + "_" + name), "no domain for " + name + ": " + domains);
-            assertFalse(Files.exists(operatorPb.dataDir().resolve("vms").resolve(TENANT).resolve(name)), "no key folder for " + name);
+            assertFalse(Files.exists(root.dataDir().resolve("kube/vms").resolve(TENANT).resolve(name)), "no key folder for " + name);
         }
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 18022), 1000);
@@ -150,6 +155,7 @@ class TenantAttacksIT {
         assertNotEquals("Failed", vm.at("/status/phase").asText(), vm.toPrettyString() + "\n" + tail(Files.readString(operatorLog), 40));
         assertEquals(List.of(), markers(), "the image's bootc wrote nothing on the host: it ran inside the installer VM");
         String disk = vm.at("/status/baseDisk").asText();
+        baseDisks.add(Path.of(disk));
         Path buildLog = Path.of(disk.substring(0, disk.length() - ".qcow2".length()) + ".log");
         assertTrue(Files.readString(buildLog).contains("pb-installer"), "built in the installer VM: " + buildLog);
 
@@ -170,6 +176,7 @@ class TenantAttacksIT {
     void aReadOnlyVolumeStaysReadOnlyWhateverRootInTheGuestDoes() throws Exception {
         Pb.Result up = rootVm.join();
         assertEquals(0, up.exit(), up.toString());
+        baseDisks.add(Path.of(JSON.readTree(root.run("get", "own", "-o", "json").out()).at("/status/baseDisk").asText()));
         Pb.Result read = root.run("ssh", "own", "--", "cat", "/mnt/ro/hello.txt");
         assertEquals("from the host\n", read.out(), read.toString());
         Pb.Result write = root.run("ssh", "own", "--", "sh", "-c", "mount -o remount,rw /mnt/ro; echo written > /mnt/ro/by-guest.txt");
@@ -224,6 +231,119 @@ class TenantAttacksIT {
         return all.toArray(String[]::new);
     }
 
+    @Test
+    @Order(5)
+    void aTenantsVmOfTheHostOwnersVmsNameIsAnotherVmAndNeverTouchesIt() throws Exception {
+        // root's VM "own" runs in the file store's namespace default; a tenant applies default/own, Halted: before the
+        // stores were kept apart, its pass found root's domain default_own and shut it down, and its deletion removed
+        // root's disk and key
+        String before = fingerprint();
+        apply("""
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: own, namespace: default, labels: {bootc.dev/node: %s}}
+                spec: {image: %s, nodeName: %s, runStrategy: Halted}
+                """.formatted(NODE, Prerequisites.IMAGE, NODE));
+        JsonNode tenant = awaitKube("default", "own", v -> "Stopped".equals(v.at("/status/phase").asText()), Duration.ofMinutes(2));
+        assertEquals("kube_default_own", tenant.at("/status/domainName").asText(), tenant.toPrettyString());
+        assertEquals(before, fingerprint(), "root's domain, disk and key are untouched");
+        assertTrue(Pb.host("virsh", "-c", "qemu:///system", "domstate", "default_own").contains("running"));
+        Pb.Result list = root.run("list");
+        assertEquals(1, list.out().lines().filter(l -> l.startsWith("own ")).count(), "one row, not an orphan: " + list.out());
+        assertFalse(list.out().contains("orphan"), list.out());
+
+        RealApiServer.Result deleted = server.kubectl(null, "delete", "bvm", "own", "-n", "default", "--wait=true", "--timeout=120s");
+        assertEquals(0, deleted.exitCode(), deleted.output());
+        assertEquals(before, fingerprint(), "deleting the tenant's VM left root's");
+        assertEquals(0, root.run("ssh", "own", "--", "true").exit());
+    }
+
+    @Test
+    @Order(6)
+    void aHostPortAnotherVmHoldsIsAConflictForTheCliAndForATenant() throws Exception {
+        int sshPort = JSON.readTree(root.run("get", "own", "-o", "json").out()).at("/status/sshPort").asInt();
+        Pb.Result grab = root.run("run", "-B", "--name", "grab", "-p", sshPort + ":80", Prerequisites.IMAGE);
+        assertEquals(4, grab.exit(), grab.toString());
+        assertEquals("Error: spec.ports[0].hostPort: " + sshPort + " is VM own's SSH port on this host: choose another host port\n", grab.err());
+        assertFalse(Files.exists(root.storeDir().resolve("default/grab.yaml")), "nothing written");
+
+        apply("""
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: grab, namespace: %s, labels: {bootc.dev/node: %s}}
+                spec: {image: %s, nodeName: %s, ports: [{hostPort: %d, guestPort: 22}]}
+                """.formatted(TENANT, NODE, Prerequisites.IMAGE, NODE, sshPort));
+        assertRefused("grab", "PortConflict", "spec.ports[0].hostPort: " + sshPort + " is another VM's SSH port on this host");
+        assertFalse(Pb.host("virsh", "-c", "qemu:///system", "list", "--all", "--name").contains("grab"), "no domain made for either");
+    }
+
+    @Test
+    @Order(7)
+    void aCloudInitFolderIsReadWithoutFollowingLinksOrTakingAnotherUsersFiles() throws Exception {
+        Path ci = Files.createDirectories(home.resolve("alice-ci"));
+        Files.writeString(ci.resolve("meta-data"), "instance-id: x\n");
+        Files.createSymbolicLink(ci.resolve("user-data"), Path.of("/etc/shadow"));
+        List<String> before = tree();
+        Pb.Result leak = root.run("run", "-B", "--name", "shadow-leak", "--cloudinit", ci.toString(), Prerequisites.IMAGE);
+        assertEquals(2, leak.exit(), leak.toString());
+        assertEquals("Error: cloud-init file " + ci.resolve("user-data") + " is a symbolic link, which pb does not follow"
+                + " (it could point at any file of this host): put the file itself there\n", leak.err());
+        assertEquals("", leak.out());
+        assertEquals(before, tree(), "nothing written");
+
+        Files.delete(ci.resolve("user-data"));
+        Files.writeString(ci.resolve("user-data"), "#cloud-config\n");
+        Pb.host("chown", "-R", "12345", ci.toString());
+        Pb.Result alice = root.run("run", "-B", "--name", "shadow-leak", "--cloudinit", ci.toString(), Prerequisites.IMAGE);
+        assertEquals(2, alice.exit(), alice.toString());
+        assertTrue(alice.err().startsWith("Error: cloud-init folder " + ci + " belongs to uid 12345"), alice.err());
+        assertEquals(before, tree(), "nothing written");
+    }
+
+    @Test
+    @Order(8)
+    void aStoreFileWhoseInnerNameIsNotItsPathIsACorruptEntryNeverUsed() throws Exception {
+        Path victim = Files.createDirectories(home.resolve("victim"));
+        Files.writeString(root.storeDir().resolve("default/b.yaml"), """
+                apiVersion: bootc.dev/v1alpha1
+                kind: BootcVm
+                metadata: {name: ../../../../../%s, namespace: default}
+                spec: {image: %s}
+                """.formatted(home.relativize(victim), Prerequisites.IMAGE));
+        Pb.Result list = root.run("list");
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("b ")), "listed under its path's name: " + list);
+        assertFalse(list.out().contains("victim"), list.out());
+        Pb.Result rm = root.run("rm", "-f", "b");
+        assertEquals(0, rm.exit(), rm.toString());
+        assertFalse(Files.exists(root.storeDir().resolve("default/b.yaml")));
+        assertEquals(List.of(), list(victim));
+    }
+
+    @Test
+    @Order(9)
+    void aNewResourceOfAnEarlierVmsNameIsAnOwnerConflictThatTouchesNothing() throws Exception {
+        String before = fingerprint();
+        Files.delete(root.storeDir().resolve("default/own.yaml")); // root's VM is an orphan now: its resource is gone
+        Pb.Result again = root.run("run", "-B", "--name", "own", Prerequisites.IMAGE);
+        assertEquals(4, again.exit(), again.toString());
+        assertTrue(again.err().startsWith("Error: domain default_own is an earlier VM own"), again.err());
+        assertEquals(before, fingerprint(), "the earlier VM's domain, disk and key are untouched");
+        assertTrue(root.run("list").out().lines().anyMatch(l -> l.startsWith("own ") && l.contains("orphan")));
+        Pb.Result rm = root.run("rm", "-f", "own");
+        assertEquals(0, rm.exit(), rm.toString());
+        assertFalse(Pb.host("virsh", "-c", "qemu:///system", "list", "--all", "--name").contains("default_own"));
+    }
+
+    @Test
+    @Order(10)
+    void nothingPbKeepsIsReadableByOtherUsers() throws Exception {
+        // QEMU reads disks, seeds and NVRAM through libvirt, which hands each to libvirt-qemu when the domain starts:
+        // nothing needs the others' read bit; the disk folders are 0711 (passable, not listable) and not reported
+        List<WorldReadable.Found> found = WorldReadable.find(List.of(root.dataDir(), root.storeDir(), Path.of("/var/lib/libvirt/images/pb")),
+                p -> false);
+        assertEquals(List.of(), found.stream().map(Object::toString).toList());
+    }
+
     // ---- helpers
 
     static void apply(String yaml) {
@@ -246,7 +366,11 @@ class TenantAttacksIT {
     }
 
     static JsonNode kubeVm(String name) throws IOException {
-        RealApiServer.Result r = server.kubectl(null, "get", "bvm", name, "-n", TENANT, "-o", "json");
+        return kubeVm(TENANT, name);
+    }
+
+    static JsonNode kubeVm(String namespace, String name) throws IOException {
+        RealApiServer.Result r = server.kubectl(null, "get", "bvm", name, "-n", namespace, "-o", "json");
         return r.exitCode() == 0 ? JSON.readTree(r.output()) : null;
     }
 
@@ -256,9 +380,13 @@ class TenantAttacksIT {
     }
 
     static JsonNode awaitKube(String name, java.util.function.Predicate<JsonNode> done, Duration limit) {
+        return awaitKube(TENANT, name, done, limit);
+    }
+
+    static JsonNode awaitKube(String namespace, String name, java.util.function.Predicate<JsonNode> done, Duration limit) {
         JsonNode[] last = new JsonNode[1];
         await().atMost(limit).pollInterval(Duration.ofSeconds(1)).failFast("the operator exited", () -> !operator.isAlive()).until(() -> {
-            last[0] = kubeVm(name);
+            last[0] = kubeVm(namespace, name);
             return last[0] != null && done.test(last[0]);
         });
         return last[0];
@@ -285,7 +413,30 @@ class TenantAttacksIT {
                 RUN chmod 755 /usr/bin/bootc
                 USER 1000
                 """.formatted(Prerequisites.IMAGE));
-        Pb.host("podman", "build", "--pull=never", "-q", "-t", HOSTILE, ctx.toString());
+        // --no-cache: a new digest each run, so the operator really builds it (a cached base disk would prove nothing)
+        Pb.host("podman", "build", "--pull=never", "--no-cache", "-q", "-t", HOSTILE, ctx.toString());
+    }
+
+    /** Root's VM "own" as the host has it: its domain's UUID and recorded owner, its disk's inode, its key's bytes. */
+    static String fingerprint() throws IOException {
+        String xml = Pb.host("virsh", "-c", "qemu:///system", "dumpxml", "default_own");
+        java.util.regex.Matcher uid = java.util.regex.Pattern.compile("uid=\"([^\"]*)\"").matcher(xml);
+        Path disk = Path.of("/var/lib/libvirt/images/pb/vms/default_own.qcow2");
+        return Pb.host("virsh", "-c", "qemu:///system", "domuuid", "default_own").strip() + " " + (uid.find() ? uid.group(1) : "?") + " "
+                + Files.getAttribute(disk, "unix:ino") + " " + java.util.Arrays.hashCode(Files.readAllBytes(root.dataDir().resolve("vms/default/own/id_ed25519")));
+    }
+
+    /** Every path under root's store, data and the images root, for "nothing written". */
+    static List<String> tree() throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (Path r : List.of(root.storeDir(), root.dataDir(), Path.of("/var/lib/libvirt/images/pb"))) {
+            if (!Files.exists(r)) continue;
+            try (var s = Files.walk(r)) {
+                // the operator's own folders (kube/) change as it works on the tenant's VMs
+                s.map(Path::toString).filter(p -> !p.contains("/kube")).sorted().forEach(out::add);
+            }
+        }
+        return out;
     }
 
     static List<String> markers() throws IOException {
