@@ -28,11 +28,8 @@ class FileStoreOperatorTest {
     @Test
     void bringsUpItsVmsLeavesOthersAloneAndDoesNotRetryATerminalFailure() throws Exception {
         FakeWorld world = new FakeWorld();
-        world.ssh.ready = true;
-        VmLayout layout = new VmLayout(dir.resolve("data"), dir.resolve("images"));
         FileVmStore store = new FileVmStore(dir.resolve("store"));
-        DriverSupport support = new DriverSupport(store, new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(5)), Clock.systemUTC()), new FileEventLog(layout.events()), layout.locks());
+        DriverSupport support = world.fileStoreSupport(dir, store);
         BootcVmSpec mine = new BootcVmSpec("img");
         mine.setNodeName("here");
         BootcVmSpec other = new BootcVmSpec("img");
@@ -57,11 +54,8 @@ class FileStoreOperatorTest {
     @Test
     void neverQueuesAFileWhoseInnerNameIsNotItsPath() throws Exception {
         FakeWorld world = new FakeWorld();
-        world.ssh.ready = true;
-        VmLayout layout = new VmLayout(dir.resolve("data"), dir.resolve("images"));
         FileVmStore store = new FileVmStore(dir.resolve("store"));
-        DriverSupport support = new DriverSupport(store, new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(5)), Clock.systemUTC()), new FileEventLog(layout.events()), layout.locks());
+        DriverSupport support = world.fileStoreSupport(dir, store);
         java.nio.file.Files.createDirectories(dir.resolve("store/default"));
         java.nio.file.Files.writeString(dir.resolve("store/default/b.yaml"), "apiVersion: bootc.dev/v1alpha1\nkind: BootcVm\nmetadata:\n"
                 + "  name: ../../../../../tmp/victim\n  namespace: default\nspec:\n  image: img\n");

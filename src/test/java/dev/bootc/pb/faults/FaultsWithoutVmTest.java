@@ -108,11 +108,8 @@ class FaultsWithoutVmTest {
     @Test
     void oneOperatorActsPerNodeAndTheWaitingOneTakesOverWhenTheOtherStops() throws Exception {
         FakeWorld world = new FakeWorld();
-        world.ssh.ready = true;
-        VmLayout layout = new VmLayout(dir.resolve("data"), dir.resolve("images"));
         FileVmStore store = new FileVmStore(dir.resolve("store"));
-        DriverSupport support = new DriverSupport(store, new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(5)), Clock.systemUTC()), new FileEventLog(layout.events()), layout.locks());
+        DriverSupport support = world.fileStoreSupport(dir, store);
         FileStoreOperator first = new FileStoreOperator(support, world.domains, new NodeFilter("n1", true), 1, Duration.ofSeconds(30));
         FileStoreOperator second = new FileStoreOperator(support, world.domains, new NodeFilter("n1", true), 1, Duration.ofSeconds(30));
         try (first; second) {
@@ -132,11 +129,8 @@ class FaultsWithoutVmTest {
     @Test
     void aKilledOperatorsLockIsFreedByTheKernelAndTheWaitingOneTakesOverWithinSeconds() throws Exception {
         FakeWorld world = new FakeWorld();
-        world.ssh.ready = true;
-        VmLayout layout = new VmLayout(dir.resolve("data"), dir.resolve("images"));
         FileVmStore store = new FileVmStore(dir.resolve("store"));
-        DriverSupport support = new DriverSupport(store, new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-                new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(5)), Clock.systemUTC()), new FileEventLog(layout.events()), layout.locks());
+        DriverSupport support = world.fileStoreSupport(dir, store);
         try (FileStoreOperator op = new FileStoreOperator(support, world.domains, new NodeFilter("n1", true), 1, Duration.ofSeconds(30))) {
             Path out = dir.resolve("holder.out");
             Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),

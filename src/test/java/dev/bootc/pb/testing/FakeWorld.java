@@ -423,4 +423,16 @@ public final class FakeWorld {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * The driver support of a file store in {@code dir} (store/, data/, images/) on the real core over this world,
+     * with SSH already answering: what the operator and driver tests run on.
+     */
+    public dev.bootc.pb.driver.DriverSupport fileStoreSupport(Path dir, dev.bootc.pb.store.file.FileVmStore store) {
+        ssh.ready = true;
+        dev.bootc.pb.reconcile.VmLayout layout = new dev.bootc.pb.reconcile.VmLayout(dir.resolve("data"), dir.resolve("images"));
+        return new dev.bootc.pb.driver.DriverSupport(store, new dev.bootc.pb.reconcile.VmReconciler(images, disks, domains, ssh, layout,
+                new dev.bootc.pb.reconcile.VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(5)), java.time.Clock.systemUTC()),
+                new dev.bootc.pb.store.file.FileEventLog(layout.events()), layout.locks());
+    }
 }
