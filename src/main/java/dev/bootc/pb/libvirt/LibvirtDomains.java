@@ -118,6 +118,15 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
+    public Optional<java.time.Instant> serialLogWritten(Path log) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(log).toInstant());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public void resetSerialLog(Path log) {
         try {
             Files.deleteIfExists(log);

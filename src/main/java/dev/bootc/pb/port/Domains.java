@@ -44,6 +44,9 @@ public interface Domains extends AutoCloseable {
     /** The end of a domain's serial console log (at most {@code maxBytes}), empty when there is none. */
     String serialLogTail(Path log, int maxBytes);
 
+    /** When the console last wrote to a serial log (its modification time), empty when there is none. */
+    Optional<java.time.Instant> serialLogWritten(Path log);
+
     /** Removes a serial log before a boot, so what it shows is of this boot only. */
     void resetSerialLog(Path log);
 

@@ -274,13 +274,13 @@ public final class VmReconciler {
             return new Outcome(sb.finish(false, true, false), null, false, null, events);
         }
         Path serial = layout.serialLog(key);
-        SerialLogFailures.check(key.name(), eff.getSpec().getFirmware(), serial,
-                domains.serialLogTail(serial, SerialLogFailures.TAIL_BYTES));
+        String console = domains.serialLogTail(serial, SerialLogFailures.TAIL_BYTES);
+        SerialLogFailures.check(key.name(), eff.getSpec().getFirmware(), serial, console);
         Duration waited = Duration.between(parse(st.getStartedAt(), clock.instant()), clock.instant());
         // startedAt has whole seconds (a Kubernetes timestamp), so waited may read up to 1 s more than it was
         if (waited.compareTo(timeouts.ssh().plusSeconds(1)) > 0) {
-            throw Failure.SshTimeout.with("VM " + key.name() + " gave no SSH answer on 127.0.0.1:" + port + " within "
-                    + timeouts.ssh().toSeconds() + " s (" + probe.reason() + "): see " + serial);
+            throw Failure.SshTimeout.with("VM " + key.name() + " gave no SSH answer on 127.0.0.1:" + port + " within " + timeouts.ssh().toSeconds()
+                    + " s (" + probe.reason() + "): " + ConsoleTail.describe(console, domains.serialLogWritten(serial), clock.instant(), serial));
         }
         sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + port + ": " + probe.reason());
         sb.set(Conditions.READY, false, "Starting", "VM is booting");

@@ -1,5 +1,7 @@
 package dev.bootc.pb.e2e;
 
+import dev.bootc.pb.reconcile.VmLayout;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,22 +11,45 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the packaged pb as a user would type it, in its own process, with its own store and state. */
+/**
+ * Runs the packaged pb as a user would type it, in its own process, with its own store and state. The consoles of
+ * boots that fail are kept ({@link FailedBoots}): after a {@code run}, {@code start} or {@code apply} that exits
+ * non-zero, and before every {@code rm} (a test's clean-up would delete them).
+ */
 public final class Pb {
-    public record Result(int exit, String out, String err) {
+    /** The verbs that boot VMs of the file store. */
+    private static final Set<String> BOOTING = Set.of("run", "start", "apply");
+    /** Global options that take a value: the verb is the first word that is neither one of these nor its value. */
+    private static final Set<String> WITH_VALUE = Set.of("--store", "--store-dir", "-n", "--namespace", "--context", "-c", "--connect");
+
+    /** @param kept where the logs of boots this command failed were kept */
+    public record Result(int exit, String out, String err, List<Path> kept) {
+        public Result(int exit, String out, String err) {
+            this(exit, out, err, List.of());
+        }
+
         @Override
         public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err
+                    + (kept.isEmpty() ? "" : "--- serial and QEMU logs of the failed boot kept in " + kept + "\n");
         }
     }
 
     private final Path home;
+    private final FailedBoots failedBoots;
 
     public Pb(Path home) {
+        this(home, FailedBoots.HERE);
+    }
+
+    /** @param failedBoots where the logs of failed boots go */
+    public Pb(Path home, FailedBoots failedBoots) {
         this.home = home;
+        this.failedBoots = failedBoots;
     }
 
     public Path storeDir() {
@@ -84,6 +109,40 @@ public final class Pb {
     }
 
     public Result runWithInput(String stdin, Duration timeout, String... args) {
+        String verb = verb(args);
+        if (verb.equals("rm") || verb.equals("remove")) keepFailedBoots(0, "kept before: pb " + String.join(" ", args));
+        // less a second: file times come from the kernel's coarse clock, which may lag behind this one by a tick
+        long began = System.currentTimeMillis() - 1000;
+        Result r;
+        try {
+            r = execute(stdin, timeout, args);
+        } catch (AssertionError e) {
+            if (!BOOTING.contains(verb)) throw e;
+            List<Path> kept = keepFailedBoots(began, "pb " + String.join(" ", args) + "\n" + e.getMessage());
+            throw kept.isEmpty() ? e : new AssertionError(e.getMessage() + "\n--- serial and QEMU logs kept in " + kept, e);
+        }
+        if (r.exit() == 0 || !BOOTING.contains(verb)) return r;
+        List<Path> kept = keepFailedBoots(began, "pb " + String.join(" ", args) + "\n" + r);
+        return kept.isEmpty() ? r : new Result(r.exit(), r.out(), r.err(), kept);
+    }
+
+    /** Keeps the logs of this store's boots that did not reach SSH, whose consoles wrote at or after {@code sinceMillis}. */
+    public List<Path> keepFailedBoots(long sinceMillis, String why) {
+        // the images root plays no part in where a VM's serial log is or what its domain is called
+        VmLayout layout = VmLayout.of(VmLayout.FILE, dataDir(), home.resolve("images"));
+        return failedBoots.keep(storeDir(), layout, sinceMillis, why);
+    }
+
+    private static String verb(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            if (WITH_VALUE.contains(args[i])) i++;
+            else if (args[i].equals("--")) return "";
+            else if (!args[i].startsWith("-")) return args[i];
+        }
+        return "";
+    }
+
+    private Result execute(String stdin, Duration timeout, String... args) {
         try {
             Process p = builder(args).start();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));

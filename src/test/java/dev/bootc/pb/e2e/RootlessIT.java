@@ -1,5 +1,7 @@
 package dev.bootc.pb.e2e;
 
+import dev.bootc.pb.reconcile.VmLayout;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +53,10 @@ class RootlessIT {
 
     @AfterAll
     static void cleanUp() throws Exception {
+        // a boot of the user's that failed: its console and QEMU log, before the rm deletes the serial log
+        Path data = Path.of("/home", USER, ".local/share/pb");
+        new FailedBoots(FailedBoots.HERE.into(), Path.of("/home", USER, ".cache/libvirt/qemu/log"))
+                .keep(data.resolve("store"), new VmLayout(data, data.resolve("images")), 0, "kept before: pb rm -f " + VM + " as " + USER);
         asUser("pb rm -f " + VM + " >/dev/null 2>&1; pb cache prune", Duration.ofMinutes(5));
     }
 

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Json;
 import dev.bootc.pb.kubetest.RealApiServer;
+import dev.bootc.pb.reconcile.VmLayout;
 import dev.bootc.pb.testing.WorldReadable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -91,6 +94,7 @@ class TenantAttacksIT {
 
     @AfterAll
     static void cleanUp() throws Exception {
+        if (server != null && root != null) keepTenantBootsThatFailed();
         if (server != null) server.kubectl(null, "delete", "bvm", "--all", "-n", TENANT, "--wait=false");
         if (operator != null && operator.isAlive()) {
             await().atMost(Duration.ofMinutes(3)).until(() -> kubeVms().isEmpty());
@@ -347,6 +351,16 @@ class TenantAttacksIT {
     }
 
     // ---- helpers
+
+    /** The consoles of the Kubernetes store's boots that did not reach SSH, kept before their deletion removes them. */
+    static void keepTenantBootsThatFailed() throws IOException {
+        RealApiServer.Result r = server.kubectl(null, "get", "bvm", "-A", "-o", "json");
+        if (r.exitCode() != 0) return;
+        VmLayout kube = VmLayout.of(VmLayout.KUBE, root.dataDir(), Path.of("/var/lib/libvirt/images/pb"));
+        for (JsonNode item : JSON.readTree(r.output()).path("items")) {
+            FailedBoots.HERE.keep(Json.fromTree(item, BootcVm.class), kube, 0, "kept before: kubectl delete bvm --all");
+        }
+    }
 
     static void apply(String yaml) {
         RealApiServer.Result r = server.kubectl(yaml, "apply", "-f", "-");

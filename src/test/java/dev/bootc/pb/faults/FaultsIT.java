@@ -390,6 +390,8 @@ class FaultsIT {
         assertEquals(1, out.strip().lines().count(), "one line: " + out);
         Path serial = pb.dataDir().resolve("vms/default/fault-nossh/serial.log");
         assertTrue(out.contains("within 120 s") && out.contains(serial.toString()), out);
+        // a guest that booted without sshd: its console went quiet at the login prompt, and the message quotes it
+        assertTrue(out.contains("the console's last line, ") && out.contains(" s ago: \""), out);
         assertTrue(s >= 120 && s < 120 + 180, "after PB_SSH_TIMEOUT, not a hang: " + s);
         JsonNode vm = getJson("fault-nossh");
         assertEquals("Failed", vm.at("/status/phase").asText(), vm.toString());

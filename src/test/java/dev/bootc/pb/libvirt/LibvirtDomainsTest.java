@@ -129,6 +129,16 @@ class LibvirtDomainsTest {
     }
 
     @Test
+    void aSerialLogsLastWriteIsItsModificationTimeAndNoneWithoutALog() throws Exception {
+        Path log = tmp.resolve("serial.log");
+        assertEquals(java.util.Optional.empty(), hv.serialLogWritten(log));
+        java.nio.file.Files.writeString(log, "[    1.0] Linux version 6.12\n");
+        Instant written = Instant.parse("2026-12-01T10:01:00Z");
+        java.nio.file.Files.setLastModifiedTime(log, java.nio.file.attribute.FileTime.from(written));
+        assertEquals(java.util.Optional.of(written), hv.serialLogWritten(log));
+    }
+
+    @Test
     void anUnreachableLibvirtIsUnavailableNotAnError() {
         LibvirtDomains none = new LibvirtDomains("nosuchdriver:///x", Accel.TCG, HostArch.X86_64, java.util.Optional.empty());
         PbException e = assertThrows(PbException.class, () -> none.find("x"));

@@ -400,6 +400,78 @@ class VmReconcilerTest {
         assertEquals(Phase.Running, vm.getStatus().getPhase());
     }
 
+    /** The SshTimeout message of a boot whose console shows {@code log}, last written {@code silentFor} before the timeout. */
+    private String sshTimeoutWith(String log, Duration silentFor) {
+        BootcVm vm = vm();
+        pass(vm);
+        world.domains.serialLog = log;
+        clock.advance(Duration.ofMinutes(6));
+        world.domains.serialLogWritten = silentFor == null ? null : clock.instant().minus(silentFor);
+        pass(vm);
+        assertEquals("SshTimeout", cond(vm, Conditions.SSH_READY).getReason());
+        return cond(vm, Conditions.SSH_READY).getMessage();
+    }
+
+    @Test
+    void anSshTimeoutQuotesTheConsolesLastLineAndHowLongAgoItWasWritten() {
+        String m = sshTimeoutWith("[    2.1] Run /init as init process\r\n[\u001b[0;32m  OK  \u001b[0m] Reached target "
+                + "\u001b[0;1;39mmulti-user.target\u001b[0m - Multi-User System.\r\n\r\n \r\n", Duration.ofSeconds(250));
+        assertEquals("VM demo gave no SSH answer on 127.0.0.1:40022 within 300 s (connection refused): the console's last line, 250 s ago: "
+                + "\"[  OK  ] Reached target multi-user.target - Multi-User System.\"; see /data/vms/default/demo/serial.log", m);
+    }
+
+    @Test
+    void anSshTimeoutNamesAGuestKernelCrashAndWhereItHappened() {
+        String m = sshTimeoutWith("""
+                [   14.012345] systemd[1]: Started systemd-udevd.service - Rule-based Manager for Device Events and Files.
+                [   14.561830] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI
+                [   14.562412] CPU: 1 UID: 0 PID: 180 Comm: (udev-worker) Not tainted 6.12.57+deb13-amd64 #1  Debian 6.12.57-1
+                [   14.563012] Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 2022.11-6+deb12u2 01/01/2023
+                [   14.563500] RIP: 0010:enqueue_task_fair+0x4e/0x6d0
+                [   14.563900] Code: 41 57 41 56 41 55 41 54 55 53 48 83 ec 10 cc 8b 47 30
+                [   14.570000] Kernel panic - not syncing: Fatal exception in interrupt
+                [   14.580000] ---[ end Kernel panic - not syncing: Fatal exception in interrupt ]---
+                """, Duration.ofSeconds(285));
+        assertTrue(m.contains("(connection refused): the guest kernel crashed: \"[   14.561830] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\" "
+                + "at enqueue_task_fair+0x4e/0x6d0; the console's last line, 285 s ago: "
+                + "\"[   14.580000] ---[ end Kernel panic - not syncing: Fatal exception in interrupt ]---\"; see /data/vms/default/demo/serial.log"), m);
+    }
+
+    @Test
+    void anSshTimeoutNamesAPanicAStallAndEmergencyModeAsSuch() {
+        String panic = sshTimeoutWith("[    3.2] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n", Duration.ofSeconds(296));
+        assertTrue(panic.contains(": the guest kernel panicked: \"[    3.2] Kernel panic - not syncing: VFS: Unable to mount root fs on "
+                + "unknown-block(0,0)\";"), panic);
+        String lockup = sshTimeoutWith("[   40.1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [systemd-udevd:180]\n"
+                + "[   40.1] RIP: 0010:native_queued_spin_lock_slowpath+0x6b/0x2d0\n", Duration.ofSeconds(20));
+        assertTrue(lockup.contains(": the guest kernel is stuck: \"[   40.1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [systemd-udevd:180]\" "
+                + "at native_queued_spin_lock_slowpath+0x6b/0x2d0;"), lockup);
+        String stall = sshTimeoutWith("[   61.0] rcu: INFO: rcu_sched self-detected stall on CPU\n[   61.0] rcu: \t1-....: (5249 ticks this GP)\n",
+                Duration.ofSeconds(3));
+        assertTrue(stall.contains(": the guest kernel is stuck: \"[   61.0] rcu: INFO: rcu_sched self-detected stall on CPU\";"), stall);
+        String emergency = sshTimeoutWith("You are in emergency mode. After logging in, type \"journalctl -xb\" to view system logs.\n",
+                Duration.ofSeconds(200));
+        assertTrue(emergency.contains(": the guest's systemd is in emergency mode: \"You are in emergency mode."), emergency);
+    }
+
+    @Test
+    void theQuotedConsoleLineIsOneBoundedLineWithoutControlCharacters() {
+        String m = sshTimeoutWith("[    9.9] " + "x".repeat(5000) + "\u0007\u001b[K\n", Duration.ofSeconds(1));
+        assertTrue(m.contains("1 s ago: \"") && m.contains("; see "), m);
+        String quoted = m.substring(m.indexOf("1 s ago: \"") + 9, m.indexOf("; see "));
+        assertEquals(200 + 2, quoted.length(), "at most 200 characters between the quotes: " + quoted);
+        assertTrue(quoted.endsWith("x...\""), quoted);
+        assertFalse(m.chars().anyMatch(Character::isISOControl), m);
+    }
+
+    @Test
+    void anSshTimeoutSaysWhenTheConsoleWroteNothing() {
+        String none = sshTimeoutWith("", null);
+        assertTrue(none.endsWith("(connection refused): the console wrote nothing (no /data/vms/default/demo/serial.log)"), none);
+        String blank = sshTimeoutWith("\u001b[2J\u001b[01;01H\r\n", Duration.ofSeconds(299));
+        assertTrue(blank.endsWith("(connection refused): the console wrote nothing legible, last 299 s ago; see /data/vms/default/demo/serial.log"), blank);
+    }
+
     @Test
     void secureBootRefusalIsReadFromTheSerialLog() {
         BootcVm vm = vm();

@@ -198,6 +198,8 @@ public final class FakeWorld {
         public final List<Consumer<DomainEvent>> listeners = new CopyOnWriteArrayList<>();
         public volatile PbException failDefine;
         public volatile String serialLog = "";
+        /** When the console last wrote to the serial log; null: there is no log. */
+        public volatile java.time.Instant serialLogWritten;
         private int uuids;
 
         @Override
@@ -279,6 +281,11 @@ public final class FakeWorld {
         @Override
         public String serialLogTail(Path log, int maxBytes) {
             return serialLog;
+        }
+
+        @Override
+        public Optional<java.time.Instant> serialLogWritten(Path log) {
+            return Optional.ofNullable(serialLogWritten);
         }
 
         @Override
