@@ -44,6 +44,14 @@
 #     proxy does; read with the driver STORAGE_DRIVER names, overlay by default; overlay and vfs are
 #     understood): an image that is not there fails the install. The installed tree is that image's
 #     layers, not the running system.
+#     The reference the installed system follows (bootc's --target-imgref, with --target-transport,
+#     default registry; without it the source image: /run/.containerenv's image= in a container, the
+#     --source-imgref name otherwise) is recorded where ostree keeps a deployment's origin, read by
+#     bootc status/upgrade: /ostree/deploy/<--stateroot, default>/deploy/pb-fixture.0.origin holding
+#     `[origin]` and `container-image-reference=ostree-unverified-registry:REF` (another transport T:
+#     `ostree-unverified-image:T:REF`), the form real bootc writes. The stand-in's root is the physical
+#     root, so the booted guest reads it at that path, as a bootc guest does through /ostree.
+#     --source-imgref also takes containers-storage's @ID and NAME@sha256:DIGEST forms.
 #     It writes a GPT disk (BIOS-BOOT 1 MiB, EFI-SYSTEM 512 MiB, root labelled "root") that boots
 #     under UEFI and BIOS (SeaBIOS, GRUB i386-pc). UEFI: the plain and -xfs images get an unsigned
 #     GRUB as EFI/BOOT/BOOTX64.EFI (refused under Secure Boot, as an unsigned loader is); the
@@ -53,11 +61,12 @@
 #     one; mokutil is installed. Kernel command line:
 #       root=LABEL=root rw console=tty0 console=ttyS0,115200 <install config kargs> <--karg...>
 #
-# What they do NOT reproduce: ostree/composefs (no deployments, no /sysroot, no `bootc status`,
+# What they do NOT reproduce: ostree/composefs (no deployments but their origin file, no /sysroot, no `bootc status`,
 # upgrade, switch, rollback; / is a plain ext4/xfs/btrfs with a per-mount read-only flag, so root
 # could remount it rw), SELinux, bootupd itself, BLS entries and /boot (kernel and initrd live on
 # the ESP; the image keeps the kernel in /usr/lib/modules/$KVER/ and /boot is empty), fstab-less root (the stand-in writes LABEL=root into /etc/fstab), LUKS (--block-setup
-# tpm2-luks), --source-imgref transports other than containers-storage, --target-imgref (ignored), the
+# tpm2-luks), --source-imgref transports other than containers-storage, signature policies (the origin is
+# always ostree-unverified-*), the
 # /var copy-once semantics of ostree, and real bootc's progress output. The stand-in installs the
 # running container's own / (podman's bind mounts over /etc/hosts etc. restored).
 #
@@ -421,8 +430,8 @@ Options:
       --root-size <ROOT_SIZE>           Size of the root partition (default specifier: M)
       --source-imgref <SOURCE_IMGREF>   Install this image (containers-storage:NAME only) instead of the
                                         container's own /; allows running outside a container
-      --target-transport <TRANSPORT>    (accepted, ignored) [default: registry]
-      --target-imgref <TARGET_IMGREF>   (accepted, ignored)
+      --target-transport <TRANSPORT>    The transport of --target-imgref [default: registry]
+      --target-imgref <TARGET_IMGREF>   The image the installed system follows (its origin); default: the source
       --enforce-container-sigpolicy     (accepted, ignored)
       --skip-fetch-check                (accepted; nothing is fetched)
       --disable-selinux                 (accepted, ignored)
@@ -430,7 +439,7 @@ Options:
       --root-ssh-authorized-keys <PATH> authorized_keys for root, via /etc/tmpfiles.d/bootc-root-ssh.conf
       --generic-image                   (accepted; all bootloaders are always installed)
       --bound-images <BOUND_IMAGES>     (accepted, ignored) [possible values: stored, pull]
-      --stateroot <STATEROOT>           (accepted, ignored)
+      --stateroot <STATEROOT>           The origin's stateroot folder [default: default]
       --via-loopback                    Instead of targeting a block device, write to a file via loopback
   -h, --help                            Print help
 EOF
@@ -561,6 +570,7 @@ fi
 
 # -- install to-disk: options as clap parses them ----------------------------------------------
 FS="" ROOT_SIZE="" TARGET="" KARGS=() VIA_LOOPBACK=0 WIPE=0 SOURCE_IMGREF="" ROOT_SSH_KEYS="" BLOCK_SETUP=""
+TARGET_IMGREF="" TARGET_TRANSPORT=registry STATEROOT=default
 FS_VALUES="[possible values: xfs, ext4, btrfs]"
 value_opt() {   # $1 option name, $2 value name, $3 value -> validates
     case "$1" in
@@ -606,6 +616,9 @@ while [ $# -gt 0 ]; do
                     --source-imgref) SOURCE_IMGREF=$val ;;
                     --root-ssh-authorized-keys) ROOT_SSH_KEYS=$val ;;
                     --block-setup) BLOCK_SETUP=$val ;;
+                    --target-imgref) TARGET_IMGREF=$val ;;
+                    --target-transport) TARGET_TRANSPORT=$val ;;
+                    --stateroot) STATEROOT=$val ;;
                 esac
             else
                 printf "error: unexpected argument '%s' found\n\n  tip: to pass '%s' as a value, use '-- %s'\n\nUsage: %s\n\nFor more information, try '--help'.\n" \
@@ -627,6 +640,11 @@ done
 
 # -- the checks of install_to_disk() and prepare_install(), in real bootc's order --------------
 C="Installing to disk"
+case "$TARGET_TRANSPORT" in
+    registry|oci|oci-archive|containers-storage|dir|docker-archive) ;;
+    *) fail "$C: Invalid transport '$TARGET_TRANSPORT'" ;;
+esac
+case "$STATEROOT" in ""|*/*|.|..) fail "$C: Invalid stateroot '$STATEROOT'" ;; esac
 if [ ! -e "$TARGET" ]; then fail "$C: Querying $TARGET: No such file or directory (os error 2)"; fi
 if [ "$VIA_LOOPBACK" = 1 ]; then
     [ -f "$TARGET" ] || fail "$C: Not a regular file (to be used via loopback): $TARGET"
@@ -654,6 +672,11 @@ resolve_source_imgref() {
         *) fail "$C: Creating source info from a given imageref: Invalid transport '$transport'" ;;
     esac
     name=${name#\[*\]}                              # [driver@graphroot+runroot]NAME
+    local byid="" bydigest=""                       # containers-storage:@ID, containers-storage:NAME@sha256:DIGEST
+    case "$name" in
+        @*) byid=${name#@} ;;
+        *@sha256:*) bydigest=sha256:${name##*@sha256:} ;;
+    esac
     want=$name
     [[ "${want##*/}" == *[:@]* ]] || want=$want:latest
     for store in /var/lib/containers/storage; do [ -d "$store" ] && roots+=("$store"); done
@@ -673,7 +696,9 @@ resolve_source_imgref() {
                   names=$(printf '%s' "$r" | sed -n 's/.*"names":\[\([^]]*\)\].*/\1/p')
                   id=$(printf '%s' "$r" | cut -c8-71)
                   if [[ ",$names," == *",\"$want\","* || ",$names," == *",\"localhost/$want\","* ]] ||
-                     { [[ "$name" =~ ^[0-9a-f]{12,64}$ ]] && [[ "$id" == "$name"* ]]; }; then
+                     { [[ "$name" =~ ^[0-9a-f]{12,64}$ ]] && [[ "$id" == "$name"* ]]; } ||
+                     { [[ "$byid" =~ ^[0-9a-f]{12,64}$ ]] && [[ "$id" == "$byid"* ]]; } ||
+                     { [ -n "$bydigest" ] && [[ "$r" == *"\"$bydigest\""* ]]; }; then
                       printf '%s\n' "$r"; break
                   fi
               done)
@@ -801,6 +826,15 @@ else
 fi
 case "$FS" in ext4) pass=1 ;; *) pass=0 ;; esac
 echo "LABEL=root / $FS defaults 0 $pass" >"$SRC/etc/fstab"
+# The deployment's origin: the image bootc upgrade follows. Real bootc defaults it to the source image.
+if [ -z "$TARGET_IMGREF" ]; then
+    if [ -n "$SOURCE_IMGREF" ]; then TARGET_IMGREF=${SOURCE_IMGREF#*:}
+    else TARGET_IMGREF=$(sed -n 's/^image="\(.*\)"$/\1/p' /run/.containerenv); fi
+fi
+if [ "$TARGET_TRANSPORT" = registry ]; then ORIGIN="ostree-unverified-registry:$TARGET_IMGREF"
+else ORIGIN="ostree-unverified-image:$TARGET_TRANSPORT:$TARGET_IMGREF"; fi
+mkdir -p "$SRC/ostree/deploy/$STATEROOT/deploy"
+printf '[origin]\ncontainer-image-reference=%s\n' "$ORIGIN" >"$SRC/ostree/deploy/$STATEROOT/deploy/pb-fixture.0.origin"
 : >"$SRC/etc/machine-id"
 if [ -n "$ROOT_SSH_KEYS" ]; then   # as real bootc: a tmpfiles.d snippet, so it works with /root -> var/roothome
     [ -f "$ROOT_SSH_KEYS" ] || fail "Installing to disk: Installing to filesystem: Reading $ROOT_SSH_KEYS: No such file or directory (os error 2)"
@@ -847,7 +881,7 @@ case "$FS" in
         sync
         ;;
 esac
-say "root file system ($FS, label root) written"
+say "root file system ($FS, label root) written; origin $ORIGIN"
 
 # -- ESP: bootloader for UEFI, grub.cfg, kernel and initrd ---------------------------------------
 C="Installing to disk: Installing bootloader"

@@ -179,7 +179,8 @@ public final class Root implements AutoCloseable {
     }
 
     public RunVerb run() {
-        return new RunVerb(vms(), lifecycle(), sessions(), consoles(), config.node(), inProcess(), inProcess() ? core()::precheck : vm -> { });
+        return new RunVerb(vms(), lifecycle(), sessions(), consoles(), config.node(), inProcess(), inProcess() ? core()::precheck : vm -> { },
+                () -> parts.images().get().storedImages());
     }
 
     public SerialConsoles consoles() {
@@ -187,7 +188,7 @@ public final class Root implements AutoCloseable {
     }
 
     public ApplyVerb apply() {
-        return new ApplyVerb(vms(), convergence(), config.node(), timeouts());
+        return new ApplyVerb(vms(), convergence(), config.node(), timeouts(), () -> parts.images().get().storedImages());
     }
 
     public Views views() {

@@ -43,6 +43,13 @@ abstract class BaseCommand implements Callable<Integer> {
         }
     }
 
+    /** "Warning: ..." on stderr, --quiet or not: something about what was written, not progress. */
+    protected void warning(String line) {
+        if (steps != null) steps.finish();
+        err().println("Warning: " + line);
+        err().flush();
+    }
+
     private ProgressLine steps;
 
     /**

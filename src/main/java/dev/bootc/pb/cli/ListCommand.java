@@ -1,5 +1,6 @@
 package dev.bootc.pb.cli;
 
+import dev.bootc.pb.api.ImageRefs;
 import dev.bootc.pb.verbs.LabelSelector;
 import dev.bootc.pb.verbs.VmRow;
 import dev.bootc.pb.verbs.Views;
@@ -38,7 +39,9 @@ class ListCommand extends BaseCommand {
             case table -> {
                 List<List<String>> cells = new ArrayList<>();
                 for (VmRow r : rows) {
-                    String image = r.invalid() ? "(invalid: " + r.problem() + ")" : r.orphan() ? r.image() + " (orphaned)" : r.image();
+                    // a digest or an ID as podman shows IDs, 12 hex digits; json and yaml keep the whole reference
+                    String repo = ImageRefs.shortened(r.image());
+                    String image = r.invalid() ? "(invalid: " + r.problem() + ")" : r.orphan() ? repo + " (orphaned)" : repo;
                     cells.add(List.of(r.name(), image, r.size(), Output.ago(r.created()),
                             Boolean.toString(r.running()), r.sshPort() == null ? "-" : r.sshPort().toString()));
                 }

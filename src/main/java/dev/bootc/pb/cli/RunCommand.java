@@ -131,6 +131,11 @@ class RunCommand extends BaseCommand {
                     }
 
                     @Override
+                    public void warning(String line) {
+                        RunCommand.this.warning(line);
+                    }
+
+                    @Override
                     public void output(String line) {
                         timed.output(line);
                     }

@@ -1,6 +1,7 @@
 package dev.bootc.pb.disk;
 
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.ImageRefs;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.os.Command;
 import dev.bootc.pb.os.Durations;
@@ -127,6 +128,17 @@ public final class BaseDiskBuilder {
         if (options.rootSizeArgument() != null) args.addAll(List.of("--root-size", options.rootSizeArgument()));
         for (String karg : options.kernelArgs()) args.addAll(List.of("--karg", karg));
         return args;
+    }
+
+    /**
+     * bootc's {@code --target-imgref}: the reference the installed system records in its origin, what {@code bootc
+     * upgrade} follows; the VM's own, so that two references of one digest each get theirs (bcvk #138). podman looks
+     * {@code name:tag@digest} up by the digest alone and a registry transport takes no tag beside a digest, so the tag
+     * goes. An image ID is no reference: nothing is passed, and bootc records the image it installs (its default).
+     */
+    static List<String> targetArgs(Image image) {
+        if (ImageRefs.fullId(image.reference()).isPresent()) return List.of();
+        return List.of("--target-imgref", ImageRefs.digestOnly(image.reference()));
     }
 
     /** The phase an installer announces when bootc starts writing: "Installing IMAGE to a 10 GiB disk (bootc install to-disk[where])". */

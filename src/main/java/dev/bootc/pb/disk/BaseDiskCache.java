@@ -44,15 +44,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The base disks of this host, one per (image digest, build options), built once and shared by every VM of
- * that image. An entry is {@code KEY.qcow2} plus {@code KEY.json}; it appears by an atomic rename only when
+ * The base disks of this host, one per (image digest, reference, build options), built once and shared by every VM of
+ * that image reference. An entry is {@code KEY.qcow2} plus {@code KEY.json}; it appears by an atomic rename only when
  * complete, so a failed or killed build leaves no entry. A build runs in {@code KEY.build-NONCE/} under the
  * lock {@code KEY.lock}: a build folder whose lock is free belongs to a dead build and is removed.
  * The last build's log stays in {@code KEY.log}.
  */
 public final class BaseDiskCache {
-    /** Bump when the way base disks are built changes, so old entries stop matching. */
-    public static final int FORMAT_VERSION = 2;
+    /** Bump when the way base disks are built changes, so old entries stop matching (3: the VM's reference is the origin). */
+    public static final int FORMAT_VERSION = 3;
     static final int KEY_HEX_CHARS = 16;
     static final String CONTAINER_PREFIX = "pb-build-";
     private static final Pattern BUILD_DIR = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.build-([0-9a-f]+)$");
@@ -78,12 +78,17 @@ public final class BaseDiskCache {
         return dir;
     }
 
-    /** The cache key of a base disk: 16 hex characters of a SHA-256 over the digest and every build option. */
-    public static String key(String digest, BaseDiskOptions options) {
+    /**
+     * The cache key of a base disk: 16 hex characters of a SHA-256 over the digest, the reference it is installed for
+     * and every build option. The reference is in it because the installed system records it as its origin (what
+     * bootc upgrade follows): a second tag of one digest gets a disk of its own, not one following the first (bcvk #138).
+     */
+    public static String key(String digest, String reference, BaseDiskOptions options) {
         StringBuilder canonical = new StringBuilder()
                 .append("pb-base-disk\n")
                 .append("format=").append(FORMAT_VERSION).append('\n')
                 .append("digest=").append(digest).append('\n')
+                .append("reference=").append(reference).append('\n')
                 .append("filesystem=").append(options.filesystem() == null ? "" : options.filesystem().name()).append('\n')
                 .append("rootSize=").append(options.rootSizeBytes() == null ? "" : options.rootSizeBytes()).append('\n')
                 .append("firmware=").append(options.firmware().name()).append('\n')
@@ -106,7 +111,7 @@ public final class BaseDiskCache {
      */
     public BaseDisk ensure(Image image, BaseDiskOptions options, Progress progress) {
         Progress p = progress == null ? Progress.none() : progress;
-        String key = key(image.digest(), options);
+        String key = key(image.digest(), image.reference(), options);
         FileModes.diskFolders(dir);
         removeDeadBuilds();
         Optional<BaseDisk> cached = find(key);

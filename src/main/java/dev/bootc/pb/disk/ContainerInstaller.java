@@ -29,7 +29,7 @@ final class ContainerInstaller implements DiskInstaller {
     public Optional<String> install(Image image, BaseDiskOptions options, Path workDir, long rawBytes, String name, Progress progress,
                                     Path log) {
         progress.phase(BaseDiskBuilder.installing(image, rawBytes, ""));
-        ProcessResult r = runner.run(Command.of(command(image.reference(), workDir, options, name))
+        ProcessResult r = runner.run(Command.of(command(image, workDir, options, name))
                 .timeout(timeout).onOutput((stream, line) -> progress.output(line)).log(log));
         return r.ok() ? Optional.empty() : Optional.of(BaseDiskBuilder.status(r, "bootc install to-disk"));
     }
@@ -41,17 +41,19 @@ final class ContainerInstaller implements DiskInstaller {
     }
 
     /**
-     * The install command: podman-bootc's, plus a container name (to clean up after a killed build) and
-     * {@code --pull=never} (the image was resolved already; a build never reaches for the network).
+     * The install command: podman-bootc's, plus a container name (to clean up after a killed build),
+     * {@code --pull=never} (the image was resolved already; a build never reaches for the network) and the
+     * VM's reference as the installed system's origin ({@link BaseDiskBuilder#targetArgs}).
      */
-    static List<String> command(String imageRef, Path outputDir, BaseDiskOptions options, String containerName) {
+    static List<String> command(Image image, Path outputDir, BaseDiskOptions options, String containerName) {
         // --user root:root: bootc must run as root, and some derived images set USER (podman-bootc learnt this)
         List<String> cmd = new ArrayList<>(List.of("podman", "run", "--rm", "--name", containerName, "--pull=never",
                 "--user", "root:root", "--privileged", "--pid=host", "--security-opt", "label=type:unconfined_t",
                 "-v", "/var/lib/containers:/var/lib/containers", "-v", "/dev:/dev",
                 "-v", outputDir.toAbsolutePath() + ":/output",
-                imageRef,
+                image.reference(),
                 "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check"));
+        cmd.addAll(BaseDiskBuilder.targetArgs(image));
         cmd.addAll(BaseDiskBuilder.optionArgs(options));
         cmd.add("/output/" + BaseDiskBuilder.RAW_NAME);
         return cmd;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.ImageRefs;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.os.Command;
@@ -65,7 +66,14 @@ public final class PodmanImages implements Images {
         PullPolicy p = policy == null ? PullPolicy.DEFAULT : policy;
         if (progress == null) progress = Progress.none();
         Optional<ImageInfo> info;
-        switch (p) {
+        if (ImageRefs.fullId(reference).isPresent()) {
+            // an ID names an image of this host's storage and of no registry: there is nothing to pull
+            info = inspect(reference);
+            if (info.isEmpty()) {
+                throw Failure.ImageNotFound.with("image " + ImageRefs.shortened(reference)
+                        + " is not in local storage, and an image ID cannot be pulled: pull the image by its reference");
+            }
+        } else switch (p) {
             case always -> {
                 pull(reference, progress);
                 info = inspect(reference);
@@ -129,6 +137,38 @@ public final class PodmanImages implements Images {
         return out;
     }
 
+
+    @Override
+    public List<StoredImage> storedImages() {
+        ProcessResult r = runner.run(Command.of("podman", "images", "--all", "--format", "json").timeout(INSPECT_TIMEOUT))
+                .orThrow(Failure.PodmanFailed, "podman images");
+        return parseStored(r.stdout());
+    }
+
+    /**
+     * podman images --format json: an array of {Id, Names}; an untagged image has no Names (podman 4.3: null), and
+     * podman 4.3 repeats an image once per tag: one entry per ID is kept, or a short ID would seem ambiguous.
+     */
+    static List<StoredImage> parseStored(String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json.isBlank() ? "[]" : json);
+        } catch (IOException e) {
+            throw Failure.PodmanFailed.with("podman images gave unreadable JSON: " + e.getMessage(), e);
+        }
+        List<StoredImage> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (JsonNode image : node) {
+            String id = image.path("Id").asText("");
+            if (id.startsWith("sha256:")) id = id.substring("sha256:".length());
+            if (id.isEmpty() || !seen.add(id)) continue;
+            List<String> names = new ArrayList<>();
+            JsonNode n = image.path("Names").isArray() ? image.path("Names") : image.path("RepoTags");
+            for (JsonNode name : n) if (!name.asText("").isEmpty() && !name.asText().startsWith("<none>")) names.add(name.asText());
+            out.add(new StoredImage(id, names));
+        }
+        return out;
+    }
 
     /** The image as podman knows it locally, or empty when it is not in local storage. Never pulls. */
     public Optional<ImageInfo> inspect(String reference) {

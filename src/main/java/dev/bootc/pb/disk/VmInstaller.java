@@ -1,6 +1,7 @@
 package dev.bootc.pb.disk;
 
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.ImageRefs;
 import dev.bootc.pb.os.Command;
 import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.ProcessResult;
@@ -138,8 +139,10 @@ public final class VmInstaller implements DiskInstaller {
 
     /** The guest's installer script and its two systemd units, in workDir/guest for the host script to copy in. */
     static void writeGuestFiles(Path workDir, Image image, BaseDiskOptions options, String storageDriver) {
-        List<String> args = new ArrayList<>(List.of("--generic-image", "--skip-fetch-check",
-                "--source-imgref", "containers-storage:" + image.reference(), "--target-imgref", image.reference()));
+        // containers-storage's own form of an image ID is @ID (containers/image's storage transport)
+        String source = ImageRefs.fullId(image.reference()).map(id -> "@" + id).orElse(image.reference());
+        List<String> args = new ArrayList<>(List.of("--generic-image", "--skip-fetch-check", "--source-imgref", "containers-storage:" + source));
+        args.addAll(BaseDiskBuilder.targetArgs(image));
         args.addAll(BaseDiskBuilder.optionArgs(options));
         String script = resource("installer-guest.sh").replace("@DRIVER@", shellQuote(storageDriver))
                 .replace("@ARGS@", args.stream().map(VmInstaller::shellQuote).collect(Collectors.joining(" ")));

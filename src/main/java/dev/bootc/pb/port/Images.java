@@ -1,6 +1,7 @@
 package dev.bootc.pb.port;
 
 import dev.bootc.pb.api.Filesystem;
+import dev.bootc.pb.api.ImageRefs;
 import dev.bootc.pb.api.PullPolicy;
 
 import java.util.List;
@@ -28,7 +29,30 @@ public interface Images {
     /** Bootable images (label containers.bootc=1) in local storage. */
     List<LocalImage> bootableImages();
 
+    /**
+     * Every image in local storage, bootable or not, intermediate ones too (podman's own lookup by ID sees them all):
+     * what tells an image ID from a name. Fails with PodmanMissing or PodmanFailed.
+     */
+    List<StoredImage> storedImages();
+
     /** One line of {@code pb images}. */
     record LocalImage(String repository, String tag, String id, String created, String size) {
+    }
+
+    /**
+     * An image in local storage.
+     *
+     * @param id    its full ID (64 hex digits)
+     * @param names its repository tags, the first one first (podman-bootc names an image by the first); none when untagged
+     */
+    record StoredImage(String id, List<String> names) {
+        public StoredImage {
+            names = names == null ? List.of() : List.copyOf(names);
+        }
+
+        /** The first 12 hex digits of the ID, as podman shows it. */
+        public String shortId() {
+            return id.substring(0, Math.min(id.length(), ImageRefs.SHORT_ID_LENGTH));
+        }
     }
 }

@@ -248,6 +248,7 @@ public final class VmReconciler {
         BootcVmSpec spec = eff.getSpec();
         sb.set(Conditions.DISK_READY, false, "Pulling", "Resolving image " + spec.getImage());
         progress.phase("Pulling image " + spec.getImage());
+        ImageNames.requireReference("spec.image", spec.getImage(), images::storedImages);
         Image image = images.resolve(spec.getImage(), pull == null ? PullPolicy.DEFAULT : pull, progress);
         sb.status().setImageDigest(image.digest());
         GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image.reference()));

@@ -1,15 +1,20 @@
 package dev.bootc.pb.verbs;
 
 import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.Convergence;
+import dev.bootc.pb.port.Images;
+import dev.bootc.pb.reconcile.ImageNames;
 import dev.bootc.pb.store.Writes;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** {@code pb apply}: creates or updates BootcVm vms, like {@code kubectl apply}; all are validated before the first write. */
 public final class ApplyVerb {
@@ -17,12 +22,15 @@ public final class ApplyVerb {
     private final Convergence convergence;
     private final String node;
     private final Lifecycle.Timeouts timeouts;
+    private final Supplier<List<Images.StoredImage>> storedImages;
 
     /** Outcome of applying one document: created, configured or unchanged. */
     public record Applied(BootcVm vm, String action) {
     }
 
-    public ApplyVerb(Vms vms, Convergence convergence, String node, Lifecycle.Timeouts timeouts) {
+    /** @param storedImages this host's local images: a spec.image that is a short ID of one is refused */
+    public ApplyVerb(Vms vms, Convergence convergence, String node, Lifecycle.Timeouts timeouts, Supplier<List<Images.StoredImage>> storedImages) {
+        this.storedImages = storedImages;
         this.vms = vms;
         this.convergence = convergence;
         this.node = node;
@@ -33,6 +41,7 @@ public final class ApplyVerb {
         for (BootcVm d : docs) {
             if (d.getMetadata().getNamespace() == null) d.getMetadata().setNamespace(vms.namespace());
             vms.store().validate(d);
+            requireReference(d);
         }
         List<Applied> out = new ArrayList<>();
         for (BootcVm d : docs) {
@@ -40,6 +49,18 @@ public final class ApplyVerb {
             out.add(applyOne(d));
         }
         return out;
+    }
+
+    /**
+     * A resource holds a reference (or a full ID), never a short ID, which can come to mean another image: refused when
+     * this host's podman tells it is one. Without podman here (a cluster's client) the operator refuses it on its node.
+     */
+    private void requireReference(BootcVm d) {
+        try {
+            ImageNames.requireReference("spec.image", d.getSpec().getImage(), storedImages);
+        } catch (PbException e) {
+            if (e.failure() != Failure.PodmanMissing) throw e;
+        }
     }
 
     private Applied applyOne(BootcVm d) {
@@ -50,7 +71,7 @@ public final class ApplyVerb {
             c.setStatus(null);
             try {
                 return new Applied(store.create(c), "created");
-            } catch (dev.bootc.pb.api.PbException e) {
+            } catch (PbException e) {
                 if (!e.isConflict()) throw e;
                 existing = store.get(d.getMetadata().getNamespace(), d.getMetadata().getName());
                 if (existing.isEmpty()) throw e;

@@ -7,7 +7,9 @@ import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.Validation;
+import dev.bootc.pb.port.Images;
 import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.reconcile.ImageNames;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code pb run}: declares the VM for an image (or reuses the one of that name and image), waits until
@@ -31,6 +34,7 @@ public final class RunVerb {
     private final boolean inProcess;
     private final Consumer<BootcVm> precheck;
     private final SerialConsoles consoles;
+    private final Supplier<List<Images.StoredImage>> storedImages;
 
     /**
      * What {@code pb run} was asked.
@@ -58,6 +62,10 @@ public final class RunVerb {
     public interface Feedback {
         void progress(String line);
 
+        /** Something the person should know of what was written (one line, before anything runs). */
+        default void warning(String line) {
+        }
+
         /** About to open the SSH session (or run the command) in the VM. */
         void connecting(String vmName, boolean withCommand);
 
@@ -81,10 +89,12 @@ public final class RunVerb {
     /**
      * @param inProcess this process reconciles (the file store): the finalizer is written with the resource
      * @param precheck  refuses, before anything is written, what can be known bad already (volumes the image cannot have)
+     * @param storedImages the images in local storage, asked only when the image given may be an image ID
      */
     public RunVerb(Vms vms, Lifecycle lifecycle, Sessions sessions, SerialConsoles consoles, String node, boolean inProcess,
-                   Consumer<BootcVm> precheck) {
+                   Consumer<BootcVm> precheck, Supplier<List<Images.StoredImage>> storedImages) {
         this.consoles = consoles;
+        this.storedImages = storedImages;
         this.vms = vms;
         this.lifecycle = lifecycle;
         this.sessions = sessions;
@@ -93,39 +103,54 @@ public final class RunVerb {
         this.precheck = precheck;
     }
 
-    /** The outcome of {@link #declare}: the resource, whether it is new, and the one it replaces. */
-    record Decision(BootcVm vm, boolean created, BootcVm replaced) {
+    /** The outcome of {@link #declare}: the resource, whether it is new, the one it replaces, and what the image given named. */
+    record Decision(BootcVm vm, boolean created, BootcVm replaced, ImageNames.Named image) {
     }
 
-    /** What pb run writes: a new resource, or the existing one of that name; another image is a conflict unless replace. */
+    /**
+     * What pb run writes: a new resource, or the existing one of that name; another image is a conflict unless replace.
+     * An image given by ID becomes the reference it names (see {@link ImageNames}), and names the VM as that would.
+     */
     Decision declare(Request r) {
-        String name = r.name() != null ? r.name() : VmNames.fromImage(r.spec().getImage());
+        ImageNames.Named image = ImageNames.identify(r.spec().getImage(), storedImages);
+        String name = r.name() != null ? r.name() : defaultName(image);
         Validation.nameProblem("name", name).ifPresent(p -> {
             throw Failure.InvalidName.with("--name: invalid value " + Validation.quote(name) + ": " + p.expected());
         });
         BootcVm desired = new BootcVm(vms.namespace(), name, r.spec().copy());
+        desired.getSpec().setImage(image.reference());
         if (!r.labels().isEmpty()) desired.getMetadata().setLabels(new java.util.TreeMap<>(r.labels()));
         Vms.assignNode(desired, node);
         BootcVmSpec spec = desired.getSpec();
         Validation.check(desired);
         Optional<BootcVm> existing = vms.find(name);
-        if (existing.isEmpty()) return new Decision(desired, true, null);
+        if (existing.isEmpty()) return new Decision(desired, true, null, image);
         BootcVm old = existing.get();
         if (!old.isDeleting() && spec.getImage().equals(old.getSpec().getImage()) && !r.replace()) {
             if (!r.labels().isEmpty() && !hasLabels(old, r.labels())) old = addLabels(name, r.labels());
             BootcVm running = old.getSpec().getRunStrategy() == RunStrategy.Halted ? lifecycle.setRunStrategy(name, RunStrategy.Always) : old;
-            return new Decision(running, false, null);
+            return new Decision(running, false, null, image);
         }
         if (!r.replace()) {
             throw Failure.NameTaken.with("VM " + name + " already exists with image " + old.getSpec().getImage()
                     + ": use --replace to replace it, or --name to choose another name");
         }
-        return new Decision(desired, true, old);
+        return new Decision(desired, true, old, image);
+    }
+
+    /** The name an image gives its VM: its reference's (fedora-bootc-42), or vm- and the short ID of an untagged image. */
+    static String defaultName(ImageNames.Named image) {
+        return image.untagged() ? "vm-" + image.image().shortId() : VmNames.fromImage(image.reference());
     }
 
     public Result run(Request r, Feedback feedback) {
         Decision d = declare(r);
         String name = d.vm().getMetadata().getName();
+        if (d.created() && d.image().untagged()) {
+            String id = d.image().image().shortId();
+            feedback.warning("image " + id + " has no repository tag: VM " + name + " records its ID and follows no newer image"
+                    + " (tag it, podman tag " + id + " NAME:TAG, and run NAME:TAG for a VM that does)");
+        }
         if (d.created()) precheck.accept(d.vm());
         if (d.replaced() != null) lifecycle.remove(name, true, new Steps(feedback));
         if (d.created()) {

@@ -1,5 +1,6 @@
 package dev.bootc.pb.verbs;
 
+import dev.bootc.pb.api.ImageRefs;
 import dev.bootc.pb.api.Validation;
 
 import java.util.Locale;
@@ -10,17 +11,14 @@ public final class VmNames {
     }
 
     /**
-     * quay.io/fedora/fedora-bootc:42 → fedora-bootc-42; no tag → -latest; a digest → the first 12 hex
-     * digits. The result is a DNS-1123 label of at most 63 characters.
+     * quay.io/fedora/fedora-bootc:42 → fedora-bootc-42; no tag → -latest. A digest is dropped (a VM keeps its name
+     * when its pin moves): name:42@sha256:... → fedora-bootc-42, and a reference by digest alone gives the bare
+     * repository name (fedora-bootc), claiming no tag. The result is a DNS-1123 label of at most 63 characters.
      */
     public static String fromImage(String image) {
         String ref = image.trim();
-        String digest = null;
-        int at = ref.indexOf('@');
-        if (at >= 0) {
-            digest = ref.substring(at + 1);
-            ref = ref.substring(0, at);
-        }
+        boolean digested = ref.indexOf('@') >= 0;
+        ref = ImageRefs.withoutDigest(ref);
         String tag = null;
         int slash = ref.lastIndexOf('/');
         int colon = ref.lastIndexOf(':');
@@ -29,14 +27,8 @@ public final class VmNames {
             ref = ref.substring(0, colon);
         }
         String base = ref.substring(ref.lastIndexOf('/') + 1);
-        String suffix;
-        if (digest != null) {
-            String hex = digest.contains(":") ? digest.substring(digest.indexOf(':') + 1) : digest;
-            suffix = hex.substring(0, Math.min(12, hex.length()));
-        } else {
-            suffix = tag == null ? "latest" : tag;
-        }
-        String name = (base + "-" + suffix).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("-{2,}", "-");
+        String suffix = tag != null ? tag : digested ? null : "latest";
+        String name = (suffix == null ? base : base + "-" + suffix).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("-{2,}", "-");
         name = name.replaceAll("^-+", "");
         if (name.length() > Validation.NAME_MAX) name = name.substring(0, Validation.NAME_MAX);
         name = name.replaceAll("-+$", "");

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BaseDiskBuilderTest {
     static final long GIB = 1L << 30;
     static final Image IMAGE = new Image("localhost/pb-fixture:latest", "1083e899", "sha256:b15de6", 502_488_426L);
+    static final Image XY = new Image("quay.io/x/y:1", "0123abcd", "sha256:0123", 1L << 30);
 
     @TempDir
     Path tmp;
@@ -36,12 +37,25 @@ class BaseDiskBuilderTest {
                         "--security-opt", "label=type:unconfined_t", "-v", "/var/lib/containers:/var/lib/containers",
                         "-v", "/dev:/dev", "-v", "/cache/k.build-1:/output", "quay.io/x/y:1",
                         "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
-                        "/output/disk.raw"),
-                ContainerInstaller.command("quay.io/x/y:1", Path.of("/cache/k.build-1"), BaseDiskOptions.defaults(), "pb-build-k"));
-        List<String> withOptions = ContainerInstaller.command("quay.io/x/y:1", Path.of("/o"),
+                        "--target-imgref", "quay.io/x/y:1", "/output/disk.raw"),
+                ContainerInstaller.command(XY, Path.of("/cache/k.build-1"), BaseDiskOptions.defaults(), "pb-build-k"));
+        List<String> withOptions = ContainerInstaller.command(XY, Path.of("/o"),
                 new BaseDiskOptions(Filesystem.xfs, 8 * GIB, List.of("console=ttyS0", "quiet"), null), "n");
-        assertEquals(List.of("--filesystem", "xfs", "--root-size", "8G", "--karg", "console=ttyS0", "--karg", "quiet", "/output/disk.raw"),
+        assertEquals(List.of("--target-imgref", "quay.io/x/y:1", "--filesystem", "xfs", "--root-size", "8G", "--karg", "console=ttyS0", "--karg", "quiet", "/output/disk.raw"),
                 withOptions.subList(withOptions.indexOf("--skip-fetch-check") + 1, withOptions.size()));
+    }
+
+    @Test
+    void theInstalledSystemRecordsTheVmsOwnReferenceAsItsOrigin() {
+        String digest = "sha256:" + "ab".repeat(32);
+        List<String> pinned = ContainerInstaller.command(new Image("quay.io/f/fedora-bootc:42@" + digest, "0123abcd", digest, 1L << 30),
+                Path.of("/o"), BaseDiskOptions.defaults(), "n");
+        assertTrue(pinned.contains("quay.io/f/fedora-bootc:42@" + digest), "podman runs the reference as given: " + pinned);
+        assertEquals("quay.io/f/fedora-bootc@" + digest, pinned.get(pinned.indexOf("--target-imgref") + 1),
+                "the digest is what podman looks up; a registry transport takes no tag beside it");
+        String id = "cd".repeat(32);
+        List<String> byId = ContainerInstaller.command(new Image("sha256:" + id, id, digest, 1L << 30), Path.of("/o"), BaseDiskOptions.defaults(), "n");
+        assertFalse(byId.contains("--target-imgref"), "an ID is no reference to follow: bootc's default (the image it installs) " + byId);
     }
 
     @Test

@@ -77,10 +77,26 @@ class BaseDiskCacheTest {
     }
 
     @Test
+    void twoReferencesOfOneDigestEachGetABaseDiskInstalledForItself() {
+        // a second tag of one image: same digest, same options; its installed origin must name it (bcvk #138)
+        Image alias = new Image("localhost/pb-fixture-alias:v1", IMAGE.id(), IMAGE.digest(), IMAGE.sizeBytes());
+        BaseDiskCache cache = cache();
+        BaseDisk first = cache.ensure(IMAGE, XFS, Progress.none());
+        BaseDisk second = cache.ensure(alias, XFS, Progress.none());
+        assertTrue(second.builtNow(), "not the disk built for " + IMAGE.reference());
+        assertNotEquals(first.key(), second.key());
+        assertEquals(2, installs());
+        List<List<String>> runs = runner.callsStartingWith("podman", "run");
+        assertEquals("localhost/pb-fixture-alias:v1", runs.get(1).get(runs.get(1).indexOf("--target-imgref") + 1), runs.get(1).toString());
+        assertEquals(first.key(), cache.ensure(IMAGE, XFS, Progress.none()).key(), "each reference reuses its own");
+        assertEquals(2, installs());
+    }
+
+    @Test
     void buildsOnceThenServesFromTheCache() throws IOException {
         BaseDiskCache cache = cache();
         BaseDisk built = cache.ensure(IMAGE, XFS, Progress.none());
-        String key = BaseDiskCache.key(IMAGE.digest(), XFS);
+        String key = BaseDiskCache.key(IMAGE.digest(), IMAGE.reference(), XFS);
         assertTrue(built.builtNow());
         assertEquals(key, built.key());
         assertEquals(cache.dir().resolve(key + ".qcow2"), built.path());
@@ -181,7 +197,7 @@ class BaseDiskCacheTest {
         installFails = true;
         BaseDiskCache cache = cache();
         PbException e = assertThrows(PbException.class, () -> cache.ensure(IMAGE, XFS, null));
-        String key = BaseDiskCache.key(IMAGE.digest(), XFS);
+        String key = BaseDiskCache.key(IMAGE.digest(), IMAGE.reference(), XFS);
         assertEquals("DiskBuildFailed", e.reason());
         assertTrue(e.getMessage().contains("error: boom"), e.getMessage());
         assertTrue(e.getMessage().endsWith("(build log: " + cache.dir().resolve(key + ".log") + ")"), e.getMessage());
@@ -195,8 +211,8 @@ class BaseDiskCacheTest {
     @Test
     void deadBuildsAreRemovedAndLiveOnesKept() throws Exception {
         BaseDiskCache cache = cache();
-        String dead = BaseDiskCache.key(OTHER.digest(), XFS);
-        String live = BaseDiskCache.key(OTHER.digest(), XFS.withFirmware(dev.bootc.pb.api.Firmware.bios));
+        String dead = BaseDiskCache.key(OTHER.digest(), OTHER.reference(), XFS);
+        String live = BaseDiskCache.key(OTHER.digest(), OTHER.reference(), XFS.withFirmware(dev.bootc.pb.api.Firmware.bios));
         Path deadDir = Files.createDirectories(cache.dir().resolve(dead + ".build-deadbeef"));
         Files.writeString(deadDir.resolve("disk.raw"), "partial");
         Path liveDir = Files.createDirectories(cache.dir().resolve(live + ".build-0badcafe"));

@@ -20,40 +20,43 @@ import org.junit.jupiter.api.Test;
 
 class BaseDiskKeyTest {
     static final String DIGEST = "sha256:b15de600a0bcd9cf7b358f868ca4e3e05cb11e7e226a8cc4133c1e87a1250dfa";
+    static final String REF = "localhost/pb-fixture:latest";
     static final BaseDiskOptions DEFAULTS = BaseDiskOptions.defaults();
 
     @Test
     void keyIsShortHexAndStable() {
-        String key = BaseDiskCache.key(DIGEST, DEFAULTS);
+        String key = BaseDiskCache.key(DIGEST, REF, DEFAULTS);
         assertTrue(key.matches("[0-9a-f]{16}"), key);
-        assertEquals(key, BaseDiskCache.key(DIGEST, BaseDiskOptions.defaults()));
+        assertEquals(key, BaseDiskCache.key(DIGEST, REF, BaseDiskOptions.defaults()));
         // a golden value: changing how keys are computed orphans every cached disk, so it must be on purpose
         // (bump FORMAT_VERSION and update this value)
-        assertEquals("c0b76af6f530f006", key);
+        assertEquals("329c94d0a342671b", key);
     }
 
     @Test
     void everyOptionChangesTheKey() {
         Set<String> keys = new HashSet<>();
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS));
-        keys.add(BaseDiskCache.key("sha256:0000000000000000000000000000000000000000000000000000000000000000", DEFAULTS));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFilesystem(Filesystem.ext4)));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFilesystem(Filesystem.xfs)));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFilesystem(Filesystem.btrfs)));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withRootSizeBytes(10L << 30)));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withRootSizeBytes(11L << 30)));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withFirmware(Firmware.bios)));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withKernelArgs(List.of("quiet"))));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withKernelArgs(List.of("quiet", "loglevel=3"))));
-        keys.add(BaseDiskCache.key(DIGEST, DEFAULTS.withKernelArgs(List.of("loglevel=3", "quiet"))));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS));
+        keys.add(BaseDiskCache.key("sha256:0000000000000000000000000000000000000000000000000000000000000000", REF, DEFAULTS));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withFilesystem(Filesystem.ext4)));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withFilesystem(Filesystem.xfs)));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withFilesystem(Filesystem.btrfs)));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withRootSizeBytes(10L << 30)));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withRootSizeBytes(11L << 30)));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withFirmware(Firmware.bios)));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withKernelArgs(List.of("quiet"))));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withKernelArgs(List.of("quiet", "loglevel=3"))));
+        keys.add(BaseDiskCache.key(DIGEST, REF, DEFAULTS.withKernelArgs(List.of("loglevel=3", "quiet"))));
+        // the installed system records the reference it was built for as its origin (bcvk #138)
+        keys.add(BaseDiskCache.key(DIGEST, "localhost/pb-fixture-alias:v1", DEFAULTS));
         // "a b" as one karg is refused, so ["a","b"] cannot collide with a karg holding a separator
-        assertEquals(11, keys.size(), keys.toString());
+        assertEquals(12, keys.size(), keys.toString());
     }
 
     @Test
     void firmwareDefaultsToUefiInTheKey() {
-        assertEquals(BaseDiskCache.key(DIGEST, new BaseDiskOptions(null, null, null, null)),
-                BaseDiskCache.key(DIGEST, new BaseDiskOptions(null, null, List.of(), Firmware.uefi)));
+        assertEquals(BaseDiskCache.key(DIGEST, REF, new BaseDiskOptions(null, null, null, null)),
+                BaseDiskCache.key(DIGEST, REF, new BaseDiskOptions(null, null, List.of(), Firmware.uefi)));
     }
 
     @Test

@@ -181,9 +181,9 @@ class BaseDiskVmTest {
         Process child = ChildJvm.start(out, EnsureMain.class, cache.dir().toString(), Fixture.IMAGE, "btrfs", "pb.test=killed");
         String key;
         try {
-            BaseDiskCacheTest.waitForLine(out, "key " + BaseDiskCache.key(image.digest(),
+            BaseDiskCacheTest.waitForLine(out, "key " + BaseDiskCache.key(image.digest(), image.reference(),
                     XFS.withFilesystem(Filesystem.btrfs).withKernelArgs(List.of("pb.test=killed"))), 60_000);
-            key = BaseDiskCache.key(image.digest(), XFS.withFilesystem(Filesystem.btrfs)
+            key = BaseDiskCache.key(image.digest(), image.reference(), XFS.withFilesystem(Filesystem.btrfs)
                     .withKernelArgs(List.of("pb.test=killed")));
             Path log = waitForBuildLog(cache, key, 60_000);
             BaseDiskCacheTest.waitForText(log, "partitioned", 120_000);
@@ -241,6 +241,64 @@ class BaseDiskVmTest {
         assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
         assertEquals("ImageNotFound", e.reason());
         System.out.println(e.getMessage());
+    }
+
+    /**
+     * Two tags of one image (one digest, one set of options): each gets a base disk whose installed origin names it,
+     * as bootc's --target-imgref records it (bcvk #138). Before, the second tag reused the first's disk and its
+     * guest followed the first tag.
+     */
+    @Test
+    @Order(9)
+    void twoTagsOfOneImageEachGetADiskWhoseOriginNamesThem() throws IOException {
+        String alias = "localhost/pb-imgtest-alias:v1";
+        ProcessRunner local = ProcessRunner.local();
+        local.run(Command.of("podman", "tag", Fixture.IMAGE, alias)).orThrow(Failure.Failed, "podman tag");
+        try {
+            Image aliased = new PodmanImages(local, true, IC).resolve(alias, PullPolicy.never, Progress.none());
+            assertEquals(image.digest(), aliased.digest());
+            BaseDiskOptions ext4 = BaseDiskOptions.defaults().withFilesystem(Filesystem.ext4); // debugfs reads it
+            BaseDiskCache cache = cache(local);
+            BaseDisk first = cache.ensure(image, ext4, PRINT);
+            BaseDisk second = cache.ensure(aliased, ext4, PRINT);
+            assertTrue(second.builtNow(), "not the disk built for " + Fixture.IMAGE);
+            assertEquals("ostree-unverified-registry:" + Fixture.IMAGE, origin(first));
+            assertEquals("ostree-unverified-registry:" + alias, origin(second));
+        } finally {
+            local.run(Command.of("podman", "untag", Fixture.IMAGE, alias));
+        }
+    }
+
+    /** The container-image-reference of a base disk's origin file, read from its ext4 root (partition 3) with debugfs. */
+    static String origin(BaseDisk disk) throws IOException {
+        ProcessRunner local = ProcessRunner.local();
+        Path raw = cacheRoot.resolve(disk.key() + ".raw");
+        local.run(Command.of("qemu-img", "convert", "-O", "raw", disk.path().toString(), raw.toString()).timeout(java.time.Duration.ofMinutes(5)))
+                .orThrow(Failure.Failed, "qemu-img convert");
+        try {
+            long offset = gptPartitionStart(raw, 3) * 512;
+            String text = local.run(Command.of(sbin("debugfs"), "-R", "cat /ostree/deploy/default/deploy/pb-fixture.0.origin", raw + "?offset=" + offset))
+                    .orThrow(Failure.Failed, "debugfs").stdout();
+            return text.lines().filter(l -> l.startsWith("container-image-reference=")).map(l -> l.substring(l.indexOf('=') + 1))
+                    .findFirst().orElseThrow(() -> new AssertionError("no origin in " + disk.path() + ": " + text));
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+
+    /** The first sector of GPT partition {@code n}: the entries start at LBA 2, 128 bytes each, first LBA at byte 32. */
+    static long gptPartitionStart(Path raw, int n) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(raw.toFile(), "r")) {
+            byte[] lba = new byte[8];
+            f.seek(2 * 512L + (n - 1) * 128L + 32);
+            f.readFully(lba);
+            return java.nio.ByteBuffer.wrap(lba).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+    }
+
+    static String sbin(String tool) {
+        for (String dir : List.of("/usr/sbin/", "/sbin/")) if (Files.isExecutable(Path.of(dir + tool))) return dir + tool;
+        return tool;
     }
 
     static List<Path> buildDirs() throws IOException {

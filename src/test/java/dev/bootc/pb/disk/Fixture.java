@@ -17,7 +17,8 @@ import java.time.Duration;
  * need it fail (never skip) when podman or the image cannot be had.
  */
 final class Fixture {
-    static final String IMAGE = "localhost/pb-fixture:latest";
+    /** -Dpb.fixture.image=localhost/pb-imgtest-fixture:latest builds and tests a private copy, leaving the shared one alone. */
+    static final String IMAGE = System.getProperty("pb.fixture.image", "localhost/pb-fixture:latest");
     static final Path SCRIPT = Path.of("src/test/images/build-fixture.sh");
 
     private Fixture() {
@@ -35,7 +36,7 @@ final class Fixture {
         assertTrue(version.ok(), "podman does not work: " + version.errorTail(10));
         if (!Files.isExecutable(SCRIPT)) fail(IMAGE + " is missing and " + SCRIPT.toAbsolutePath() + " does not exist to build it");
         System.out.println("checking or building " + IMAGE + " with " + SCRIPT + " ...");
-        ProcessResult r = local.run(Command.of(SCRIPT.toString()).timeout(Duration.ofMinutes(40))
+        ProcessResult r = local.run(Command.of(SCRIPT.toString()).env("PB_FIXTURE_IMAGE", IMAGE).timeout(Duration.ofMinutes(40))
                 .onOutput((s, l) -> System.out.println("  " + l)));
         assertTrue(r.ok(), r.failureMessage(SCRIPT.toString()));
         assertTrue(local.run(Command.of("podman", "image", "exists", IMAGE)).ok(), SCRIPT + " succeeded but " + IMAGE + " is missing");

@@ -92,6 +92,22 @@ class VmInstallerTest {
     }
 
     @Test
+    void anImageIdIsReadFromStorageByIdAndADigestPinIsTheOrigin() throws IOException {
+        String id = "cd".repeat(32);
+        String digest = "sha256:" + "ab".repeat(32);
+        Files.createDirectories(tmp.resolve("by-id"));
+        Files.createDirectories(tmp.resolve("pinned"));
+        VmInstaller.writeGuestFiles(tmp.resolve("by-id"), new Image("sha256:" + id, id, digest, 1L << 30), BaseDiskOptions.defaults(), "vfs");
+        String byId = Files.readString(tmp.resolve("by-id/guest/install"));
+        assertTrue(byId.contains("'--source-imgref' 'containers-storage:@" + id + "'"), "containers-storage's form of an ID: " + byId);
+        assertFalse(byId.contains("--target-imgref"), "an ID is no reference to follow: " + byId);
+        VmInstaller.writeGuestFiles(tmp.resolve("pinned"), new Image("quay.io/f/os:1@" + digest, id, digest, 1L << 30), BaseDiskOptions.defaults(), "vfs");
+        String pinned = Files.readString(tmp.resolve("pinned/guest/install"));
+        assertTrue(pinned.contains("'--source-imgref' 'containers-storage:quay.io/f/os:1@" + digest + "' '--target-imgref' 'quay.io/f/os@" + digest + "'"),
+                pinned);
+    }
+
+    @Test
     void aFailedInstallInTheGuestIsReportedWithTheConsole() {
         FakeRunner runner = guestThatInstalls(1);
         PbException e = assertThrows(PbException.class,

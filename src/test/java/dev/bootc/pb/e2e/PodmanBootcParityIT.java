@@ -34,12 +34,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what podman-bootc's own e2e tests check, and what podman-bootc cannot do. Two VMs boot in
  * parallel and are shared by the cases, in order:
  * vm-a: UEFI, root, a port forward; vm-b: BIOS, no TPM, a non-root user, a virtiofs volume under /mnt
- * (a symlink into /var on the strict fixture, as on bootc images).
+ * (a symlink into /var on the strict fixture, as on bootc images). Late in the run vm-a comes back from
+ * a second tag of the image (bcvk #138: same digest, same options) and must follow that tag.
  */
 @Tag("vm")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PodmanBootcParityIT {
     static final String IMAGE = Prerequisites.IMAGE;
+    /** A second tag of IMAGE: one digest, two references. */
+    static final String ALIAS = "localhost/pb-e2e-alias:v1";
+    /** Where a bootc guest keeps its deployment's origin (the fixture's stand-in writes it there too). */
+    static final String ORIGIN = "/ostree/deploy/default/deploy/*.origin";
     static Path home;
     static Pb pb;
     static int httpPort;
@@ -71,8 +76,9 @@ class PodmanBootcParityIT {
     }
 
     @AfterAll
-    static void cleanUp() {
+    static void cleanUp() throws Exception {
         if (pb != null) pb.run("rm", "-f", "--all");
+        new ProcessBuilder("podman", "untag", IMAGE, ALIAS).inheritIO().start().waitFor(1, TimeUnit.MINUTES);
         System.out.printf("PodmanBootcParityIT wall time: %.1f s%n", (System.nanoTime() - suiteStart) / 1e9);
     }
 
@@ -87,6 +93,8 @@ class PodmanBootcParityIT {
         assertEquals(0, ok.exit(), ok.toString());
         assertEquals("ok\n", ok.out());
         assertEquals(7, pb.run("ssh", "vm-a", "--", "sh", "-c", "exit 7").exit());
+        Pb.Result origin = pb.run("ssh", "vm-a", "--", "sh", "-c", "cat " + ORIGIN);
+        assertTrue(origin.out().contains("container-image-reference=ostree-unverified-registry:" + IMAGE + "\n"), "vm-a follows " + IMAGE + ": " + origin);
         String images = pb.run("images").out();
         assertTrue(images.lines().anyMatch(l -> l.matches("localhost/pb-fixture\\s+latest\\s.*")),
                 "pb images lists the bootc image in podman-bootc's columns (REPOSITORY TAG ...): " + images);
@@ -221,10 +229,16 @@ class PodmanBootcParityIT {
 
     @Test
     @Order(11)
-    void runAgainRecreatesTheVmAndRmAllRemovesEverything() throws Exception {
-        Pb.Result r = pb.run("run", "-B", "--name", "vm-a", "--memory", "1G", IMAGE);
+    void runAgainFromASecondTagRecreatesTheVmFollowingThatTagAndRmAllRemovesEverything() throws Exception {
+        // vm-a first ran IMAGE; its base disk (same digest, same options) is still cached (case 9)
+        Pb.host("podman", "tag", IMAGE, ALIAS);
+        Pb.Result r = pb.run("run", "-B", "--name", "vm-a", "--memory", "1G", ALIAS);
         assertEquals(0, r.exit(), r.toString());
         assertEquals(0, pb.run("ssh", "vm-a", "--", "true").exit());
+        assertEquals(ALIAS, new ObjectMapper().readTree(pb.run("get", "vm-a", "-o", "json").out()).at("/spec/image").asText());
+        Pb.Result origin = pb.run("ssh", "vm-a", "--", "sh", "-c", "cat " + ORIGIN);
+        assertTrue(origin.out().contains("container-image-reference=ostree-unverified-registry:" + ALIAS + "\n"),
+                "the guest follows the tag it was run from, not the one its digest's first base disk was built for: " + origin);
         Pb.Result rmAll = pb.run("rm", "-f", "--all");
         assertEquals(0, rmAll.exit(), rmAll.toString());
         assertEquals("[ ]", pb.run("list", "--format", "json").out().trim().replace("[]", "[ ]"));

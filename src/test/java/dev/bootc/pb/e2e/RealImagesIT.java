@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The strict fixture behaves as Fedora's and CentOS's bootc images do (a /root symlink into /var
  * made at boot, a read-only root, USER set, install configuration or none); pb runs both with no
  * options, boots a signed boot chain under Secure Boot and reports an unsigned one refused, and
- * gives every VM a TPM. Four VMs boot in parallel and are shared by the cases.
+ * gives every VM a TPM. Four VMs boot in parallel and are shared by the cases. The two plain ones
+ * are given as users of podman-bootc give images: the Fedora-like one pinned by digest (as GitOps
+ * does), the CentOS-like one by its short image ID (as podman images shows it).
  */
 @Tag("vm")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -37,6 +39,11 @@ class RealImagesIT {
     static final String CENTOS_LIKE_VM = "pb-fixture-xfs-latest";
     static final long GIB = 1L << 30;
     static final long ESP = 512L << 20;
+    /** Where a bootc guest keeps its deployment's origin (the fixture's stand-in writes it there too). */
+    static final String ORIGIN = "/ostree/deploy/default/deploy/*.origin";
+    /** FEDORA_LIKE by digest, with its tag: name:tag@sha256:... */
+    static String fedoraPinned;
+    static String centosShortId;
 
     static Path home;
     static Pb pb;
@@ -51,8 +58,10 @@ class RealImagesIT {
         home = Files.createTempDirectory("pb-e2e-real");
         home.toFile().setExecutable(true, false);
         pb = new Pb(home);
-        CompletableFuture<Pb.Result> fedora = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", FEDORA_LIKE));
-        CompletableFuture<Pb.Result> centos = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", CENTOS_LIKE));
+        fedoraPinned = FEDORA_LIKE + "@" + Pb.host("podman", "image", "inspect", "--format", "{{.Digest}}", FEDORA_LIKE).strip();
+        centosShortId = Pb.host("podman", "image", "inspect", "--format", "{{.Id}}", CENTOS_LIKE).strip().substring(0, 12);
+        CompletableFuture<Pb.Result> fedora = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", fedoraPinned));
+        CompletableFuture<Pb.Result> centos = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", centosShortId));
         CompletableFuture<Pb.Result> signed = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", "--name", "vm-secure", "--memory", "1G",
                 "--firmware", "uefi-secure", Prerequisites.IMAGE_SIGNED));
         CompletableFuture<Pb.Result> unsigned = CompletableFuture.supplyAsync(() -> {
@@ -184,6 +193,32 @@ class RealImagesIT {
 
     @Test
     @Order(9)
+    void aVmRunByDigestIsNamedWithoutItAndItsGuestFollowsThePin() throws Exception {
+        assertEquals(fedoraPinned, get(FEDORA_LIKE_VM).at("/spec/image").asText(), "the resource keeps the pin whole");
+        String digest = fedoraPinned.substring(fedoraPinned.indexOf('@') + 1);
+        String shown = FEDORA_LIKE + "@" + digest.substring(0, "sha256:".length() + 12);
+        String list = pb.run("list").out();
+        assertTrue(list.lines().anyMatch(l -> l.startsWith(FEDORA_LIKE_VM + " ") && l.contains(shown + " ")), "REPO shortened as podman shows IDs: " + list);
+        assertFalse(list.contains(digest), list);
+        // podman looks name:tag@digest up by the digest alone; the origin holds name@digest, what a registry can serve
+        String repo = FEDORA_LIKE.substring(0, FEDORA_LIKE.lastIndexOf(':'));
+        Pb.Result origin = ssh(FEDORA_LIKE_VM, "sh", "-c", "cat " + ORIGIN);
+        assertTrue(origin.out().contains("container-image-reference=ostree-unverified-registry:" + repo + "@" + digest + "\n"), origin.toString());
+    }
+
+    @Test
+    @Order(10)
+    void aVmRunByShortIdIsNamedAndFollowsTheImagesFirstTag() throws Exception {
+        assertEquals(CENTOS_LIKE, get(CENTOS_LIKE_VM).at("/spec/image").asText(), "pb run " + centosShortId + " records the tag, not the ID");
+        Pb.Result origin = ssh(CENTOS_LIKE_VM, "sh", "-c", "cat " + ORIGIN);
+        assertTrue(origin.out().contains("container-image-reference=ostree-unverified-registry:" + CENTOS_LIKE + "\n"), origin.toString());
+        Pb.Result again = pb.run("run", "-B", CENTOS_LIKE);
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.out().contains("VM " + CENTOS_LIKE_VM + " is running"), "the tag finds the VM its ID made: " + again);
+    }
+
+    @Test
+    @Order(11)
     void rmTakesTheTpmStateWithTheDomain() throws Exception {
         String uuid = get(FEDORA_LIKE_VM).at("/status/domainUUID").asText();
         assertEquals(0, pb.run("rm", "-f", FEDORA_LIKE_VM).exit());

@@ -94,6 +94,15 @@ public final class FakeWorld {
         public List<LocalImage> bootableImages() {
             return List.of(new LocalImage("localhost/pb-fixture", "latest", "abc123", "2 minutes ago", "400 MB"));
         }
+
+        /** What podman images --all lists; a test adds images to give them by ID. */
+        public final List<StoredImage> stored = new CopyOnWriteArrayList<>();
+
+        @Override
+        public List<StoredImage> storedImages() {
+            calls.add("storedImages");
+            return List.copyOf(stored);
+        }
     }
 
     /** Disks: files are names in a set; a build takes {@link #buildMillis}. */

@@ -166,6 +166,11 @@ public final class TestDriverWorld {
             public List<LocalImage> bootableImages() {
                 return List.of();
             }
+
+            @Override
+            public List<StoredImage> storedImages() {
+                return List.of();
+            }
         };
     }
 
