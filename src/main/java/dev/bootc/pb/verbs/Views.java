@@ -17,6 +17,7 @@ import dev.bootc.pb.reconcile.VmLayout;
 import dev.bootc.pb.store.EventLog;
 import dev.bootc.pb.store.VmStore;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -148,7 +149,8 @@ public final class Views {
         } catch (PbException e) {
             runtime.put("error", e.getMessage());
         }
-        runtime.put("disk", disks.exists(layout.overlay(key)) ? layout.overlay(key).toString() : null);
+        Path disk = layout.disk(key, Defaults.diskFormat(vm.getSpec()));
+        runtime.put("disk", disks.exists(disk) ? disk.toString() : null);
         runtime.put("sshKey", ssh.existingKey(layout.vmDir(key)).map(k -> k.privateKey().toString()).orElse(null));
         runtime.put("serialLog", layout.serialLog(key).toString());
         if (vm.getSpec().getCloudInit() != null) {
