@@ -146,6 +146,8 @@ public final class FakeWorld {
         public final Map<Path, dev.bootc.pb.port.ExportFormat> exportFormats = new ConcurrentHashMap<>();
         /** What an export fails with (qemu-img failing, say). */
         public volatile PbException failExport;
+        /** Runs while an export copies (another command racing it, say). */
+        public volatile Runnable duringExport = () -> { };
 
         @Override
         public void createRawCopy(Path base, Path disk, long virtualSizeBytes, Progress progress) {
@@ -160,6 +162,7 @@ public final class FakeWorld {
             calls.add("export");
             if (!files.contains(disk)) throw Failure.DiskNotFound.with("disk " + disk + " does not exist");
             if (failExport != null) throw failExport;
+            duringExport.run();
             exports.put(file, disk);
             exportFormats.put(file, format);
         }
