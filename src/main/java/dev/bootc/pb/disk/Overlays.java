@@ -107,6 +107,7 @@ public final class Overlays {
         if (virtualSizeBytes < baseSize) throw tooSmall(virtualSizeBytes, baseSize);
         FileModes.diskFolders(target.getParent());
         if (sweeps.due(target.getParent())) removeStaleTemps(target);
+        requireSpace(target.getParent(), baseAbs);
         try (PartialFile part = PartialFile.beside(target)) {
             // -f: the base is pb's own qcow2, never probed; qemu-img convert skips zero clusters, so the copy stays sparse
             convert(Command.of("qemu-img", "convert", "-p", "-f", "qcow2", "-O", "raw", baseAbs.toString(), part.path().toString()),
@@ -125,12 +126,35 @@ public final class Overlays {
         }
     }
 
-    /** Runs a qemu-img convert with {@code -p}, its progress lines ("(12.00/100%)") passed on; fails naming {@code what}. */
+    /**
+     * Runs a qemu-img convert with {@code -p}, its progress lines ("(12.00/100%)") passed on; fails naming {@code what}:
+     * DiskFull (terminal: trying again fills the folder again) when the folder ran out of space, else DiskCreateFailed.
+     */
     void convert(Command command, String what, Progress progress) {
         ProcessResult r = runner.run(command.timeout(COPY_TIMEOUT).onOutput((stream, line) -> {
             if (!line.isBlank()) progress.output(line.strip());
         }));
-        if (!r.ok()) throw Failure.DiskCreateFailed.with(r.failureMessage(what));
+        if (r.ok()) return;
+        String message = r.failureMessage(what);
+        throw (message.contains("No space left on device") ? Failure.DiskFull : Failure.DiskCreateFailed).with(message);
+    }
+
+    /**
+     * Refuses a raw copy the folder cannot hold (DiskFull, before anything is written): it writes the base disk's data,
+     * which its qcow2 file's size bounds; retried, a copy that fills the folder would only fill it again.
+     */
+    private static void requireSpace(Path folder, Path base) {
+        try {
+            long needed = Files.size(base);
+            long free = Files.getFileStore(folder).getUsableSpace();
+            if (free < needed) {
+                throw Failure.DiskFull.with("not enough space in " + folder + " for a raw copy of the base disk: it needs about "
+                        + BaseDiskCache.size(needed) + ", " + BaseDiskCache.size(free) + " free; free some space there, or use the"
+                        + " qcow2 disk format (an overlay needs almost none)");
+            }
+        } catch (IOException e) {
+            // unknown: qemu-img says when it runs out
+        }
     }
 
     private static PbException tooSmall(long virtualSizeBytes, long baseSize) {

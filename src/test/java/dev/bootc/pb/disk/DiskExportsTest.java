@@ -138,12 +138,12 @@ class DiskExportsTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            return FakeRunner.Reply.fail(1, "qemu-img: error while writing at byte 1048576: No space left on device");
+            return FakeRunner.Reply.fail(1, "qemu-img: error while writing at byte 1048576: Input/output error");
         });
         PbException e = assertThrows(PbException.class, () -> new DiskExports(new Overlays(failing))
                 .export(disk, out.resolve("web.vmdk"), ExportFormat.vmdk, false, Progress.none()));
         assertEquals(Failure.DiskCreateFailed, e.failure());
-        assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
         assertEquals(List.of(), names(out));
         assertEquals(List.of("qemu-img", "convert", "-p", "-f", "qcow2", "-O", "vmdk", "-o", "subformat=monolithicSparse", disk.toString()),
                 failing.calls.get(0).subList(0, 10));

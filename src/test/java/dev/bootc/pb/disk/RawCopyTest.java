@@ -107,7 +107,7 @@ class RawCopyTest {
     void aQemuImgThatFailsHalfwayLeavesNoDiskAndNoPartialFile() throws Exception {
         Path base = base(tmp, "1G");
         Path disk = tmp.resolve("vms/default_web.raw");
-        // qemu-img info answers for real; convert writes a MiB into its output, then fails as a full disk would
+        // qemu-img info answers for real; convert writes a MiB into its output, then fails as a failing disk would
         FakeRunner failing = new FakeRunner(c -> {
             if (!FakeRunner.starts(c, "qemu-img", "convert")) return FakeRunner.Reply.of(ProcessRunner.local().run(c));
             try {
@@ -115,11 +115,11 @@ class RawCopyTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            return FakeRunner.Reply.fail(1, "qemu-img: error while writing at byte 1048576: No space left on device");
+            return FakeRunner.Reply.fail(1, "qemu-img: error while writing at byte 1048576: Input/output error");
         });
         PbException e = assertThrows(PbException.class, () -> new Overlays(failing).createRawCopy(base, disk, GIB, Progress.none()));
         assertEquals(Failure.DiskCreateFailed, e.failure());
-        assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
         assertEquals(List.of(), names(disk.getParent()), "neither the disk nor a partial copy");
         List<String> convert = failing.callsStartingWith("qemu-img", "convert").get(0);
         assertEquals(List.of("qemu-img", "convert", "-p", "-f", "qcow2", "-O", "raw", base.toString()), convert.subList(0, 8),
