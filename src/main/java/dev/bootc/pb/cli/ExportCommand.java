@@ -11,8 +11,8 @@ import java.nio.file.Path;
 /** pb export: a stopped VM's disk as one image file another hypervisor can boot. */
 @Command(name = "export", description = {
         "Write a stopped VM's disk to FILE as one self-contained image (no backing file) another hypervisor can boot.",
-        "FILE holds the guest's secrets as its disk does: it is made yours alone (0600). It appears only once complete;",
-        "a link at FILE is refused, an existing file needs --force."})
+        "FILE holds the guest's secrets, as the disk does: it is yours alone (0600), and appears only once complete.",
+        "A link at FILE is refused; an existing file needs --force. A running VM is refused (exit 4): pb stop NAME first."})
 class ExportCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name (stopped: pb stop NAME).")
     String name;
