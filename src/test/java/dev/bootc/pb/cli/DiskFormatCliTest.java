@@ -58,6 +58,7 @@ class DiskFormatCliTest {
         assertTrue(vm.at("/status/diskPath").asText().endsWith("/vms/default_web.raw"), vm.toString());
         assertEquals(1, world.count("rawcopy"));
         assertEquals(0, world.count("overlay"));
+        assertEquals(vm.at("/status/diskPath").asText(), ok("inspect", "web", "-o", "jsonpath={.runtime.disk}").out(), "inspect shows the raw disk");
         ok("run", "-B", "--name", "plain", "img");
         assertTrue(get("plain").at("/spec/disk/format").isMissingNode(), "the default is not written into the resource");
         assertTrue(get("plain").at("/status/diskPath").asText().endsWith("/vms/default_plain.qcow2"));
@@ -80,6 +81,7 @@ class DiskFormatCliTest {
         assertOneLineError(r, 4, "--disk-format raw: VM web exists with a qcow2 disk");
         assertTrue(r.err().contains("--replace"), r.err());
         assertEquals(before, ok("get", "web", "-o", "yaml").out(), "nothing written");
+        assertTrue(ok("inspect", "web", "-o", "jsonpath={.runtime.disk}").out().endsWith("/vms/default_web.qcow2"));
         assertEquals(List.of(), world.calls);
         ok("run", "-B", "--disk-format", "qcow2", "--name", "web", "img"); // the format it has: reused as before
     }
