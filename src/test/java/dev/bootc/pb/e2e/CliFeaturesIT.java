@@ -211,7 +211,7 @@ class CliFeaturesIT {
                     <boot dev='hd'/>
                   </os>
                   <features><acpi/><apic/></features>
-                  <cpu mode='%s'/>
+                  %s
                   <on_poweroff>destroy</on_poweroff>
                   <devices>
                     <disk type='file' device='disk'>
@@ -229,7 +229,8 @@ class CliFeaturesIT {
                   </qemu:commandline>
                 </domain>
                 """.formatted(dev.bootc.pb.host.AccelDetection.detect().domainType(), name, home.resolve(name + "_VARS.fd"),
-                dev.bootc.pb.host.AccelDetection.detect() == dev.bootc.pb.port.Accel.KVM ? "host-passthrough" : "maximum",
+                dev.bootc.pb.host.AccelDetection.detect() == dev.bootc.pb.port.Accel.KVM ? "<cpu mode='host-passthrough'/>"
+                        : "<cpu mode='maximum' migratable='off'/>",
                 image, serial, port);
         Path xmlFile = Files.writeString(home.resolve(name + ".xml"), xml);
         Pb.host("virsh", "-c", "qemu:///system", "define", xmlFile.toString());
