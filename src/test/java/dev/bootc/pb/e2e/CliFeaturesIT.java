@@ -149,7 +149,7 @@ class CliFeaturesIT {
         assertFalse(diskInfo.has("backing-filename"), "a full copy, no backing file: " + diskInfo);
         long virtualSize = diskInfo.path("virtual-size").asLong();
         String marker = "written before the export " + System.nanoTime();
-        assertEquals(0, pb.run("ssh", VM, "--", "sh", "-c", "echo '" + marker + "' > /var/lib/pb-e2e/marker.txt && sync").exit());
+        assertEquals(0, pb.run("ssh", VM, "--", "sh", "-c", "mkdir -p /var/lib/pb-e2e && echo '" + marker + "' > /var/lib/pb-e2e/marker.txt && sync").exit());
 
         Path out = Files.createDirectories(home.resolve("export"));
         Pb.Result running = pb.run("export", VM, out.resolve("vm.raw").toString());
