@@ -9,6 +9,7 @@ public final class Defaults {
     public static final String MEMORY = "2Gi";
     public static final int CPUS = 2;
     public static final String DISK_SIZE = "20Gi";
+    public static final DiskFormat DISK_FORMAT = DiskFormat.qcow2;
     public static final Firmware FIRMWARE = Firmware.uefi;
     public static final boolean TPM = true;
     public static final String SSH_USER = "root";
@@ -22,6 +23,11 @@ public final class Defaults {
     /** The disk size this spec gets, without copying it (pb list reads this for every VM). */
     public static String diskSize(BootcVmSpec s) {
         return s == null || s.getDisk() == null || s.getDisk().getSize() == null ? DISK_SIZE : s.getDisk().getSize();
+    }
+
+    /** The format of the VM's own disk this spec gets, without copying it. */
+    public static DiskFormat diskFormat(BootcVmSpec s) {
+        return s == null || s.getDisk() == null || s.getDisk().getFormat() == null ? DISK_FORMAT : s.getDisk().getFormat();
     }
 
     /** The SSH user this spec gets, without copying it. */
@@ -40,6 +46,7 @@ public final class Defaults {
         if (s.getResources().getCpus() == null) s.getResources().setCpus(CPUS);
         if (s.getDisk() == null) s.setDisk(new DiskSpec());
         if (s.getDisk().getSize() == null) s.getDisk().setSize(DISK_SIZE);
+        if (s.getDisk().getFormat() == null) s.getDisk().setFormat(DISK_FORMAT);
         if (s.getFirmware() == null) s.setFirmware(FIRMWARE);
         if (s.getTpm() == null) s.setTpm(TPM);
         if (s.getSsh() == null) s.setSsh(new SshSpec());

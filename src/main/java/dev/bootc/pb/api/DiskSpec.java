@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 
-/** The VM's disk: its virtual size and how the base disk is built. */
+/** The VM's disk: its virtual size, how the base disk is built, and the format of the VM's own disk. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DiskSpec {
     @Pattern(Validation.DISK_SIZE_PATTERN)
@@ -18,6 +18,10 @@ public class DiskSpec {
     @JsonPropertyDescription("Maximum size of the root filesystem, like 10Gi.")
     private String rootSizeMax;
 
+    @JsonPropertyDescription("Format of the VM's own disk, fixed when it is made: qcow2 (default: an overlay on the cached base disk)"
+            + " or raw (a sparse full copy of the base disk, no backing file).")
+    private DiskFormat format;
+
     public DiskSpec() {
     }
 
@@ -27,4 +31,6 @@ public class DiskSpec {
     public void setFilesystem(Filesystem filesystem) { this.filesystem = filesystem; }
     public String getRootSizeMax() { return rootSizeMax; }
     public void setRootSizeMax(String rootSizeMax) { this.rootSizeMax = rootSizeMax; }
+    public DiskFormat getFormat() { return format; }
+    public void setFormat(DiskFormat format) { this.format = format; }
 }

@@ -58,6 +58,8 @@ public enum Failure {
     PortConflict(ExitCodes.CONFLICT, true),
     /** A domain, disk, key or port recorded for another resource (another uid) of the same name. */
     OwnerConflict(ExitCodes.CONFLICT, true),
+    /** spec.disk.format differs from the format the VM's disk was made in: a disk's format cannot change. */
+    DiskFormatChanged(ExitCodes.CONFLICT, true),
 
     // the host lacks something a person must install or change (exit 1): terminal
     PodmanMissing(ExitCodes.FAILURE, true),

@@ -32,6 +32,7 @@ import dev.bootc.pb.store.file.FileEventLog;
 import dev.bootc.pb.store.file.FileVmStore;
 import dev.bootc.pb.verbs.ApplyVerb;
 import dev.bootc.pb.verbs.CacheVerbs;
+import dev.bootc.pb.verbs.ExportVerb;
 import dev.bootc.pb.verbs.Lifecycle;
 import dev.bootc.pb.verbs.Vms;
 import dev.bootc.pb.verbs.RunVerb;
@@ -193,6 +194,10 @@ public final class Root implements AutoCloseable {
 
     public Views views() {
         return new Views(vms(), domains(), parts.disks().get(), parts.ssh().get(), layout(), events());
+    }
+
+    public ExportVerb export() {
+        return new ExportVerb(vms(), domains(), parts.disks().get(), layout(), support());
     }
 
     public CacheVerbs cache() {

@@ -1,6 +1,7 @@
 package dev.bootc.pb.cli;
 
 import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.DiskSpec;
 import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Firmware;
@@ -57,6 +58,11 @@ class RunCommand extends BaseCommand {
 
     @Option(names = "--root-size-max", paramLabel = "SIZE", description = "Maximum root filesystem size, like 10G.")
     String rootSizeMax;
+
+    @Option(names = "--disk-format", paramLabel = "qcow2|raw", description = "Format of the VM's own disk (default qcow2: an overlay on"
+            + " the cached base disk, made at once); raw: a sparse full copy of the base disk with no backing file, as podman-bootc's"
+            + " disk.raw. Fixed when the VM is made.")
+    DiskFormat diskFormat;
 
     @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User to log in as (default root); created when the image lacks it.")
     String user;
@@ -173,9 +179,10 @@ class RunCommand extends BaseCommand {
         if (memory != null || cpus != null) {
             s.setResources(new Resources(memory == null ? null : Quantity.fromCliMemory(memory), cpus));
         }
-        if (filesystem != null || diskSize != null || rootSizeMax != null) {
+        if (filesystem != null || diskSize != null || rootSizeMax != null || diskFormat != null) {
             DiskSpec d = new DiskSpec();
             d.setFilesystem(filesystem);
+            d.setFormat(diskFormat);
             if (diskSize != null) d.setSize(Quantity.fromCliDisk(diskSize));
             if (rootSizeMax != null) d.setRootSizeMax(Quantity.fromCliDisk(rootSizeMax));
             s.setDisk(d);

@@ -7,6 +7,7 @@ import dev.bootc.pb.port.BaseDisk;
 import dev.bootc.pb.port.BaseDiskOptions;
 import dev.bootc.pb.port.CloudInitSeed;
 import dev.bootc.pb.port.Disks;
+import dev.bootc.pb.port.ExportFormat;
 import dev.bootc.pb.port.Image;
 import dev.bootc.pb.port.Progress;
 
@@ -20,12 +21,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** {@link Disks} on this host: the base disk cache, qcow2 overlays made with qemu-img, and plain files. */
+/** {@link Disks} on this host: the base disk cache, VM disks and exports made with qemu-img, and plain files. */
 public final class LocalDisks implements Disks {
     private final BaseDiskCache cache;
     private final Overlays overlays;
     private final Path vmDisks;
     private final SeedIso seeds;
+    private final DiskExports exports;
 
     /**
      * @param baseDisks the cache folder
@@ -40,6 +42,7 @@ public final class LocalDisks implements Disks {
         this.overlays = new Overlays(runner);
         this.vmDisks = vmDisks;
         this.seeds = new SeedIso(runner);
+        this.exports = new DiskExports(overlays);
     }
 
     @Override
@@ -76,6 +79,16 @@ public final class LocalDisks implements Disks {
     @Override
     public void createOverlay(Path base, Path overlay, long virtualSizeBytes) {
         overlays.create(base, overlay, virtualSizeBytes);
+    }
+
+    @Override
+    public void createRawCopy(Path base, Path disk, long virtualSizeBytes, Progress progress) {
+        overlays.createRawCopy(base, disk, virtualSizeBytes, progress);
+    }
+
+    @Override
+    public void export(Path disk, Path file, ExportFormat format, boolean replace, Progress progress) {
+        exports.export(disk, file, format, replace, progress);
     }
 
     @Override

@@ -3,14 +3,19 @@ package dev.bootc.pb.disk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.os.AtomicFiles;
 import dev.bootc.pb.os.Command;
 import dev.bootc.pb.os.FileModes;
+import dev.bootc.pb.os.PartialFile;
 import dev.bootc.pb.os.ProcessResult;
 import dev.bootc.pb.os.ProcessRunner;
 import dev.bootc.pb.os.Sweeps;
+import dev.bootc.pb.port.Progress;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -18,11 +23,18 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** A VM's disk: a qcow2 overlay on a base disk, instant to create whatever its virtual size. */
+/**
+ * A VM's own disk: a qcow2 overlay on a base disk, instant to create whatever its virtual size; or a raw copy of
+ * the base disk, sparse, with no backing file (podman-bootc's disk.raw), which takes seconds per GiB of data.
+ */
 public final class Overlays {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** Copying a base disk's data: what its build may take too. */
+    static final Duration COPY_TIMEOUT = Duration.ofHours(1);
     /** A creator takes milliseconds; a temp file this old belongs to one that died. */
     static final long STALE_TEMP_MILLIS = 60_000;
+    /** A raw copy's partial folder this old (its file untouched so long) belongs to a pb that was killed. */
+    static final long STALE_PARTIAL_MILLIS = 3_600_000;
 
     /** Made on first use: the verbs that only look (pb list, inspect) make Overlays but never call these. */
     private static final class Lazy {
@@ -52,10 +64,7 @@ public final class Overlays {
         if (!Files.isRegularFile(baseAbs)) throw Failure.BaseDiskNotFound.with("base disk " + baseAbs + " does not exist");
         if (Files.exists(target)) throw Failure.DiskExists.with("disk " + target + " exists already");
         long baseSize = virtualSize(baseAbs);
-        if (virtualSizeBytes < baseSize) {
-            throw Failure.DiskTooSmall.with("disk size " + virtualSizeBytes + " bytes is smaller than the base disk's "
-                    + baseSize + " bytes (" + (baseSize >> 30) + "Gi): use at least " + ((baseSize + (1L << 30) - 1) >> 30) + "Gi");
-        }
+        if (virtualSizeBytes < baseSize) throw tooSmall(virtualSizeBytes, baseSize);
         FileModes.diskFolders(target.getParent());
         if (sweeps.due(target.getParent())) removeStaleTemps(target);
         Path tmp = target.resolveSibling(tempPrefix(target) + HexFormat.of().formatHex(randomBytes()));
@@ -77,6 +86,80 @@ public final class Overlays {
         } finally {
             quietDelete(tmp);
         }
+    }
+
+    /**
+     * Creates {@code disk}, a raw copy of {@code base} (a qcow2 base disk, absolute path) with the given virtual size:
+     * sparse (qemu-img writes no zeroes), with no backing file, mode 0600, in disk folders as {@link #create}. The copy
+     * is written in a private folder beside it and put in place only when complete and synced, so no half-written disk
+     * is ever seen under its name; qemu-img's progress goes to {@code progress} as output lines.
+     *
+     * @throws PbException.Conflict (DiskExists) the disk exists already
+     * @throws PbException.Invalid  (DiskTooSmall) the size is below the base disk's
+     * @throws PbException.NotFound (BaseDiskNotFound) the base disk is missing
+     */
+    public Path createRawCopy(Path base, Path disk, long virtualSizeBytes, Progress progress) {
+        Path baseAbs = base.toAbsolutePath().normalize();
+        Path target = disk.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(baseAbs)) throw Failure.BaseDiskNotFound.with("base disk " + baseAbs + " does not exist");
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw Failure.DiskExists.with("disk " + target + " exists already");
+        long baseSize = virtualSize(baseAbs);
+        if (virtualSizeBytes < baseSize) throw tooSmall(virtualSizeBytes, baseSize);
+        FileModes.diskFolders(target.getParent());
+        if (sweeps.due(target.getParent())) removeStaleTemps(target);
+        requireSpace(target.getParent(), baseAbs);
+        try (PartialFile part = PartialFile.beside(target)) {
+            // -f: the base is pb's own qcow2, never probed; qemu-img convert skips zero clusters, so the copy stays sparse
+            convert(Command.of("qemu-img", "convert", "-p", "-f", "qcow2", "-O", "raw", baseAbs.toString(), part.path().toString()),
+                    "qemu-img convert " + baseAbs + " to " + target, progress);
+            if (virtualSizeBytes > baseSize) {
+                ProcessResult r = runner.run(Command.of("qemu-img", "resize", "-q", "-f", "raw", part.path().toString(),
+                        Long.toString(virtualSizeBytes)).timeout(TIMEOUT));
+                if (!r.ok()) throw Failure.DiskCreateFailed.with(r.failureMessage("qemu-img resize " + target));
+            }
+            part.publish(target, false);
+            return target;
+        } catch (FileAlreadyExistsException e) {
+            throw Failure.DiskExists.with("disk " + target + " exists already");
+        } catch (IOException e) {
+            throw Failure.DiskCreateFailed.with("cannot create " + target + ": " + FileModes.reason(e), e);
+        }
+    }
+
+    /**
+     * Runs a qemu-img convert with {@code -p}, its progress lines ("(12.00/100%)") passed on; fails naming {@code what}:
+     * DiskFull (terminal: trying again fills the folder again) when the folder ran out of space, else DiskCreateFailed.
+     */
+    void convert(Command command, String what, Progress progress) {
+        ProcessResult r = runner.run(command.timeout(COPY_TIMEOUT).onOutput((stream, line) -> {
+            if (!line.isBlank()) progress.output(line.strip());
+        }));
+        if (r.ok()) return;
+        String message = r.failureMessage(what);
+        throw (message.contains("No space left on device") ? Failure.DiskFull : Failure.DiskCreateFailed).with(message);
+    }
+
+    /**
+     * Refuses a raw copy the folder cannot hold (DiskFull, before anything is written): it writes the base disk's data,
+     * which its qcow2 file's size bounds; retried, a copy that fills the folder would only fill it again.
+     */
+    private static void requireSpace(Path folder, Path base) {
+        try {
+            long needed = Files.size(base);
+            long free = Files.getFileStore(folder).getUsableSpace();
+            if (free < needed) {
+                throw Failure.DiskFull.with("not enough space in " + folder + " for a raw copy of the base disk: it needs about "
+                        + BaseDiskCache.size(needed) + ", " + BaseDiskCache.size(free) + " free; free some space there, or use the"
+                        + " qcow2 disk format (an overlay needs almost none)");
+            }
+        } catch (IOException e) {
+            // unknown: qemu-img says when it runs out
+        }
+    }
+
+    private static PbException tooSmall(long virtualSizeBytes, long baseSize) {
+        return Failure.DiskTooSmall.with("disk size " + virtualSizeBytes + " bytes is smaller than the base disk's "
+                + baseSize + " bytes (" + (baseSize >> 30) + "Gi): use at least " + ((baseSize + (1L << 30) - 1) >> 30) + "Gi");
     }
 
     /** The overlay's backing file as qemu-img reports it (absolute), or empty when it has none. Works on disks in use. */
@@ -132,17 +215,38 @@ public final class Overlays {
 
     /**
      * Temporary files of overlays in this folder left by creators that died between qemu-img and the
-     * link (older than a creator takes); swept at most once a {@link #STALE_TEMP_MILLIS} per folder.
+     * link (older than a creator takes), and partial raw copies of killed pbs (untouched for an hour: a copy
+     * writes all along); swept at most once a {@link #STALE_TEMP_MILLIS} per folder.
      */
     private static void removeStaleTemps(Path target) {
         try (Stream<Path> s = Files.list(target.getParent())) {
-            long cutoff = System.currentTimeMillis() - STALE_TEMP_MILLIS;
-            s.filter(p -> {
+            long now = System.currentTimeMillis();
+            s.forEach(p -> {
                 String n = p.getFileName().toString();
-                return n.startsWith(".") && n.contains(".qcow2.tmp-") && modifiedBefore(p, cutoff);
-            }).forEach(Overlays::quietDelete);
+                if (n.startsWith(".") && n.contains(".qcow2.tmp-") && modifiedBefore(p, now - STALE_TEMP_MILLIS)) quietDelete(p);
+                if (PartialFile.isPartial(p) && newestModification(p) < now - STALE_PARTIAL_MILLIS) quietDeleteTree(p);
+            });
         } catch (IOException ignored) {
             // a leftover temp file costs a few hundred bytes; never a reason to fail
+        }
+    }
+
+    /** The latest change time of a partial folder or its file; now when it cannot be read (then it stays). */
+    private static long newestModification(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            long newest = Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toMillis();
+            for (Path p : s.toList()) newest = Math.max(newest, Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis());
+            return newest;
+        } catch (IOException e) {
+            return System.currentTimeMillis();
+        }
+    }
+
+    private static void quietDeleteTree(Path p) {
+        try {
+            AtomicFiles.deleteTree(p);
+        } catch (RuntimeException ignored) {
+            // see removeStaleTemps
         }
     }
 

@@ -56,9 +56,21 @@ public final class DriverSupport {
         return lockDir.resolve(name + ".lock");
     }
 
+    /**
+     * Runs {@code action} holding the VM's lock, which every pass of that VM takes: no driver on this host reconciles
+     * it meanwhile (so nothing starts it while {@code pb export} copies its disk).
+     */
+    public <T> T exclusive(VmKey key, java.util.function.Supplier<T> action) {
+        return HostLock.with(vmLockFile(key), action);
+    }
+
+    private Path vmLockFile(VmKey key) {
+        return lockDir.resolve(key.namespace() + "_" + key.name() + ".lock");
+    }
+
     /** One reconcile pass on one resource. */
     public Pass pass(VmKey key, PullPolicy pull, Progress progress) {
-        return HostLock.with(lockDir.resolve(key.namespace() + "_" + key.name() + ".lock"), () -> {
+        return HostLock.with(vmLockFile(key), () -> {
             Optional<BootcVm> found = store.get(key.namespace(), key.name());
             if (found.isEmpty()) return new Pass(Optional.empty(), null, null);
             BootcVm vm = ensureFinalizer(found.get());

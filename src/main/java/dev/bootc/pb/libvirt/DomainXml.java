@@ -132,7 +132,9 @@ public final class DomainXml {
         disk.setAttribute("device", "disk");
         Element driver = add(disk, "driver");
         driver.setAttribute("name", "qemu");
-        driver.setAttribute("type", "qcow2");
+        // the format pb made the disk in, never probed by QEMU: a raw disk's first bytes are the guest's to write
+        driver.setAttribute("type", spec.diskFormat().name());
+        // the guest's trims punch holes in the file: an overlay or a raw copy stays sparse
         driver.setAttribute("discard", "unmap");
         add(disk, "source").setAttribute("file", spec.diskPath().toString());
         Element target = add(disk, "target");

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The port to disk images on this host: cached base disks, per-VM qcow2 overlays, and the files beside them. */
+/** The port to disk images on this host: cached base disks, per-VM disks (qcow2 overlays, raw copies), exports, and the files beside them. */
 public interface Disks {
 
     /**
@@ -24,6 +24,20 @@ public interface Disks {
 
     /** A qcow2 overlay backed by {@code base}, never seen half-made. Fails with DiskTooSmall, DiskExists. */
     void createOverlay(Path base, Path overlay, long virtualSizeBytes);
+
+    /**
+     * A raw copy of {@code base} at {@code disk}: sparse, no backing file, never seen half-made, its copy's progress
+     * as output lines. Fails with DiskTooSmall, DiskExists, BaseDiskNotFound, DiskCreateFailed.
+     */
+    void createRawCopy(Path base, Path disk, long virtualSizeBytes, Progress progress);
+
+    /**
+     * A VM's disk (qcow2 or raw, as its extension says) flattened into {@code file} in {@code format}: one image with no
+     * backing file, 0600, put at {@code file} only when complete. Refused before anything is written: a link at
+     * {@code file} (UnsafeFile), a file there unless {@code replace} (AlreadyExists), a folder or a special file
+     * there (Invalid), a missing folder (FileNotFound). Fails with DiskNotFound, DiskCreateFailed.
+     */
+    void export(Path disk, Path file, ExportFormat format, boolean replace, Progress progress);
 
     /** Deletes a file; nothing happens when it is not there. */
     void delete(Path file);

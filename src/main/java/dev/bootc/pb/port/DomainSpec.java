@@ -1,5 +1,6 @@
 package dev.bootc.pb.port;
 
+import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.Firmware;
 import dev.bootc.pb.api.NetworkMode;
 import dev.bootc.pb.api.PortForward;
@@ -117,6 +118,14 @@ public record DomainSpec(
         if (sharedFolders.stream().map(SharedFolder::tag).distinct().count() != sharedFolders.size()) {
             throw new IllegalArgumentException("virtiofs tags must be unique");
         }
+    }
+
+    /**
+     * The format of the VM's disk, as its file's extension says (pb names its disks so): told by the path rather than
+     * by a field of its own, so the recorded hash of every domain made before formats existed stays what it was.
+     */
+    public DiskFormat diskFormat() {
+        return DiskFormat.ofFile(diskPath);
     }
 
     private static void checkPort(String what, int port) {

@@ -1,5 +1,6 @@
 package dev.bootc.pb.reconcile;
 
+import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.port.Disks;
 import dev.bootc.pb.port.Domain;
@@ -8,7 +9,7 @@ import dev.bootc.pb.port.Ssh;
 
 import java.util.Optional;
 
-/** What removing a VM removes, in order: the domain (with NVRAM and TPM state), the overlay, the cloud-init seed, the VM's folder, its ports (SSH and forwards). */
+/** What removing a VM removes, in order: the domain (with NVRAM and TPM state), the disk (overlay or raw copy), the cloud-init seed, the VM's folder, its ports (SSH and forwards). */
 final class Cleanup {
     private final Disks disks;
     private final Domains domains;
@@ -27,7 +28,7 @@ final class Cleanup {
             domains.destroy(domain.get().name());
             domains.undefine(domain.get().name());
         }
-        disks.delete(layout.overlay(key));
+        for (DiskFormat f : DiskFormat.values()) disks.delete(layout.disk(key, f));
         disks.delete(layout.nvram(key));
         disks.delete(layout.cloudInitSeed(key));
         disks.deleteFolder(layout.vmDir(key));

@@ -56,7 +56,7 @@ final class DesiredDomain {
                 .firmware(spec.getFirmware())
                 .tpm(!Boolean.FALSE.equals(spec.getTpm()))
                 .nvramPath(layout.nvram(key))
-                .diskPath(layout.overlay(key))
+                .diskPath(layout.disk(key, spec.getDisk().getFormat()))
                 .serialLogPath(layout.serialLog(key))
                 .smbiosStrings(SshCredentials.smbiosStrings(spec.getSsh().getUser(), keys))
                 .network(spec.getNetwork())

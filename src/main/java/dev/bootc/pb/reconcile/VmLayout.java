@@ -1,5 +1,6 @@
 package dev.bootc.pb.reconcile;
 
+import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.VmKey;
 
 import java.nio.file.Path;
@@ -85,9 +86,14 @@ public record VmLayout(String store, Path dataRoot, Path imagesRoot, Path ports)
         return vmDir(key).resolve("known_hosts");
     }
 
-    /** The VM's qcow2 overlay. */
+    /** The VM's qcow2 overlay: its disk in the default format. */
     public Path overlay(VmKey key) {
-        return vmDisks().resolve(domainName(key) + ".qcow2");
+        return disk(key, DiskFormat.qcow2);
+    }
+
+    /** The VM's own disk in {@code format}; the file's extension is the format ({@link DiskFormat#ofFile}). */
+    public Path disk(VmKey key, DiskFormat format) {
+        return vmDisks().resolve(domainName(key) + format.extension());
     }
 
     /** The VM's cloud-init seed (NoCloud, CIDATA): beside its disk, where QEMU can read it. */

@@ -152,18 +152,15 @@ public final class VmReconciler {
             if (seed == null) disks.delete(layout.cloudInitSeed(key));
             Image image = null;
             boolean recorded = vm.getStatus() != null && vm.getStatus().getDiskPath() != null;
-            if (!recorded && domain.isEmpty() && disks.exists(layout.overlay(key))) {
-                // a disk an earlier VM of this name left behind: never this VM's, so not booted as if it were
-                disks.delete(layout.overlay(key));
-                events.add(new Outcome.Event(VmEvent.Deleted, "Removed the disk an earlier VM " + key.name() + " left behind", true));
-            }
-            if (!disks.exists(layout.overlay(key))) {
+            // a disk an earlier VM of this name left behind is never this VM's, so not booted as if it were
+            Path disk = VmDisk.settle(disks, layout, key, spec.getDisk().getFormat(), recorded || domain.isPresent(), events);
+            if (!disks.exists(disk)) {
                 image = provisionDisk(eff, key, pull, sb, events, progress);
             }
             Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), keyType(spec), "pb@" + key.name());
-            st.setDiskPath(layout.overlay(key).toString());
+            st.setDiskPath(disk.toString());
             st.setSshKeyPath(sshKey.privateKey().toString());
-            sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + layout.overlay(key));
+            sb.set(Conditions.DISK_READY, true, "DiskReady", "Disk " + disk);
 
             step = Conditions.DOMAIN_READY;
             String digest = image != null ? image.digest() : st.getImageDigest() != null ? st.getImageDigest()
@@ -243,7 +240,7 @@ public final class VmReconciler {
         }
     }
 
-    /** Pulls the image, checks the volumes against it, builds (or reuses) its base disk and lays the VM's overlay on it. */
+    /** Pulls the image, checks the volumes against it, builds (or reuses) its base disk and makes the VM's disk from it. */
     private Image provisionDisk(BootcVm eff, VmKey key, PullPolicy pull, StatusBuilder sb, List<Outcome.Event> events, Progress progress) {
         BootcVmSpec spec = eff.getSpec();
         sb.set(Conditions.DISK_READY, false, "Pulling", "Resolving image " + spec.getImage());
@@ -259,7 +256,7 @@ public final class VmReconciler {
         sb.status().setBaseDisk(base.path().toString());
         sb.status().setFilesystem(base.options().filesystem() == null ? null : base.options().filesystem().name());
         events.add(new Outcome.Event(VmEvent.DiskBuilt, "Base disk " + base.key() + " at " + base.path(), false));
-        disks.createOverlay(base.path(), layout.overlay(key), Quantity.bytes(spec.getDisk().getSize()));
+        VmDisk.create(disks, base.path(), layout.disk(key, spec.getDisk().getFormat()), Quantity.bytes(spec.getDisk().getSize()), progress);
         return image;
     }
 

@@ -2,6 +2,8 @@ package dev.bootc.pb.verbs;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
+import dev.bootc.pb.api.Defaults;
+import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PullPolicy;
@@ -127,6 +129,7 @@ public final class RunVerb {
         if (existing.isEmpty()) return new Decision(desired, true, null, image);
         BootcVm old = existing.get();
         if (!old.isDeleting() && spec.getImage().equals(old.getSpec().getImage()) && !r.replace()) {
+            refuseOtherDiskFormat(name, spec, old);
             if (!r.labels().isEmpty() && !hasLabels(old, r.labels())) old = addLabels(name, r.labels());
             BootcVm running = old.getSpec().getRunStrategy() == RunStrategy.Halted ? lifecycle.setRunStrategy(name, RunStrategy.Always) : old;
             return new Decision(running, false, null, image);
@@ -141,6 +144,16 @@ public final class RunVerb {
     /** The name an image gives its VM: its reference's (fedora-bootc-42), or vm- and the short ID of an untagged image. */
     static String defaultName(ImageNames.Named image) {
         return image.untagged() ? "vm-" + image.image().shortId() : VmNames.fromImage(image.reference());
+    }
+
+    /** A --disk-format the VM of that name was not made with: its disk cannot become another format (as the reconcile refuses). */
+    private static void refuseOtherDiskFormat(String name, BootcVmSpec asked, BootcVm old) {
+        DiskFormat wanted = asked.getDisk() == null ? null : asked.getDisk().getFormat();
+        DiskFormat has = Defaults.diskFormat(old.getSpec());
+        if (wanted != null && wanted != has) {
+            throw Failure.DiskFormatChanged.with("--disk-format " + wanted + ": VM " + name + " exists with a " + has
+                    + " disk, whose format cannot change: use --replace to make it again (its disk is lost), or --name to choose another name");
+        }
     }
 
     public Result run(Request r, Feedback feedback) {

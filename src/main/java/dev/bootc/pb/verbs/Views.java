@@ -4,6 +4,7 @@ import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmStatus;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Defaults;
+import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.api.VmKey;
@@ -17,6 +18,7 @@ import dev.bootc.pb.reconcile.VmLayout;
 import dev.bootc.pb.store.EventLog;
 import dev.bootc.pb.store.VmStore;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -148,7 +150,10 @@ public final class Views {
         } catch (PbException e) {
             runtime.put("error", e.getMessage());
         }
-        runtime.put("disk", disks.exists(layout.overlay(key)) ? layout.overlay(key).toString() : null);
+        // the spec's format, else the one the disk was made in (a changed format is refused, the disk kept)
+        Path disk = java.util.stream.Stream.concat(java.util.stream.Stream.of(Defaults.diskFormat(vm.getSpec())),
+                java.util.Arrays.stream(DiskFormat.values())).map(f -> layout.disk(key, f)).filter(disks::exists).findFirst().orElse(null);
+        runtime.put("disk", disk == null ? null : disk.toString());
         runtime.put("sshKey", ssh.existingKey(layout.vmDir(key)).map(k -> k.privateKey().toString()).orElse(null));
         runtime.put("serialLog", layout.serialLog(key).toString());
         if (vm.getSpec().getCloudInit() != null) {

@@ -48,6 +48,7 @@ class CrdTest {
         assertEquals("[\"bios\",\"uefi\",\"uefi-secure\"]", sorted(spec.at("/properties/firmware/enum")));
         assertEquals("[\"none\",\"user\"]", sorted(spec.at("/properties/network/enum")));
         assertEquals("[\"btrfs\",\"ext4\",\"xfs\"]", sorted(spec.at("/properties/disk/properties/filesystem/enum")));
+        assertEquals("[\"qcow2\",\"raw\"]", sorted(spec.at("/properties/disk/properties/format/enum")));
         assertEquals(Validation.ABSOLUTE_PATH_PATTERN, spec.at("/properties/volumes/items/properties/hostPath/pattern").asText());
         assertEquals(Validation.NAME_PATTERN, v.at("/schema/openAPIV3Schema/properties/metadata/properties/name/pattern").asText());
     }

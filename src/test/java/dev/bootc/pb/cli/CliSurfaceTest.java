@@ -19,7 +19,7 @@ class CliSurfaceTest {
         CliRunner.Result r = new CliRunner(dir).run("--help");
         assertEquals(0, r.exit());
         for (String cmd : List.of("run", "ssh", "stop", "start", "rm", "inspect", "list", "apply", "get", "images",
-                "operator", "completion", "version", "doctor", "cache")) {
+                "operator", "completion", "version", "doctor", "cache", "export")) {
             assertTrue(r.out().matches("(?s).*\\n  " + cmd + "[ ,].*"), "missing command " + cmd + " in\n" + r.out());
         }
         for (String opt : List.of("--store", "--store-dir", "--namespace", "--context", "--connect", "--quiet", "--verbose")) {
@@ -34,7 +34,7 @@ class CliSurfaceTest {
         assertEquals(0, r.exit());
         for (String flag : List.of("--filesystem", "--disk-size", "--root-size-max", "-u, --user", "-B, --background", "--rm",
                 "--quiet", "--name", "--memory", "--cpus", "-p, --port", "-v, --volume", "--ssh-key", "--network",
-                "--firmware", "--karg", "-R, --replace", "--pull", "--cloudinit")) {
+                "--firmware", "--karg", "-R, --replace", "--pull", "--cloudinit", "--disk-format")) {
             assertTrue(r.out().contains(flag), "missing flag " + flag);
         }
     }
@@ -61,6 +61,8 @@ class CliSurfaceTest {
         assertEquals(List.of("beta"), complete(script, bin, "pb", "logs", "b"));
         assertEquals(List.of("team-vm"), complete(script, bin, "pb", "-n", "team", "rm", ""));
         assertEquals(List.of("alpha", "beta"), complete(script, bin, "pb", "remove", "-f", ""));
+        assertEquals(List.of("alpha", "beta"), complete(script, bin, "pb", "export", ""));
+        assertEquals(List.of("export"), complete(script, bin, "pb", "exp"));
         assertEquals(List.of("console"), complete(script, bin, "pb", "cons"));
         assertTrue(complete(script, bin, "pb", "run", "--clou").contains("--cloudinit"));
     }
@@ -90,7 +92,7 @@ class CliSurfaceTest {
         }
         assertTrue(s.contains("complete -c pb -n '__fish_seen_subcommand_from run' -l cloudinit -rF"), "paths complete as files");
         assertTrue(s.contains("complete -c pb -n '__fish_seen_subcommand_from run' -l filesystem -xa 'xfs ext4 btrfs'"), "enums as values");
-        assertTrue(s.matches("(?s).*__fish_seen_subcommand_from ssh stop start rm remove inspect logs console get' -a '\\(__pb_vm_names\\)'.*"), s);
+        assertTrue(s.matches("(?s).*__fish_seen_subcommand_from ssh stop start rm remove inspect logs console export get' -a '\\(__pb_vm_names\\)'.*"), s);
         assertTrue(s.contains("command $words[1] $args list --format name"), "names from pb list --format name");
     }
 

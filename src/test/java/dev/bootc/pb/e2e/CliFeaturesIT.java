@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,12 +20,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * End to end, on one real guest of the cloud-init fixture (qemu:///system, TCG here): pb run --cloudinit
  * (a NoCloud seed whose user-data writes files the test reads over SSH), pb ssh with no name (the
- * latest running VM), pb logs (and -f), pb console (Ctrl-] leaves) and -o jsonpath.
+ * latest running VM), pb logs (and -f), pb console (Ctrl-] leaves) and -o jsonpath. The guest's disk is raw
+ * (--disk-format raw): at the end it is exported stopped to raw and vmdk, the raw image boots as a new libvirt
+ * domain with the VM's files, and the VM keeps its data across stop/start.
  */
 @Tag("vm")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -50,7 +56,7 @@ class CliFeaturesIT {
                 """);
         long t0 = System.nanoTime();
         Pb.Result r = pb.run("run", "-B", "--name", VM, "--memory", "1G", "--label", "suite=cli", "--cloudinit", ci.toString(),
-                Prerequisites.IMAGE_CLOUDINIT);
+                "--disk-format", "raw", Prerequisites.IMAGE_CLOUDINIT);
         System.out.printf("pb run --cloudinit: exit %d after %.1f s%n", r.exit(), (System.nanoTime() - t0) / 1e9);
         assertEquals(0, r.exit(), r + "\nserial log:\n" + pb.serialTail(VM, 40));
     }
@@ -131,6 +137,131 @@ class CliFeaturesIT {
         assertEquals(home.resolve("cloud-init") + " true", path.out(), path.toString());
         assertEquals(VM + "\n", pb.run("list", "-l", "suite=cli", "--format", "name").out());
         assertEquals("", pb.run("list", "-l", "suite!=cli", "--format", "name").out());
+    }
+
+    @Test
+    @Order(5)
+    void aRawDiskKeepsDataAcrossStopStartAndItsExportsAreImagesThatBootWithTheVmsFiles() throws Exception {
+        JsonNode vm = new ObjectMapper().readTree(pb.run("get", VM, "-o", "json").out());
+        Path disk = Path.of(vm.at("/status/diskPath").asText());
+        assertTrue(disk.toString().endsWith(".raw"), "the VM's own disk is raw: " + disk);
+        JsonNode diskInfo = qemuImgInfo("raw", disk);
+        assertFalse(diskInfo.has("backing-filename"), "a full copy, no backing file: " + diskInfo);
+        long virtualSize = diskInfo.path("virtual-size").asLong();
+        String marker = "written before the export " + System.nanoTime();
+        assertEquals(0, pb.run("ssh", VM, "--", "sh", "-c", "mkdir -p /var/lib/pb-e2e && echo '" + marker + "' > /var/lib/pb-e2e/marker.txt && sync").exit());
+
+        Path out = Files.createDirectories(home.resolve("export"));
+        Pb.Result running = pb.run("export", VM, out.resolve("vm.raw").toString());
+        assertEquals(4, running.exit(), "a running VM's disk is not exported: " + running);
+        assertEquals(1, running.err().strip().lines().count(), running.err());
+        assertTrue(running.err().contains("pb stop " + VM), running.err());
+        assertEquals(0, pb.run("stop", VM).exit());
+
+        for (String format : List.of("raw", "vmdk")) {
+            Path file = out.resolve("vm." + format);
+            long t0 = System.nanoTime();
+            Pb.Result r = pb.run("export", VM, file.toString());
+            System.out.printf("pb export to %s: exit %d after %.1f s%n", format, r.exit(), (System.nanoTime() - t0) / 1e9);
+            assertEquals(0, r.exit(), r.toString());
+            assertEquals(file + "\n", r.out());
+            JsonNode info = qemuImgInfo(format, file);
+            assertEquals(format, info.path("format").asText());
+            assertEquals(virtualSize, info.path("virtual-size").asLong(), format + ": the VM's disk size");
+            assertFalse(info.has("backing-filename"), format + ": self-contained: " + info);
+            if (format.equals("vmdk")) Pb.host("qemu-img", "check", "-f", "vmdk", file.toString());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        }
+        assertTrue(Long.parseLong(Pb.host("stat", "-c", "%b", out.resolve("vm.raw").toString()).strip()) * 512 < virtualSize / 2,
+                "the raw image is sparse");
+        assertTrue(Pb.host("qemu-img", "compare", "-f", "raw", "-F", "vmdk", out.resolve("vm.raw").toString(),
+                out.resolve("vm.vmdk").toString()).contains("identical"), "the vmdk holds what the raw image holds, byte for byte");
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("vm.raw", "vm.vmdk"), files.map(p -> p.getFileName().toString()).sorted().toList(), "no partial file left");
+        }
+
+        // the exported raw image as a new domain of its own: no pb, no credential, no seed; the VM's key still logs in, since
+        // the image carries what the guest kept in /var (root's authorized_keys, the marker)
+        bootsAsANewDomainWithTheFile(out.resolve("vm.raw"), Path.of(vm.at("/status/sshKeyPath").asText()), marker);
+
+        assertEquals(0, pb.run("start", VM).exit());
+        Pb.Result kept = pb.run("ssh", VM, "--", "cat", "/var/lib/pb-e2e/marker.txt");
+        assertEquals(marker + "\n", kept.out(), "the raw disk kept its data across stop and start: " + kept);
+    }
+
+    /** Defines and boots {@code image} (raw) as a minimal UEFI domain with a forwarded SSH port; reads {@code marker} over SSH. */
+    static void bootsAsANewDomainWithTheFile(Path image, Path key, String marker) throws Exception {
+        String name = "pb-e2e-exported-" + ProcessHandle.current().pid();
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path serial = home.resolve(name + "-serial.log");
+        // as pb writes its domains: UEFI chosen by libvirt from QEMU's firmware descriptors, Secure Boot off (the
+        // fixture's boot loader is unsigned), user networking through QEMU's own -netdev (libvirt 9.0 has no passt)
+        String xml = """
+                <domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+                  <name>%s</name>
+                  <memory unit='MiB'>1024</memory>
+                  <vcpu>2</vcpu>
+                  <os firmware='efi'>
+                    <type arch='x86_64' machine='q35'>hvm</type>
+                    <firmware><feature enabled='no' name='secure-boot'/><feature enabled='no' name='enrolled-keys'/></firmware>
+                    <nvram>%s</nvram>
+                    <boot dev='hd'/>
+                  </os>
+                  <features><acpi/><apic/></features>
+                  %s
+                  <on_poweroff>destroy</on_poweroff>
+                  <devices>
+                    <disk type='file' device='disk'>
+                      <driver name='qemu' type='raw'/>
+                      <source file='%s'/>
+                      <target dev='vda' bus='virtio'/>
+                    </disk>
+                    <serial type='pty'><log file='%s' append='off'/><target port='0'/></serial>
+                    <console type='pty'><target type='serial' port='0'/></console>
+                    <controller type='usb' model='none'/>
+                  </devices>
+                  <qemu:commandline>
+                    <qemu:arg value='-netdev'/><qemu:arg value='user,id=n0,hostfwd=tcp:127.0.0.1:%d-:22'/>
+                    <qemu:arg value='-device'/><qemu:arg value='virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x0a'/>
+                  </qemu:commandline>
+                </domain>
+                """.formatted(dev.bootc.pb.host.AccelDetection.detect().domainType(), name, home.resolve(name + "_VARS.fd"),
+                dev.bootc.pb.host.AccelDetection.detect() == dev.bootc.pb.port.Accel.KVM ? "<cpu mode='host-passthrough'/>"
+                        : "<cpu mode='maximum' migratable='off'/>",
+                image, serial, port);
+        Path xmlFile = Files.writeString(home.resolve(name + ".xml"), xml);
+        Pb.host("virsh", "-c", "qemu:///system", "define", xmlFile.toString());
+        try {
+            long t0 = System.nanoTime();
+            Pb.host("virsh", "-c", "qemu:///system", "start", name);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(900);
+            String got = "";
+            while (System.nanoTime() < deadline) {
+                Process p = new ProcessBuilder("ssh", "-i", key.toString(), "-p", Integer.toString(port), "-o", "BatchMode=yes",
+                        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
+                        "root@127.0.0.1", "cat", "/var/lib/pb-e2e/marker.txt").redirectErrorStream(true).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    continue;
+                }
+                got = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.exitValue() == 0) break;
+                Thread.sleep(2000);
+            }
+            System.out.printf("exported raw image: virsh start -> ssh in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            assertEquals(marker + "\n", got, "the exported image booted on its own and holds the VM's file; serial log:\n"
+                    + tail(Files.exists(serial) ? Files.readString(serial, java.nio.charset.StandardCharsets.ISO_8859_1) : "(none)"));
+        } finally {
+            Prerequisites.run("virsh", "-c", "qemu:///system", "destroy", name);
+            Prerequisites.run("virsh", "-c", "qemu:///system", "undefine", "--nvram", name);
+        }
+    }
+
+    static JsonNode qemuImgInfo(String format, Path file) throws Exception {
+        return new ObjectMapper().readTree(Pb.host("qemu-img", "info", "-U", "-f", format, "--output=json", file.toString()));
     }
 
     static void pump(InputStream in, StringBuilder into) {

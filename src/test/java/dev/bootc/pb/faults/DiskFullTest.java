@@ -89,6 +89,47 @@ class DiskFullTest {
         assertTrue(Files.getFileStore(cacheDir).getUsableSpace() > 140 * MIB, "the space is given back");
     }
 
+    @Test
+    void aRawVmDiskThatCannotFitIsRefusedBeforeItStartsAndOneThatRunsOutLeavesNothing() throws Exception {
+        // a base disk of 200 MiB of data outside the small file system; the VM's raw copy would go into it
+        Path base = Files.createTempDirectory("pb-base").resolve("base.qcow2");
+        try {
+            run("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1G");
+            run("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 200M", base.toString());
+            Path vms = Files.createDirectories(mount.resolve("vms"));
+            PbException e = assertThrows(PbException.class, () -> new dev.bootc.pb.disk.Overlays(ProcessRunner.local())
+                    .createRawCopy(base, vms.resolve("default_web.raw"), 1L << 30, dev.bootc.pb.port.Progress.none()));
+            assertEquals("DiskFull", e.reason(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("not enough space in " + vms + " for a raw copy of the base disk: it needs about 200 MiB"),
+                    e.getMessage());
+            assertTrue(e.failure().terminal(), "not tried again and again: each try would fill the folder");
+            assertEquals(List.of(), names(vms), "nothing written");
+
+            // the space was there when it started, and then was not: qemu-img's ENOSPC is DiskFull too, nothing partial left
+            ProcessRunner filling = c -> c.argv().contains("convert")
+                    ? ProcessRunner.local().run(Command.of("dd", "if=/dev/zero", "of=" + c.argv().get(c.argv().size() - 1), "bs=1M", "count=400"))
+                    : ProcessRunner.local().run(c);
+            Path small = Files.createTempDirectory("pb-base").resolve("small.qcow2");
+            run("qemu-img", "create", "-q", "-f", "qcow2", small.toString(), "1G");
+            PbException midway = assertThrows(PbException.class, () -> new dev.bootc.pb.disk.Overlays(filling)
+                    .createRawCopy(small, vms.resolve("default_web.raw"), 1L << 30, dev.bootc.pb.port.Progress.none()));
+            assertEquals("DiskFull", midway.reason(), midway.getMessage());
+            assertEquals(List.of(), names(vms), "no partial copy");
+            assertTrue(Files.getFileStore(vms).getUsableSpace() > 140 * MIB, "the space is given back");
+            Files.delete(small);
+            Files.delete(small.getParent());
+        } finally {
+            Files.deleteIfExists(base);
+            Files.deleteIfExists(base.getParent());
+        }
+    }
+
+    static List<Path> names(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.toList();
+        }
+    }
+
     static void assertFull(PbException e) {
         assertEquals("DiskFull", e.reason(), e.getMessage());
         assertEquals(1, e.exitCode());

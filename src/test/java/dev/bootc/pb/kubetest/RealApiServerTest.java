@@ -60,6 +60,7 @@ class RealApiServerTest {
             Map.entry("cpus-zero.yaml", "spec.resources.cpus"),
             Map.entry("disk-size-unitless.yaml", "spec.disk.size"),
             Map.entry("filesystem.yaml", "spec.disk.filesystem"),
+            Map.entry("disk-format.yaml", "spec.disk.format"),
             Map.entry("firmware.yaml", "spec.firmware"),
             Map.entry("host-ip.yaml", "spec.ports[0].hostIP"),
             Map.entry("image-metacharacters.yaml", "spec.image"),

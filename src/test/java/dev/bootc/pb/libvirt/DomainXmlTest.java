@@ -132,6 +132,20 @@ class DomainXmlTest {
     }
 
     @Test
+    void aRawDiskIsGivenToQemuAsRawAndAQcow2OneAsQcow2() throws Exception {
+        for (String file : new String[] {"web.raw", "web.qcow2"}) {
+            DomainSpec spec = DomainSpec.builder("fmt").accel(Accel.TCG).arch(HostArch.X86_64).firmware(Firmware.bios)
+                    .diskPath(tmp.resolve(file)).network(NetworkMode.none).build();
+            String xml = DomainXml.write(spec);
+            assertValid(xml);
+            Document d = DomainXml.parse(xml);
+            // never probed: a raw disk read as qcow2 would fail to boot, and a guest's bytes must never be read as a header
+            assertEquals(file.substring(file.indexOf('.') + 1), x(d, "/domain/devices/disk[1]/driver/@type"), file);
+            assertEquals("unmap", x(d, "/domain/devices/disk[1]/driver/@discard"), "the guest's trims punch holes: the file stays sparse");
+        }
+    }
+
+    @Test
     void uefiSecureAsksForSecureBootAndEnrolledKeysWithSmm() throws Exception {
         DomainSpec spec = DomainSpec.builder("secure").accel(Accel.TCG).firmware(Firmware.uefi_secure).arch(HostArch.X86_64)
                 .nvramPath(tmp.resolve("s.nvram")).diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();

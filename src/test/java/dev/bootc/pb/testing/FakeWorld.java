@@ -37,7 +37,7 @@ import java.util.function.Consumer;
 /**
  * Test doubles of the four outside systems, at the I/O edge only: each remembers what it was told and
  * answers from what it holds, as a dumb machine would; every decision stays in the real core. Calls
- * are logged by name ("resolve", "build", "overlay", "define", "start", "shutdown", "probe",
+ * are logged by name ("resolve", "build", "overlay", "rawcopy", "export", "define", "start", "shutdown", "probe",
  * "destroy", "undefine") in {@link #calls}.
  */
 public final class FakeWorld {
@@ -148,10 +148,39 @@ public final class FakeWorld {
             overlays.put(overlay, base);
         }
 
+        /** Raw copies as made: disk to the base it copies. */
+        public final Map<Path, Path> rawCopies = new ConcurrentHashMap<>();
+        /** Exports as written: file to the disk it was made from (its format in {@link #exportFormats}). */
+        public final Map<Path, Path> exports = new ConcurrentHashMap<>();
+        public final Map<Path, dev.bootc.pb.port.ExportFormat> exportFormats = new ConcurrentHashMap<>();
+        /** What an export fails with (qemu-img failing, say). */
+        public volatile PbException failExport;
+        /** Runs while an export copies (another command racing it, say). */
+        public volatile Runnable duringExport = () -> { };
+
+        @Override
+        public void createRawCopy(Path base, Path disk, long virtualSizeBytes, Progress progress) {
+            calls.add("rawcopy");
+            if (files.contains(disk)) throw Failure.DiskExists.with("disk " + disk + " exists already");
+            files.add(disk);
+            rawCopies.put(disk, base);
+        }
+
+        @Override
+        public void export(Path disk, Path file, dev.bootc.pb.port.ExportFormat format, boolean replace, Progress progress) {
+            calls.add("export");
+            if (!files.contains(disk)) throw Failure.DiskNotFound.with("disk " + disk + " does not exist");
+            if (failExport != null) throw failExport;
+            duringExport.run();
+            exports.put(file, disk);
+            exportFormats.put(file, format);
+        }
+
         @Override
         public void delete(Path file) {
             files.remove(file);
             overlays.remove(file);
+            rawCopies.remove(file);
         }
 
         @Override

@@ -28,8 +28,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The real world on libvirt's test:///default driver (real libvirt, no hypervisor): domains, overlays,
- * keys and ports are real; the image, the base disk build and the SSH probe are stood in for, since no
+ * The real world on libvirt's test:///default driver (real libvirt, no hypervisor): domains, overlays and raw
+ * copies (of an empty 1 GiB base disk), exports, keys and ports are real; the image, the base disk build and the SSH probe are stood in for, since no
  * guest boots there.
  */
 public final class TestDriverWorld {
@@ -67,6 +67,16 @@ public final class TestDriverWorld {
             @Override
             public void createOverlay(Path b, Path overlay, long size) {
                 real.createOverlay(b, overlay, size);
+            }
+
+            @Override
+            public void createRawCopy(Path b, Path disk, long size, Progress progress) {
+                real.createRawCopy(b, disk, size, progress);
+            }
+
+            @Override
+            public void export(Path disk, Path file, dev.bootc.pb.port.ExportFormat format, boolean replace, Progress progress) {
+                real.export(disk, file, format, replace, progress);
             }
 
             @Override
