@@ -92,10 +92,18 @@ final class DesiredDomain {
     }
 
     /** SHA-256 of everything the XML is made from (the record's own rendering; the hash itself is not in it). */
+    /**
+     * Fields added to {@link DomainSpec} after domains were first hashed: left out of the text while unset, so a domain
+     * an earlier pb defined keeps its hash and upgrading pb marks no unchanged VM RestartRequired.
+     */
+    private static final java.util.List<String> LATER_FIELDS = java.util.List.of("virtiofsdReadOnly");
+
     static String hash(DomainSpec spec) {
         DomainSpec plain = spec.metadata() == null ? spec : withMetadata(spec, spec.metadata().withSpecHash(null));
+        String text = plain.toString();
+        for (String field : LATER_FIELDS) text = text.replace(", " + field + "=null", "");
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(plain.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

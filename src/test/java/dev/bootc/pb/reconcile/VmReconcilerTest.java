@@ -143,6 +143,16 @@ class VmReconcilerTest {
     }
 
     @Test
+    void aDomainAnEarlierPbDefinedKeepsItsHashSoAnUpgradeMarksNoVmRestartRequired() {
+        BootcVm vm = vm();
+        vm.getSpec().setPorts(List.of(new dev.bootc.pb.api.PortForward(8080, 80)));
+        world.ssh.ready = true;
+        pass(vm);
+        // what pb 4d22b0e recorded for this VM's domain (the same fakes): the hash of a domain whose spec did not change
+        assertEquals("ac16bab8f537619d20feee2546a57d68", world.domains.specs.get("default_demo").metadata().specHash());
+    }
+
+    @Test
     void theDesiredDomainIsComputedByTheCore() {
         BootcVm vm = vm();
         vm.getSpec().setResources(new Resources("4Gi", 3));
