@@ -36,6 +36,7 @@ class OperatorImageIT {
 
     @Test
     void theOperatorImageRunsItsEntrypointAndCarriesTheInstallerVmsTools() throws Exception {
+        Prerequisites.requireFailsafe();
         assertTrue(Files.isRegularFile(PROJECT.resolve("target/quarkus-app/quarkus-run.jar")), "pb is packaged");
         ensureBase();
         long t0 = System.nanoTime();

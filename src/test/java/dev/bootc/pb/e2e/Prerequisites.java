@@ -27,6 +27,7 @@ public final class Prerequisites {
 
     public static synchronized void ensure() {
         if (ready) return;
+        requireFailsafe();
         if (!Files.isExecutable(Path.of("/usr/sbin/libvirtd")) && !Files.isExecutable(Path.of("/usr/bin/libvirtd"))) {
             throw new AssertionError("libvirtd is not installed: run ./pb doctor --fix");
         }
@@ -41,6 +42,16 @@ public final class Prerequisites {
             }
         }
         ready = true;
+    }
+
+    /**
+     * Fails unless this runs under failsafe, which names the packaged ./pb: surefire does not, and a -Dtest made only of
+     * exclusions hands it the *IT classes too, which would then boot VMs and restart this host's libvirtd unasked.
+     */
+    public static void requireFailsafe() {
+        if (System.getProperty("pb.launcher") == null) {
+            throw new AssertionError("an end-to-end test runs under failsafe after package (./mvnw verify -Dit.test=NAME), not surefire");
+        }
     }
 
     private static String fixtureImage() {
