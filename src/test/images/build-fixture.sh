@@ -6,13 +6,18 @@
 #                                        kernel) that boots under Secure Boot with Microsoft's keys
 #   localhost/pb-fixture-cloudinit:latest  as pb-fixture, with Debian's cloud-init and only the NoCloud
 #                                        datasource (a CIDATA seed): without a seed cloud-init stays off
+#   localhost/pb-fixture-sd252:latest    as pb-fixture, but from Debian 12 (bookworm): systemd 252 and
+#                                        kernel 6.1, as CentOS Stream 9 and RHEL 9 bootc images have
+#                                        systemd 252 (no fstab.extra credential, which is 254+)
 # (the variant names derive from PB_FIXTURE_IMAGE: REPO:TAG -> REPO-xfs:TAG, REPO-signed:TAG,
-# REPO-cloudinit:TAG).
+# REPO-cloudinit:TAG, REPO-sd252:TAG).
 #
 # THESE ARE TEST STAND-INS FOR REAL BOOTC IMAGES. No container registry is reachable from the test
 # machines, so pb's integration tests cannot pull quay.io/fedora/fedora-bootc. One Debian (trixie,
-# systemd 257) debootstrap is customised, imported once, and the two variants are small layers
-# (podman build FROM it, COPY only).
+# systemd 257) debootstrap is customised, imported once, and the xfs, signed and cloudinit variants
+# are small layers on it (podman build FROM it). The sd252 variant is a second debootstrap (bookworm,
+# systemd 252) customised the same way by a second run of this script (PB_FIXTURE_SUITE=bookworm,
+# PB_FIXTURE_ONLY_BASE=1, its own work folder $PB_FIXTURE_WORK/sd252), so it has every property below.
 #
 # What the images reproduce of real (Fedora/CentOS) bootc images:
 #   * labels containers.bootc=1, ostree.bootable=1; image config USER 1000 (user "bootc-user"): so
@@ -70,7 +75,7 @@
 # /var copy-once semantics of ostree, and real bootc's progress output. The stand-in installs the
 # running container's own / (podman's bind mounts over /etc/hosts etc. restored).
 #
-# Idempotent: if all four images carry this script's hash (label dev.bootc.pb.fixture-hash) it
+# Idempotent: if all five images carry this script's hash (label dev.bootc.pb.fixture-hash) it
 # exits 0 at once. The debootstrap result is cached in $PB_FIXTURE_WORK (default /var/tmp/pb-fixture).
 # Must run as root. Installs its host prerequisites with apt-get when they are missing, and runs
 # host-setup.sh (podman runtime/ulimits) next to it.
@@ -82,6 +87,8 @@
 #   PB_FIXTURE_MIRROR  Debian mirror            (default: taken from /etc/apt/sources.list*, else
 #                                                http://deb.debian.org/debian)
 #   PB_FIXTURE_SUITE   Debian suite             (default trixie)
+#   PB_FIXTURE_SD252_SUITE  suite of the -sd252 variant (default bookworm: systemd 252)
+#   PB_FIXTURE_ONLY_BASE    1: build PB_FIXTURE_IMAGE alone, no variants (how the -sd252 variant is built)
 # Options: --force  rebuild even when the images are up to date
 set -euo pipefail
 
@@ -93,8 +100,11 @@ if [[ "${IMAGE##*/}" == *:* ]]; then REPO=${IMAGE%:*} TAG=${IMAGE##*:}; else REP
 IMAGE_XFS=$REPO-xfs:$TAG
 IMAGE_SIGNED=$REPO-signed:$TAG
 IMAGE_CLOUDINIT=$REPO-cloudinit:$TAG
+IMAGE_SD252=$REPO-sd252:$TAG
 WORK=${PB_FIXTURE_WORK:-/var/tmp/pb-fixture}
 SUITE=${PB_FIXTURE_SUITE:-trixie}
+SD252_SUITE=${PB_FIXTURE_SD252_SUITE:-bookworm}
+ONLY_BASE=${PB_FIXTURE_ONLY_BASE:-0}
 HASH_LABEL=dev.bootc.pb.fixture-hash
 FORCE=0
 
@@ -123,15 +133,17 @@ HASH=$(sha256sum "$SELF" | cut -d' ' -f1)
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, podman storage)"
 
 image_hash() { podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
-up_to_date() {
-    [ "$FORCE" = 0 ] && command -v podman >/dev/null 2>&1 && [ "$(image_hash "$IMAGE")" = "$HASH" ] &&
-        [ "$(image_hash "$IMAGE_XFS")" = "$HASH" ] && [ "$(image_hash "$IMAGE_SIGNED")" = "$HASH" ] &&
-        [ "$(image_hash "$IMAGE_CLOUDINIT")" = "$HASH" ]
+if [ "$ONLY_BASE" = 1 ]; then ALL=("$IMAGE"); else ALL=("$IMAGE" "$IMAGE_XFS" "$IMAGE_SIGNED" "$IMAGE_CLOUDINIT" "$IMAGE_SD252"); fi
+up_to_date() {   # [IMAGE...]: these (default: all this run builds) carry this script's hash
+    local img
+    [ "$FORCE" = 0 ] && command -v podman >/dev/null 2>&1 || return 1
+    [ $# -gt 0 ] || set -- "${ALL[@]}"
+    for img in "$@"; do [ "$(image_hash "$img")" = "$HASH" ] || return 1; done
 }
 
 # ---- fast path ------------------------------------------------------------------------------------
 if up_to_date; then
-    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED, $IMAGE_CLOUDINIT are up to date ($HASH_LABEL=$HASH)" >&2
+    echo "build-fixture: ${ALL[*]} up to date ($HASH_LABEL=$HASH)" >&2
     exit 0
 fi
 
@@ -159,7 +171,21 @@ if ! flock -n 9; then
     flock 9
 fi
 if up_to_date; then   # built by whoever held the lock
-    echo "build-fixture: $IMAGE, $IMAGE_XFS, $IMAGE_SIGNED, $IMAGE_CLOUDINIT are up to date ($HASH_LABEL=$HASH)" >&2
+    echo "build-fixture: ${ALL[*]} up to date ($HASH_LABEL=$HASH)" >&2
+    exit 0
+fi
+# The -sd252 variant: this script again, on its own suite, work folder and lock, for that image alone.
+build_sd252() {
+    phase "sd252 variant ($SD252_SUITE)"
+    local force=()
+    [ "$FORCE" = 0 ] || force=(--force)
+    PB_FIXTURE_IMAGE=$IMAGE_SD252 PB_FIXTURE_SUITE=$SD252_SUITE PB_FIXTURE_ONLY_BASE=1 PB_FIXTURE_WORK=$WORK/sd252 \
+        "$SELF" ${force[@]+"${force[@]}"} || die "building $IMAGE_SD252 ($SD252_SUITE) failed"
+}
+if [ "$ONLY_BASE" = 0 ] && up_to_date "$IMAGE" "$IMAGE_XFS" "$IMAGE_SIGNED" "$IMAGE_CLOUDINIT"; then
+    build_sd252   # only the -sd252 variant is missing or stale
+    phase ""
+    echo "build-fixture: $HASH_LABEL=$HASH; total $(elapsed "$T0") s" >&2
     exit 0
 fi
 
@@ -178,7 +204,9 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
 PACKAGES=linux-image-amd64,systemd-sysv,udev,dbus,openssh-server,iproute2,kmod,busybox,mount
 PACKAGES+=,e2fsprogs,xfsprogs,btrfs-progs,dosfstools,mtools,fdisk,grub-efi-amd64-bin,grub-pc-bin
-PACKAGES+=,libarchive13t64,zstd,procps
+# libarchive's package is named for the 64-bit time_t transition from trixie on
+case "$SUITE" in buster|bullseye|bookworm) PACKAGES+=,libarchive13 ;; *) PACKAGES+=,libarchive13t64 ;; esac
+PACKAGES+=,zstd,procps
 # the signed UEFI boot chain of the -signed variant (shim signed by Microsoft, GRUB and kernel by Debian)
 PACKAGES+=,shim-signed,grub-efi-amd64-signed,mokutil
 BASE_KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" minbase v1 | sha256sum | cut -c1-16)
@@ -307,6 +335,10 @@ mkdir -p "$R/etc/initramfs-tools/conf.d"
 echo MODULES=list >"$R/etc/initramfs-tools/conf.d/pb-fixture.conf"
 printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme ext4 xfs btrfs vfat \
     >>"$R/etc/initramfs-tools/modules"
+# bookworm's kernel (6.1) has virtiofs as a module, not built in: the initramfs needs it for rootfstype=virtiofs
+if ls "$R"/usr/lib/modules/*/kernel/fs/fuse/virtiofs.ko* >/dev/null 2>&1; then
+    echo virtiofs >>"$R/etc/initramfs-tools/modules"
+fi
 chroot "$R" update-initramfs -u -k all >"$WORK/update-initramfs.log" 2>&1 \
     || { cat "$WORK/update-initramfs.log" >&2; die "update-initramfs failed"; }
 # Real bootc images keep the kernel and initramfs in /usr/lib/modules/$KVER/{vmlinuz,initramfs.img}
@@ -810,9 +842,12 @@ if [ ${#SRC_LAYERS[@]} -gt 0 ]; then
     # one lowerdir+= per layer where the colon list is too long for fsconfig (256 bytes a value: util-linux 2.39+
     # mounts through it, and real images have dozens of layers); kernels before 6.8 take only the colon list
     each=$(printf ',lowerdir+=%s' "${SRC_LAYERS[@]}")
-    mount -t overlay overlay -o "lowerdir=$lower,upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" 2>/dev/null ||
-        mount -t overlay overlay -o "${each#,},upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" ||
-        fail "$C: cannot mount the layers of $SOURCE_IMGREF (overlay)"
+    # (kernel 6.1, the -sd252 variant's, knows only the colon list: the second form then fails "unknown
+    # parameter", so a failure names what each form said)
+    if ! e1=$(mount -t overlay overlay -o "lowerdir=$lower,upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" 2>&1) &&
+       ! e2=$(mount -t overlay overlay -o "${each#,},upperdir=$TMP/rw/upper,workdir=$TMP/rw/work" "$TMP/src" 2>&1); then
+        fail "$C: cannot mount the layers of $SOURCE_IMGREF (overlay): lowerdir=: ${e1//$'\n'/ }; lowerdir+=: ${e2//$'\n'/ }"
+    fi
     CLEANUP+=("umount '$TMP/src'")
     SRC=$TMP/src
 else
@@ -966,17 +1001,21 @@ cp "$R/etc/hostname" "$R/etc/hosts" "$R/etc/resolv.conf" "$R/usr/lib/pb-fixture/
 # The -signed variant's boot chain, laid out as bootupd's payload (see the stand-in's ESP step).
 L=$WORK/layers
 rm -rf --one-file-system "$L"
-mkdir -p "$L/signed/usr/lib/bootupd/updates/EFI/BOOT" "$L/xfs/usr/lib/bootc/install"
-cp -L "$R/usr/lib/shim/shimx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/BOOTX64.EFI"
-cp -L "$R/usr/lib/shim/mmx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/mmx64.efi"
-cp -L "$R/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/grubx64.efi"
-# CentOS Stream's /usr/lib/bootc/install/20-rhel.toml says the same.
-printf '[install.filesystem.root]\ntype = "xfs"\n' >"$L/xfs/usr/lib/bootc/install/20-pb-fixture-xfs.toml"
+if [ "$ONLY_BASE" = 0 ]; then
+    mkdir -p "$L/signed/usr/lib/bootupd/updates/EFI/BOOT" "$L/xfs/usr/lib/bootc/install"
+    cp -L "$R/usr/lib/shim/shimx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/BOOTX64.EFI"
+    cp -L "$R/usr/lib/shim/mmx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/mmx64.efi"
+    cp -L "$R/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed" "$L/signed/usr/lib/bootupd/updates/EFI/BOOT/grubx64.efi"
+    # CentOS Stream's /usr/lib/bootc/install/20-rhel.toml says the same.
+    printf '[install.filesystem.root]\ntype = "xfs"\n' >"$L/xfs/usr/lib/bootc/install/20-pb-fixture-xfs.toml"
+fi
 
-# ---- import into podman, then the two variants as small layers -------------------------------
+# ---- import into podman, then the variants as small layers --------------------------------------
 phase "podman import"
 old_ids=()
-for img in "$IMAGE_CLOUDINIT" "$IMAGE_SIGNED" "$IMAGE_XFS" "$IMAGE"; do   # variants first: they are children of the base
+BUILT=("$IMAGE")
+[ "$ONLY_BASE" = 1 ] || BUILT=("$IMAGE_CLOUDINIT" "$IMAGE_SIGNED" "$IMAGE_XFS" "$IMAGE")
+for img in "${BUILT[@]}"; do   # variants first: they are children of the base
     id=$(podman image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)
     [ -z "$id" ] || old_ids+=("$id")
 done
@@ -993,6 +1032,7 @@ tar -C "$R" --numeric-owner --xattrs --xattrs-include='*' -cf - . |
 NEW_ID=$(podman image inspect --format '{{.Id}}' "$IMAGE")
 rm -rf --one-file-system "$R"
 
+if [ "$ONLY_BASE" = 0 ]; then
 phase "variants (podman build)"
 layer() {   # $1 context folder, $2 image, $3 description
     cat >"$1/Containerfile" <<EOF
@@ -1025,14 +1065,16 @@ LABEL org.opencontainers.image.description="$DESC; cloud-init (NoCloud datasourc
 EOF
 podman build --pull=never --network=host -q -f "$L/cloudinit/Containerfile" -t "$IMAGE_CLOUDINIT" "$L/cloudinit" \
     >/dev/null 2>"$WORK/build.log" || { cat "$WORK/build.log" >&2; die "podman build of $IMAGE_CLOUDINIT failed"; }
+fi
 rm -rf --one-file-system "$L"
 for id in ${old_ids[@]+"${old_ids[@]}"}; do   # only succeeds when nothing else uses it
     [ "$(podman image inspect --format '{{len .RepoTags}}' "$id" 2>/dev/null || echo x)" = 0 ] || continue
     podman rmi "$id" >/dev/null 2>&1 || true
 done
 
+[ "$ONLY_BASE" = 1 ] || build_sd252
 phase ""
-for img in "$IMAGE" "$IMAGE_XFS" "$IMAGE_SIGNED" "$IMAGE_CLOUDINIT"; do
+for img in "${BUILT[@]}"; do
     SIZE=$(podman image inspect --format '{{.Size}}' "$img")
     echo "build-fixture: built $img ($(podman image inspect --format '{{.Id}}' "$img" | cut -c1-12), $((SIZE / 1024 / 1024)) MiB)" >&2
 done

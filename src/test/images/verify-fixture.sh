@@ -18,14 +18,16 @@
 #
 # Usage: verify-fixture.sh [--firmware uefi|uefi-secure|bios] [--filesystem ext4|xfs|btrfs]
 #            [--root-size SIZE] [--disk-size SIZE (default 20G)] [--karg ARG]... [--qemu-arg ARG]...
-#            [--variant plain|xfs|signed] [--root-key tmpfiles|credential] [--expect-refusal] [--no-virtiofs] [--keep]
+#            [--variant plain|xfs|signed|sd252] [--root-key tmpfiles|credential] [--expect-refusal] [--no-virtiofs] [--keep]
 #            [--reuse-disk DIR]
 #   --root-key credential  send only ssh.authorized_keys.root (what pb sent before): on these
 #                          images root's SSH login must then FAIL; the core user still logs in
 #   --expect-refusal       (with uefi-secure, for an image with an unsigned bootloader) expect the
 #                          firmware to refuse it: print the serial console's refusal and pass
 # Environment: PB_FIXTURE_IMAGE (default localhost/pb-fixture:latest); the -xfs and -signed variants
-# are built alongside it: verify one with --variant xfs|signed or by naming it in PB_FIXTURE_IMAGE.
+# are built alongside it: verify one with --variant xfs|signed|sd252 or by naming it in PB_FIXTURE_IMAGE.
+# (sd252 has systemd 252, which ignores the fstab.extra credential: verify it with --no-virtiofs; pb mounts its
+# shares over SSH, see Systemd252VolumesIT.)
 # shellcheck disable=SC2054  # commas inside QEMU option values are intended
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -54,10 +56,11 @@ done
 # PB_FIXTURE_IMAGE may name a variant itself (REPO-xfs:TAG, REPO-signed:TAG): build-fixture.sh is
 # then run for the base name, which builds the variants alongside.
 if [[ "${IMAGE##*/}" == *:* ]]; then REPO=${IMAGE%:*} TAG=${IMAGE##*:}; else REPO=$IMAGE TAG=latest; fi
-case "$REPO" in *-xfs) VARIANT=${VARIANT:-xfs}; REPO=${REPO%-xfs} ;; *-signed) VARIANT=${VARIANT:-signed}; REPO=${REPO%-signed} ;; esac
+case "$REPO" in *-xfs) VARIANT=${VARIANT:-xfs}; REPO=${REPO%-xfs} ;; *-signed) VARIANT=${VARIANT:-signed}; REPO=${REPO%-signed} ;;
+    *-sd252) VARIANT=${VARIANT:-sd252}; REPO=${REPO%-sd252} ;; esac
 BASE_IMAGE=$REPO:$TAG
-case "$VARIANT" in ""|plain) IMAGE=$BASE_IMAGE ;; xfs|signed) IMAGE=$REPO-$VARIANT:$TAG ;;
-    *) echo "--variant: plain, xfs or signed" >&2; exit 2 ;; esac
+case "$VARIANT" in ""|plain) IMAGE=$BASE_IMAGE ;; xfs|signed|sd252) IMAGE=$REPO-$VARIANT:$TAG ;;
+    *) echo "--variant: plain, xfs, signed or sd252" >&2; exit 2 ;; esac
 case "$FIRMWARE" in uefi|uefi-secure|bios) ;; *) echo "--firmware: uefi, uefi-secure or bios" >&2; exit 2 ;; esac
 case "$ROOT_KEY" in tmpfiles|credential) ;; *) echo "--root-key: tmpfiles or credential" >&2; exit 2 ;; esac
 ts() { date +%s.%N; }

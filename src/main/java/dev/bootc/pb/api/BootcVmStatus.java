@@ -20,6 +20,9 @@ public class BootcVmStatus {
     private String baseDisk;
     @JsonPropertyDescription("Root file system of the VM's disk: the spec's, else the image's declared one, else pb's default (xfs).")
     private String filesystem;
+    @JsonPropertyDescription("Major version of the guest's systemd, learnt of the image when its disk was built: below 254 the"
+            + " guest ignores the fstab.extra credential, so pb mounts its volumes over SSH.")
+    private Integer systemdVersion;
     private String diskPath;
     private Integer sshPort;
     private String sshUser;
@@ -43,6 +46,8 @@ public class BootcVmStatus {
     public void setImageDigest(String imageDigest) { this.imageDigest = imageDigest; }
     public String getFilesystem() { return filesystem; }
     public void setFilesystem(String filesystem) { this.filesystem = filesystem; }
+    public Integer getSystemdVersion() { return systemdVersion; }
+    public void setSystemdVersion(Integer systemdVersion) { this.systemdVersion = systemdVersion; }
     public String getBaseDisk() { return baseDisk; }
     public void setBaseDisk(String baseDisk) { this.baseDisk = baseDisk; }
     public String getDiskPath() { return diskPath; }

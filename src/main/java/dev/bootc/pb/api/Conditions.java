@@ -7,6 +7,8 @@ public final class Conditions {
     public static final String DOMAIN_READY = "DomainReady";
     public static final String SSH_READY = "SshReady";
     public static final String RESTART_REQUIRED = "RestartRequired";
+    /** The volumes pb mounts over SSH (guests whose systemd ignores fstab.extra) are mounted in this boot. */
+    public static final String VOLUMES_READY = "VolumesReady";
 
     private Conditions() {
     }

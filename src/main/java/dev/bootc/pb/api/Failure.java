@@ -35,6 +35,8 @@ public enum Failure {
     HostPathNotAllowed(ExitCodes.INVALID, true),
     /** A host address this node's admin does not let forwarded ports bind ({@link NodePolicy}). */
     HostAddressNotAllowed(ExitCodes.INVALID, true),
+    /** Volumes the image's guest cannot mount as the spec asks (its systemd, or no SSH to mount them over). */
+    VolumesUnsupported(ExitCodes.INVALID, true),
 
     // something named does not exist (exit 3)
     VmNotFound(ExitCodes.NOT_FOUND, true),
@@ -83,6 +85,8 @@ public enum Failure {
     LibvirtError(ExitCodes.FAILURE, true),
     SecureBootRefused(ExitCodes.FAILURE, true),
     SshTimeout(ExitCodes.FAILURE, true),
+    /** Mounting the volumes over SSH in a guest whose systemd ignores fstab.extra failed (root refused, a mount failed). */
+    VolumeMountFailed(ExitCodes.FAILURE, true),
 
     // may heal by itself (exit 1): retried with back-off
     LibvirtUnavailable(ExitCodes.FAILURE, false),

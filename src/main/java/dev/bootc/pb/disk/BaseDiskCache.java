@@ -7,6 +7,7 @@ import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Firmware;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.os.AtomicFiles;
 import dev.bootc.pb.os.Durations;
 import dev.bootc.pb.os.FileModes;
 import dev.bootc.pb.os.HostLock;
@@ -110,27 +111,48 @@ public final class BaseDiskCache {
      * @throws PbException.Failed (DiskBuildFailed) with the end of the build log
      */
     public BaseDisk ensure(Image image, BaseDiskOptions options, Progress progress) {
+        return ensure(image, options, null, progress);
+    }
+
+    /**
+     * As {@link #ensure(Image, BaseDiskOptions, Progress)}, the metadata recording the major version of the image's systemd
+     * (null: unknown); an entry built before it was known learns it now.
+     */
+    public BaseDisk ensure(Image image, BaseDiskOptions options, Integer systemdVersion, Progress progress) {
         Progress p = progress == null ? Progress.none() : progress;
         String key = key(image.digest(), image.reference(), options);
         FileModes.diskFolders(dir);
         removeDeadBuilds();
         Optional<BaseDisk> cached = find(key);
-        if (cached.isPresent()) {
+        boolean wasCached = cached.isPresent();
+        if (wasCached && (systemdVersion == null || systemdVersion.equals(cached.get().systemdVersion()))) {
             p.phase("Using cached base disk " + key);
             return cached.get();
         }
         try (HostLock lock = HostLock.acquire(lockFile(key), () -> p.phase("Waiting for another build of base disk " + key))) {
             cached = find(key);
             if (cached.isPresent()) {
-                p.phase("Using base disk " + key + " built meanwhile");
-                return cached.get();
+                p.phase(wasCached ? "Using cached base disk " + key : "Using base disk " + key + " built meanwhile");
+                return remember(cached.get(), systemdVersion);
             }
             removeDeadBuilds(key);
             removeEntryFiles(key);
             long needed = spaceNeeded(image);
             long free = usableSpace();
             if (free >= 0 && free < needed) throw full(image, "it needs about " + size(needed) + ", " + size(free) + " free");
-            return build(key, image, options, p, free);
+            return build(key, image, options, systemdVersion, p, free);
+        }
+    }
+
+    /** With the key's lock held: the entry's metadata records what is now known of its systemd (best effort). */
+    private BaseDisk remember(BaseDisk disk, Integer systemdVersion) {
+        if (systemdVersion == null || systemdVersion.equals(disk.systemdVersion())) return disk;
+        try {
+            Metadata m = Lazy.JSON.readValue(metadata(disk.key()).toFile(), Metadata.class).withSystemdVersion(systemdVersion);
+            AtomicFiles.write(metadata(disk.key()), Lazy.JSON.writeValueAsBytes(m), null);
+            return m.toBaseDisk(disk.path(), disk.sizeOnDiskBytes(), disk.builtNow());
+        } catch (IOException | RuntimeException e) {
+            return disk; // learnt again next time
         }
     }
 
@@ -224,7 +246,7 @@ public final class BaseDiskCache {
         return dirs.size();
     }
 
-    private BaseDisk build(String key, Image image, BaseDiskOptions options, Progress p, long freeBefore) {
+    private BaseDisk build(String key, Image image, BaseDiskOptions options, Integer systemdVersion, Progress p, long freeBefore) {
         String nonce = HexFormat.of().formatHex(randomBytes());
         Path work = dir.resolve(key + ".build-" + nonce);
         long start = System.nanoTime();
@@ -243,7 +265,7 @@ public final class BaseDiskCache {
             Instant created = Instant.now();
             Metadata meta = new Metadata(FORMAT_VERSION, key, image.reference(), image.digest(), image.id(),
                     options.filesystem(), options.rootSizeBytes(), options.kernelArgs(), options.firmware(), options.diskSizeBytes(), virtual,
-                    created.toString(), Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0);
+                    created.toString(), Duration.ofNanos(System.nanoTime() - start).toMillis() / 1000.0, systemdVersion);
             Path metaTmp = work.resolve("metadata.json");
             FileModes.privateFile(metaTmp);
             Files.write(metaTmp, Lazy.JSON.writeValueAsBytes(meta));
@@ -359,10 +381,15 @@ public final class BaseDiskCache {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Metadata(int formatVersion, String key, String image, String digest, String imageId, Filesystem filesystem,
                     Long rootSizeBytes, List<String> kernelArgs, Firmware firmware, Long diskSizeBytes, long virtualSizeBytes, String created,
-                    double buildSeconds) {
+                    double buildSeconds, Integer systemdVersion) {
         BaseDisk toBaseDisk(Path path, long sizeOnDisk, boolean builtNow) {
             return new BaseDisk(key, path, image, digest, imageId, new BaseDiskOptions(filesystem, rootSizeBytes, kernelArgs, firmware, diskSizeBytes),
-                    virtualSizeBytes, sizeOnDisk, Instant.parse(created), builtNow);
+                    virtualSizeBytes, sizeOnDisk, Instant.parse(created), builtNow, systemdVersion);
+        }
+
+        Metadata withSystemdVersion(Integer value) {
+            return new Metadata(formatVersion, key, image, digest, imageId, filesystem, rootSizeBytes, kernelArgs, firmware, diskSizeBytes,
+                    virtualSizeBytes, created, buildSeconds, value);
         }
     }
 }

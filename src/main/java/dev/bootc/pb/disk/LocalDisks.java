@@ -56,8 +56,8 @@ public final class LocalDisks implements Disks {
     }
 
     @Override
-    public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
-        return cache.ensure(image, options, progress);
+    public BaseDisk ensureBase(Image image, BaseDiskOptions options, Integer systemdVersion, Progress progress) {
+        return cache.ensure(image, options, systemdVersion, progress);
     }
 
     @Override

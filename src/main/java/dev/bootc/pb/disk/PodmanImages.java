@@ -25,6 +25,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -43,15 +44,17 @@ public final class PodmanImages implements Images {
     private final ProcessRunner runner;
     private final boolean mountImages;
     private final InstallConfig installConfig;
+    private final ImageSystemd systemd;
 
     /**
      * @param mountImages look for /usr/bin/bootc with {@code podman image mount} (root only) instead of a container
-     * @param configCache where the images' install configurations are kept, a file per image ID
+     * @param configCache where the images' install configurations and systemd versions are kept, files per image ID
      */
     public PodmanImages(ProcessRunner runner, boolean mountImages, Path configCache) {
         this.runner = runner;
         this.mountImages = mountImages;
         this.installConfig = new InstallConfig(runner, configCache);
+        this.systemd = new ImageSystemd(runner, configCache);
     }
 
     /**
@@ -110,6 +113,11 @@ public final class PodmanImages implements Images {
     @Override
     public Optional<Filesystem> declaredRootFilesystem(Image image) {
         return installConfig.declared(image);
+    }
+
+    @Override
+    public OptionalInt systemdVersion(Image image) {
+        return systemd.version(image);
     }
 
     @Override

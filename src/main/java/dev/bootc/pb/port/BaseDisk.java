@@ -16,7 +16,14 @@ import java.time.Instant;
  * @param sizeOnDiskBytes  what the qcow2 file takes
  * @param created          when it was built
  * @param builtNow         true when this call built it, false when it came from the cache
+ * @param systemdVersion   the major version of the systemd it boots, as learnt of the image; null when unknown
  */
 public record BaseDisk(String key, Path path, String image, String digest, String imageId, BaseDiskOptions options,
-                       long virtualSizeBytes, long sizeOnDiskBytes, Instant created, boolean builtNow) {
+                       long virtualSizeBytes, long sizeOnDiskBytes, Instant created, boolean builtNow, Integer systemdVersion) {
+
+    /** A base disk whose systemd is not known. */
+    public BaseDisk(String key, Path path, String image, String digest, String imageId, BaseDiskOptions options,
+                    long virtualSizeBytes, long sizeOnDiskBytes, Instant created, boolean builtNow) {
+        this(key, path, image, digest, imageId, options, virtualSizeBytes, sizeOnDiskBytes, created, builtNow, null);
+    }
 }

@@ -10,9 +10,16 @@ public interface Disks {
 
     /**
      * The base disk of the image with these options, built now when the cache has none (once, even
-     * when several processes ask at the same time). Fails with DiskBuildFailed and the build log's tail.
+     * when several processes ask at the same time), its metadata recording {@code systemdVersion} (what was learnt
+     * of the image's systemd; null: unknown), so a later look at the disk need not ask the image.
+     * Fails with DiskBuildFailed and the build log's tail.
      */
-    BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress);
+    BaseDisk ensureBase(Image image, BaseDiskOptions options, Integer systemdVersion, Progress progress);
+
+    /** {@link #ensureBase(Image, BaseDiskOptions, Integer, Progress)} with nothing known of the image's systemd. */
+    default BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
+        return ensureBase(image, options, null, progress);
+    }
 
     boolean exists(Path file);
 

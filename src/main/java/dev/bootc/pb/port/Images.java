@@ -6,6 +6,7 @@ import dev.bootc.pb.api.PullPolicy;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** The port to the container engine (podman): images in local storage, pulled when asked. */
@@ -25,6 +26,12 @@ public interface Images {
 
     /** The root file system the image's own install configuration declares, if one pb can build. */
     Optional<Filesystem> declaredRootFilesystem(Image image);
+
+    /**
+     * The major version of the image's systemd (what its guests boot with), if it can be told; asked once per image.
+     * It decides how a guest gets its volumes: systemd reads the {@code fstab.extra} credential from 254 on only.
+     */
+    OptionalInt systemdVersion(Image image);
 
     /** Bootable images (label containers.bootc=1) in local storage. */
     List<LocalImage> bootableImages();

@@ -4,6 +4,7 @@ import dev.bootc.pb.api.Protocol;
 import dev.bootc.pb.api.SshKeyType;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,6 +37,21 @@ public interface Ssh {
 
     /** An SSH session (a shell, or a command) with the caller's terminal; returns the remote status, 255 when SSH failed. */
     int connect(Target target, List<String> command);
+
+    /**
+     * Runs {@code script} in the guest with the target user's shell, in batch mode (no terminal, nothing on stdin), the
+     * guest's host key pinned in the target's known_hosts as {@code pb ssh} pins it. Returns the script's exit status
+     * (255: SSH itself failed, or the time ran out) and the end of what it printed on stdout and stderr.
+     * Fails with SshMissing when this host has no SSH client.
+     */
+    ScriptRun runScript(Target target, String script, Duration timeout);
+
+    /** What a script run over SSH gave. */
+    record ScriptRun(int exitCode, String output) {
+        public boolean ok() {
+            return exitCode == 0;
+        }
+    }
 
     /** A VM's key pair: the private key file and the public key line. */
     record SshKey(Path privateKey, String publicKey) {

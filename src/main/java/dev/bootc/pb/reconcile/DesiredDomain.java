@@ -30,11 +30,19 @@ final class DesiredDomain {
     /** What defining would do. */
     enum Change { CREATE, NONE, UPDATE, UPDATE_RESTART_REQUIRED }
 
-    /** What the domain is made from besides the spec: all found by the reconciler before. */
+    /**
+     * What the domain is made from besides the spec: all found by the reconciler before. {@code systemd}: the major
+     * version of the guest's systemd, null when unknown ({@link GuestMounts}).
+     */
     record Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created,
-                 DomainSpec.SeedDisk seed) {
+                 DomainSpec.SeedDisk seed, Integer systemd) {
         Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created) {
-            this(host, sshPort, privateKey, publicKey, digest, created, null);
+            this(host, sshPort, privateKey, publicKey, digest, created, null, null);
+        }
+
+        Facts(Domains.HostFacts host, Integer sshPort, Path privateKey, String publicKey, String digest, Instant created,
+              DomainSpec.SeedDisk seed) {
+            this(host, sshPort, privateKey, publicKey, digest, created, seed, null);
         }
     }
 
@@ -45,6 +53,9 @@ final class DesiredDomain {
     static DomainSpec of(BootcVm vm, VmLayout layout, Facts facts) {
         BootcVmSpec spec = vm.getSpec();
         VmKey key = VmKey.of(vm);
+        // a guest whose systemd ignores fstab.extra gets its volumes from pb over SSH as root: with another SSH user,
+        // root takes the VM's own key too (whoever holds it sets the guest's kernel arguments and cloud-init already)
+        boolean overSsh = GuestMounts.overSsh(spec, facts.systemd());
         List<String> keys = new ArrayList<>();
         keys.add(facts.publicKey());
         if (spec.getSsh().getAuthorizedKeys() != null) keys.addAll(spec.getSsh().getAuthorizedKeys());
@@ -58,7 +69,7 @@ final class DesiredDomain {
                 .nvramPath(layout.nvram(key))
                 .diskPath(layout.disk(key, spec.getDisk().getFormat()))
                 .serialLogPath(layout.serialLog(key))
-                .smbiosStrings(SshCredentials.smbiosStrings(spec.getSsh().getUser(), keys))
+                .smbiosStrings(SshCredentials.smbiosStrings(spec.getSsh().getUser(), keys, overSsh ? facts.publicKey() : null))
                 .network(spec.getNetwork())
                 .sshPort(facts.sshPort())
                 .forwards(spec.portsOrEmpty())
@@ -74,7 +85,9 @@ final class DesiredDomain {
                             + " or qemu-system-common (Debian 12), or run pb doctor --fix")));
             b.volumes(spec.volumesOrEmpty());
             if (spec.volumesOrEmpty().stream().anyMatch(VolumeMount::readOnly)) b.virtiofsdReadOnly(layout.readOnlyVirtiofsd());
-            FstabCredential.of(b.build().sharedFolders()).ifPresent(b::smbiosString);
+            List<DomainSpec.SharedFolder> folders = b.build().sharedFolders();
+            if (overSsh) GuestMounts.credentials(folders).forEach(b::smbiosString);
+            else FstabCredential.of(folders).ifPresent(b::smbiosString);
         }
         DomainSpec unhashed = b.build();
         return withMetadata(unhashed, unhashed.metadata().withSpecHash(hash(unhashed)));

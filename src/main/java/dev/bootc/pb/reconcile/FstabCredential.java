@@ -10,8 +10,9 @@ import java.util.stream.Collectors;
 
 /**
  * The guest half of virtiofs folder sharing: a {@code fstab.extra} systemd credential (an SMBIOS
- * string, per VM; nothing baked into the disk) that mounts every shared folder at boot. Honoured by
- * systemd 257 (Debian 13, current Fedora); systemd 252 (Debian 12, CentOS Stream 9) ignores it.
+ * string, per VM; nothing baked into the disk) that mounts every shared folder at boot. Honoured from systemd 254
+ * on (Debian 13, current Fedora); systemd 252 (Debian 12, CentOS Stream 9, RHEL 9) ignores it, so a guest known to
+ * have that gets mount units from pb over SSH instead ({@link GuestMounts}).
  * Read-only is not enforced by the host on libvirt 9.0 (it refuses {@code <readonly/>} for virtiofs):
  * root in the guest can remount a read-only folder read-write. Share only what the guest may own.
  */

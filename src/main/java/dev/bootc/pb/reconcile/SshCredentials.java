@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * line it reads for a path, so provision.conf's {@code /root/.ssh} lines (read before the credential)
  * would shadow ours and the key would never land (measured on the strict fixture). Any other user: {@code sysusers.extra}
  * creates the user when missing and {@code tmpfiles.extra} creates its home, {@code ~/.ssh} (0700)
- * and {@code authorized_keys} (0600, rewritten on every boot) — the approach of podman-bootc.
+ * and {@code authorized_keys} (0600, rewritten on every boot) — the approach of podman-bootc; and, when pb must
+ * log in as root itself (to mount volumes a guest's systemd 252 does not: {@link GuestMounts}), root's lines with
+ * the VM's own key alone.
  */
 public final class SshCredentials {
     private static final Pattern USER = Pattern.compile(Validation.USER_PATTERN);
@@ -35,22 +37,35 @@ public final class SshCredentials {
      * first, then the spec's extra keys; duplicates dropped).
      */
     public static List<String> smbiosStrings(String user, List<String> publicKeys) {
+        return smbiosStrings(user, publicKeys, null);
+    }
+
+    /**
+     * As {@link #smbiosStrings(String, List)}, and when {@code rootKey} is given and the user is not root, root may
+     * log in with that key too (pb's own, for its work in the guest). One tmpfiles.extra credential holds both.
+     */
+    public static List<String> smbiosStrings(String user, List<String> publicKeys, String rootKey) {
         String u = user == null || user.isBlank() ? "root" : user;
         if (!USER.matcher(u).matches()) {
             throw Failure.InvalidSshUser.with("SSH user must match " + Validation.USER_PATTERN + ": " + u);
         }
         String keys = authorizedKeys(publicKeys);
         if (u.equals("root")) {
-            String tmpfiles = "d /root/.ssh 0700 - - -\n"
-                    + "f+~ /root/.ssh/authorized_keys 0600 - - - " + base64(keys) + "\n";
-            return List.of(credential("tmpfiles.extra", tmpfiles));
+            return List.of(credential("tmpfiles.extra", rootLines(keys)));
         }
         String home = "/home/" + u;
         String sysusers = "u " + u + " - \"pb SSH user\" " + home + " /bin/bash\n";
         String tmpfiles = "d " + home + " 0700 " + u + " " + u + " -\n"
                 + "d " + home + "/.ssh 0700 " + u + " " + u + " -\n"
-                + "f+~ " + home + "/.ssh/authorized_keys 0600 " + u + " " + u + " - " + base64(keys) + "\n";
+                + "f+~ " + home + "/.ssh/authorized_keys 0600 " + u + " " + u + " - " + base64(keys) + "\n"
+                + (rootKey == null ? "" : rootLines(authorizedKeys(List.of(rootKey))));
         return List.of(credential("sysusers.extra", sysusers), credential("tmpfiles.extra", tmpfiles));
+    }
+
+    /** root's authorized_keys, through the link /root is on bootc images ({@code f+~}: base64, as systemd 252 reads it too). */
+    private static String rootLines(String keys) {
+        return "d /root/.ssh 0700 - - -\n"
+                + "f+~ /root/.ssh/authorized_keys 0600 - - - " + base64(keys) + "\n";
     }
 
     /** authorized_keys content: one key a line, each checked to be a single OpenSSH public key line. */

@@ -56,6 +56,7 @@ public final class VmReconciler {
     private final Clock clock;
     private final NodePolicy policy;
     private final HostPorts hostPorts;
+    private final GuestMounts mounts;
     private final Secrets secrets;
 
     /** How long a guest may take: to answer SSH after starting, to power off before it is destroyed. */
@@ -89,6 +90,7 @@ public final class VmReconciler {
         this.timeouts = timeouts;
         this.clock = clock;
         this.hostPorts = new HostPorts(ssh, layout);
+        this.mounts = new GuestMounts(images, disks, ssh, layout);
     }
 
     /** Where this core keeps its VMs, and how it names their domains. */
@@ -120,7 +122,7 @@ public final class VmReconciler {
 
         BootcVm eff = Defaults.apply(vm.copy());
         BootcVmSpec spec = eff.getSpec();
-        if (policy.tenants()) realHostPaths(spec);
+        if (policy.tenants()) RealHostPaths.resolve(disks, spec);
         BootcVmStatus st = sb.status();
         st.setNodeName(spec.getNodeName());
         st.setDomainName(layout.domainName(key));
@@ -165,8 +167,11 @@ public final class VmReconciler {
             step = Conditions.DOMAIN_READY;
             String digest = image != null ? image.digest() : st.getImageDigest() != null ? st.getImageDigest()
                     : domain.flatMap(Domain::pbMetadata).map(PbMetadata::digest).orElse(null);
+            Integer systemd = mounts.systemd(spec, st, !running);
+            GuestMounts.check(spec.getImage(), spec, systemd);
+            boolean overSsh = GuestMounts.overSsh(spec, systemd);
             DomainSpec desired = DesiredDomain.of(eff, layout, new DesiredDomain.Facts(domains.facts(), port, sshKey.privateKey(),
-                    sshKey.publicKey(), digest, created(vm, domain), seed));
+                    sshKey.publicKey(), digest, created(vm, domain), seed, systemd));
             DesiredDomain.Change change = DesiredDomain.compare(domain, desired);
             if (change != DesiredDomain.Change.NONE) {
                 domains.define(desired);
@@ -184,6 +189,7 @@ public final class VmReconciler {
                 domains.start(desired.name());
                 st.setStartedAt(sb.timestamp());
                 sb.remove(Conditions.RESTART_REQUIRED);
+                GuestMounts.started(sb, overSsh);
                 events.add(new Outcome.Event(VmEvent.Started, "Domain " + desired.name() + " started", false));
                 domain = domains.find(desired.name());
                 domain.ifPresent(d -> st.setDomainUUID(d.uuid()));
@@ -200,43 +206,20 @@ public final class VmReconciler {
                 return new Outcome(sb.finish(false, true, false), null, false, null, events);
             }
             String seenUuid = vm.getStatus() == null ? null : vm.getStatus().getDomainUUID();
-            if (!startedNow && sb.isTrue(Conditions.SSH_READY) && seenUuid != null && seenUuid.equals(st.getDomainUUID())) {
+            if (!startedNow && sb.isTrue(Conditions.SSH_READY) && seenUuid != null && seenUuid.equals(st.getDomainUUID())
+                    && !GuestMounts.pending(sb, overSsh)) {
                 // SSH answered this boot already (libvirt shows the same domain running): a resync costs no login
                 sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + key.name());
                 return new Outcome(sb.finish(false, true, false), null, false, null, events);
             }
             if (startedNow) sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + port);
-            return awaitSsh(eff, key, port, sshKey, sb, events, progress);
+            return awaitSsh(eff, key, port, sshKey, GuestMounts.pending(sb, overSsh) ? desired.sharedFolders() : List.of(), sb, events, progress);
         } catch (PbException e) {
             sb.set(step, false, e.reason(), e.getMessage());
             sb.set(Conditions.READY, false, e.reason(), e.getMessage());
             events.add(new Outcome.Event(VmEvent.Failed, e.getMessage(), true));
             boolean nowRunning = domains.find(layout.domainName(key)).map(Domain::running).orElse(false);
             return new Outcome(sb.finish(false, nowRunning, false), null, false, e, events);
-        }
-    }
-
-    /**
-     * A tenant's host paths as where they really lead, links resolved: the policy judges those, and libvirt is given
-     * those, so a link under an allowed folder cannot share what lies outside it. (A path that does not exist is
-     * left as it is: the policy refuses it, or libvirt does.)
-     */
-    private void realHostPaths(BootcVmSpec spec) {
-        for (VolumeMount v : spec.volumesOrEmpty()) {
-            if (v.getHostPath() != null && v.getHostPath().startsWith("/")) {
-                try {
-                    v.setHostPath(disks.realPath(Path.of(v.getHostPath())).toString());
-                } catch (PbException e) {
-                    // stays as given
-                }
-            }
-        }
-        if (spec.getCloudInit() != null && spec.getCloudInit().getPath() != null && spec.getCloudInit().getPath().startsWith("/")) {
-            try {
-                spec.getCloudInit().setPath(disks.realPath(Path.of(spec.getCloudInit().getPath())).toString());
-            } catch (PbException e) {
-                // stays as given
-            }
         }
     }
 
@@ -249,10 +232,14 @@ public final class VmReconciler {
         Image image = images.resolve(spec.getImage(), pull == null ? PullPolicy.DEFAULT : pull, progress);
         sb.status().setImageDigest(image.digest());
         GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image.reference()));
+        // what the guest's systemd can do is learnt once, with the image: status and base disk keep it
+        sb.status().setSystemdVersion(boxed(images.systemdVersion(image)));
+        GuestMounts.check(spec.getImage(), spec, sb.status().getSystemdVersion());
         events.add(new Outcome.Event(VmEvent.Pulled, "Image " + spec.getImage() + " is " + image.digest(), false));
         sb.set(Conditions.DISK_READY, false, "BuildingDisk", "Building the base disk of " + spec.getImage());
         progress.phase("Building disk");
-        BaseDisk base = disks.ensureBase(image, BaseDiskPlan.options(spec, image, images::declaredRootFilesystem), progress);
+        BaseDisk base = disks.ensureBase(image, BaseDiskPlan.options(spec, image, images::declaredRootFilesystem),
+                sb.status().getSystemdVersion(), progress);
         sb.status().setBaseDisk(base.path().toString());
         sb.status().setFilesystem(base.options().filesystem() == null ? null : base.options().filesystem().name());
         events.add(new Outcome.Event(VmEvent.DiskBuilt, "Base disk " + base.key() + " at " + base.path(), false));
@@ -260,14 +247,21 @@ public final class VmReconciler {
         return image;
     }
 
-    private Outcome awaitSsh(BootcVm eff, VmKey key, int port, Ssh.SshKey sshKey, StatusBuilder sb, List<Outcome.Event> events,
-                             Progress progress) {
+    /** Waits for SSH; once it answers, mounts {@code sshMounts} (the volumes pb mounts itself in this boot, if any). */
+    private Outcome awaitSsh(BootcVm eff, VmKey key, int port, Ssh.SshKey sshKey, List<DomainSpec.SharedFolder> sshMounts, StatusBuilder sb,
+                             List<Outcome.Event> events, Progress progress) {
         BootcVmStatus st = sb.status();
         progress.phase("Waiting for SSH on 127.0.0.1:" + port);
         Ssh.Probe probe = ssh.probe(port, eff.getSpec().getSsh().getUser(), sshKey.privateKey());
         if (probe.ready()) {
             if (!sb.isTrue(Conditions.SSH_READY)) events.add(new Outcome.Event(VmEvent.SshReady, "SSH answers on 127.0.0.1:" + port, false));
             sb.set(Conditions.SSH_READY, true, "Handshake", "SSH answers on 127.0.0.1:" + port);
+            PbException unmounted = sshMounts.isEmpty() ? null : mounts.mount(key, port, sshKey.privateKey(), sshMounts, sb, progress);
+            if (unmounted != null) {
+                sb.set(Conditions.READY, false, unmounted.reason(), unmounted.getMessage());
+                events.add(new Outcome.Event(VmEvent.Failed, unmounted.getMessage(), true));
+                return new Outcome(sb.finish(false, true, false), null, false, unmounted, events);
+            }
             sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + key.name());
             return new Outcome(sb.finish(false, true, false), null, false, null, events);
         }
@@ -308,6 +302,7 @@ public final class VmReconciler {
         sb.set(Conditions.SSH_READY, false, "Halted", "VM is stopped");
         sb.set(Conditions.READY, false, "Halted", "runStrategy is Halted: pb start " + key.name());
         sb.remove(Conditions.RESTART_REQUIRED);
+        sb.remove(Conditions.VOLUMES_READY);
         st.setStartedAt(null);
         return new Outcome(sb.finish(true, running, false), running ? POLL : null, false, null, events);
     }
@@ -315,8 +310,9 @@ public final class VmReconciler {
     /**
      * Refuses, before anything is written, what can be known bad already: a forwarded host port another VM
      * holds; cloud-init's input (a folder with a link or another user's file, a Secret the store cannot have);
-     * volume guest paths that the image, when it is in local storage, cannot have. (An image still to be pulled
-     * is checked after the pull; a port taken between this check and the reconcile, by the reserve.)
+     * volume guest paths that the image, when it is in local storage, cannot have, and volumes its systemd cannot
+     * get. (An image still to be pulled is checked after the pull; a port taken between this check and the reconcile,
+     * by the reserve.)
      */
     public void precheck(BootcVm vm) {
         hostPorts.precheck(VmKey.of(vm), vm.getSpec());
@@ -327,8 +323,10 @@ public final class VmReconciler {
             throw Failure.VirtiofsdMissing.with(why);
         });
         String ref = vm.getSpec().getImage();
-        if (images.local(ref).isEmpty()) return;
+        Optional<Image> local = images.local(ref);
+        if (local.isEmpty()) return;
         GuestPaths.check(ref, volumes, () -> images.topLevelEntries(ref));
+        GuestMounts.check(ref, vm.getSpec(), boxed(images.systemdVersion(local.get())));
     }
 
     /**
@@ -369,6 +367,10 @@ public final class VmReconciler {
         Instant recorded = domain.flatMap(Domain::pbMetadata).map(PbMetadata::created).orElse(null);
         if (recorded != null) return recorded;
         return parse(vm.getMetadata().getCreationTimestamp(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    private static Integer boxed(java.util.OptionalInt v) {
+        return v.isPresent() ? v.getAsInt() : null;
     }
 
     private static SshKeyType keyType(BootcVmSpec spec) {

@@ -6,6 +6,7 @@ import dev.bootc.pb.port.Ssh;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -67,5 +68,11 @@ public final class GuestSsh implements Ssh {
     @Override
     public int connect(Target target, List<String> command) {
         return connector.run(target, command == null ? List.of() : command);
+    }
+
+    @Override
+    public ScriptRun runScript(Target target, String script, Duration timeout) {
+        SshConnector.Captured r = connector.capture(target, script, timeout);
+        return new ScriptRun(r.exitCode(), r.output());
     }
 }

@@ -129,6 +129,99 @@ public final class SshConnector {
         return status;
     }
 
+    /** What a command run by {@link #capture} gave: its status (255: ssh failed or timed out) and the end of its output. */
+    public record Captured(int exitCode, String output) {
+    }
+
+    /**
+     * Runs {@code remoteCommand} (a shell command line, verbatim) with no terminal and nothing on stdin, collecting stdout
+     * and stderr together (the last {@link #CAPTURE_BYTES} bytes), as pb's own work in a guest does (the caller's
+     * terminal plays no part). The host key is pinned as for {@link #run}; ssh is killed when {@code timeout} passes.
+     */
+    public Captured capture(Target t, String remoteCommand, java.time.Duration timeout) {
+        if (!Files.isExecutable(ssh)) {
+            throw Failure.SshMissing.with(ssh + " not found: install openssh-client");
+        }
+        try {
+            FileModes.privateFile(t.knownHosts());
+        } catch (IOException e) {
+            throw Failure.SshFailed.with("cannot create " + t.knownHosts() + ": " + e.getMessage(), e);
+        }
+        List<String> args = new ArrayList<>(command(t, List.of(remoteCommand), false));
+        // a guest that accepts the connection and then says nothing must not hold a reconcile for the whole timeout
+        args.addAll(1, List.of("-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=15"));
+        ProcessBuilder pb = new ProcessBuilder(args)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw Failure.SshFailed.with("cannot run " + ssh + ": " + e.getMessage(), e);
+        }
+        Tail tail = new Tail(p.getInputStream());
+        tail.start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                tail.join(1000);
+                return new Captured(ExitCodes.SSH_FAILED, tail.text() + "\n(pb: no end within " + timeout.toSeconds() + " s)");
+            }
+            tail.join(5000);
+            String out = tail.text();
+            if (p.exitValue() == ExitCodes.SSH_FAILED && out.contains(KEY_CHANGED_MARK)) {
+                out = "the VM's SSH host key is not the one pinned at first contact (" + t.knownHosts() + ")";
+            }
+            return new Captured(p.exitValue(), out);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw Failure.Interrupted.with("interrupted while running a command over SSH");
+        }
+    }
+
+    static final int CAPTURE_BYTES = 16 * 1024;
+
+    /** Reads a stream to its end, keeping its last {@link #CAPTURE_BYTES} bytes. */
+    private static final class Tail extends Thread {
+        private final InputStream in;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        Tail(InputStream in) {
+            super("ssh-output");
+            setDaemon(true);
+            this.in = in;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    synchronized (kept) {
+                        kept.write(buf, 0, n);
+                        if (kept.size() > 2 * CAPTURE_BYTES) {
+                            byte[] all = kept.toByteArray();
+                            kept.reset();
+                            kept.write(all, all.length - CAPTURE_BYTES, CAPTURE_BYTES);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // ssh went away: what came is what there is
+            }
+        }
+
+        String text() {
+            synchronized (kept) {
+                byte[] all = kept.toByteArray();
+                int from = Math.max(0, all.length - CAPTURE_BYTES);
+                return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+            }
+        }
+    }
+
     /** Copies ssh's stderr through as it comes, remembering whether the host key was refused. */
     private static final class StderrWatch extends Thread {
         private final InputStream in;

@@ -123,6 +123,24 @@ class BaseDiskCacheTest {
     }
 
     @Test
+    void theMetadataKeepsTheImagesSystemdAndAnEntryBuiltWithoutItLearnsItOnItsNextUse() throws IOException {
+        BaseDisk built = cache().ensure(IMAGE, XFS, 252, Progress.none());
+        assertEquals(252, built.systemdVersion());
+        Path meta = cache().dir().resolve(built.key() + ".json");
+        assertEquals(252, new ObjectMapper().readTree(meta.toFile()).get("systemdVersion").asInt());
+        assertEquals(252, cache().find(built.key()).orElseThrow().systemdVersion(), "a later look needs not ask the image");
+
+        BaseDisk other = cache().ensure(OTHER, XFS, Progress.none());
+        assertEquals(null, other.systemdVersion(), "built when it was not known");
+        BaseDisk learnt = cache().ensure(OTHER, XFS, 257, Progress.none());
+        assertFalse(learnt.builtNow(), "not built again");
+        assertEquals(257, learnt.systemdVersion());
+        assertEquals(257, cache().find(other.key()).orElseThrow().systemdVersion());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache().dir().resolve(other.key() + ".json"))));
+        assertEquals(2, installs());
+    }
+
+    @Test
     void anotherFilesystemOrKernelArgumentIsAnotherBaseDisk() {
         BaseDiskCache cache = cache();
         BaseDisk a = cache.ensure(IMAGE, XFS, null);

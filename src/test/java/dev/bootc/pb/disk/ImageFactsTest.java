@@ -47,6 +47,30 @@ class ImageFactsTest {
     }
 
     @Test
+    void theImagesSystemdIsWhatSystemctlSaysInAThrowAwayContainerAskedOncePerImage() throws Exception {
+        assertEquals(java.util.OptionalInt.of(252), ImageSystemd.parse("systemd 252 (252-51.el9)\n+PAM +AUDIT +SELINUX"));
+        assertEquals(java.util.OptionalInt.of(252), ImageSystemd.parse("systemd 252 (252.39-1~deb12u2)\n"));
+        assertEquals(java.util.OptionalInt.of(257), ImageSystemd.parse("systemd 257 (257.9-1.fc42)"));
+        assertEquals(java.util.OptionalInt.empty(), ImageSystemd.parse("bash: systemctl: command not found"));
+
+        FakeRunner centos = new FakeRunner(c -> FakeRunner.Reply.ok("systemd 252 (252-51.el9)\n+PAM\n"));
+        PodmanImages images = new PodmanImages(centos, true, tmp.resolve("ic"));
+        assertEquals(java.util.OptionalInt.of(252), images.systemdVersion(IMAGE));
+        assertEquals(java.util.OptionalInt.of(252), new PodmanImages(centos, true, tmp.resolve("ic")).systemdVersion(IMAGE));
+        assertEquals(1, centos.calls.size(), "asked once per image: " + centos.calls);
+        assertEquals(List.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root", "--entrypoint", "systemctl",
+                IMAGE.reference(), "--version"), centos.calls.get(0));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(tmp.resolve("ic/sha256_1111.systemd"))));
+
+        FakeRunner broken = new FakeRunner(c -> new FakeRunner.Reply(125, "", "Error: no such image"));
+        PodmanImages unknown = new PodmanImages(broken, true, tmp.resolve("ic3"));
+        assertEquals(java.util.OptionalInt.empty(), unknown.systemdVersion(IMAGE));
+        assertEquals(java.util.OptionalInt.empty(), unknown.systemdVersion(IMAGE));
+        assertEquals(2, broken.calls.size(), "no answer is not kept: asked again");
+    }
+
+    @Test
     void topLevelEntriesComeFromAThrowAwayContainer() {
         FakeRunner image = new FakeRunner(c -> FakeRunner.Reply.ok("usr\nvar\netc\nroot\nmnt\n"));
         assertEquals(java.util.Set.of("usr", "var", "etc", "root", "mnt"),

@@ -20,6 +20,8 @@ public final class Prerequisites {
     public static final String IMAGE_SIGNED = variant("signed");
     /** As IMAGE, with Debian's cloud-init and only the NoCloud datasource. */
     public static final String IMAGE_CLOUDINIT = variant("cloudinit");
+    /** As IMAGE, from Debian 12: systemd 252 (no fstab.extra, which is 254+) and kernel 6.1, as CentOS Stream 9 and RHEL 9. */
+    public static final String IMAGE_SD252 = variant("sd252");
     private static boolean ready;
 
     private Prerequisites() {
@@ -36,7 +38,7 @@ public final class Prerequisites {
         for (int i = 0; i < 100 && run("virsh", "-c", "qemu:///system", "uri") != 0; i++) sleep(100);
         if (run("virsh", "-c", "qemu:///system", "uri") != 0) throw new AssertionError("libvirtd does not answer on qemu:///system");
         int built = run("src/test/images/build-fixture.sh");
-        for (String image : new String[] {IMAGE, IMAGE_XFS, IMAGE_SIGNED, IMAGE_CLOUDINIT}) {
+        for (String image : new String[] {IMAGE, IMAGE_XFS, IMAGE_SIGNED, IMAGE_CLOUDINIT, IMAGE_SD252}) {
             if (run("podman", "image", "exists", image) != 0) {
                 throw new AssertionError("the fixture image " + image + " is missing and src/test/images/build-fixture.sh could not build it (exit " + built + ")");
             }

@@ -58,6 +58,19 @@ class SshCredentialsTest {
     }
 
     @Test
+    void anotherUserAndRootWithPbsKeyWhenPbMustLogInAsRoot() {
+        List<String> s = SshCredentials.smbiosStrings("core", List.of(K1, K2), K1);
+        String[] lines = decode(s.get(1), "tmpfiles.extra").split("\n");
+        assertEquals(5, lines.length);
+        assertEquals("d /root/.ssh 0700 - - -", lines[3]);
+        String prefix = "f+~ /root/.ssh/authorized_keys 0600 - - - ";
+        assertTrue(lines[4].startsWith(prefix), lines[4]);
+        assertEquals(K1 + "\n", new String(Base64.getDecoder().decode(lines[4].substring(prefix.length())), StandardCharsets.UTF_8));
+        assertEquals(SshCredentials.smbiosStrings("root", List.of(K1, K2)), SshCredentials.smbiosStrings("root", List.of(K1, K2), K1),
+                "root has the keys already");
+    }
+
+    @Test
     void refusesWhatWouldBreakTheFiles() {
         assertThrows(PbException.class, () -> SshCredentials.smbiosStrings("bad user", List.of(K1)));
         assertThrows(PbException.class, () -> SshCredentials.smbiosStrings("root", List.of(K1 + "\nssh-rsa AAAA x")));

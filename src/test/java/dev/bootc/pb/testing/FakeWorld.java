@@ -59,6 +59,9 @@ public final class FakeWorld {
         public volatile Set<String> topLevel = Set.of("usr", "etc", "var", "mnt", "opt");
         public volatile Optional<Filesystem> declared = Optional.empty();
         public volatile boolean local = true;
+        /** The images' systemd (257: one that reads fstab.extra); empty: it cannot be told. */
+        public volatile java.util.OptionalInt systemd = java.util.OptionalInt.of(257);
+        public final java.util.concurrent.atomic.AtomicInteger systemdAsked = new java.util.concurrent.atomic.AtomicInteger();
 
         /** Lines the pull prints (as podman's progress), one every {@link #pullLineMillis}. */
         public volatile List<String> pullOutput = List.of();
@@ -91,6 +94,12 @@ public final class FakeWorld {
         }
 
         @Override
+        public java.util.OptionalInt systemdVersion(Image image) {
+            systemdAsked.incrementAndGet();
+            return systemd;
+        }
+
+        @Override
         public List<LocalImage> bootableImages() {
             return List.of(new LocalImage("localhost/pb-fixture", "latest", "abc123", "2 minutes ago", "400 MB"));
         }
@@ -114,9 +123,11 @@ public final class FakeWorld {
         public volatile Runnable duringBuild = () -> { };
         public volatile PbException failBuild;
         public volatile BaseDiskOptions lastOptions;
+        /** Base disks as built: what {@link #baseDisks()} lists. */
+        public final List<BaseDisk> built = new CopyOnWriteArrayList<>();
 
         @Override
-        public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
+        public BaseDisk ensureBase(Image image, BaseDiskOptions options, Integer systemdVersion, Progress progress) {
             calls.add("build");
             if (failBuild != null) throw failBuild;
             lastOptions = options;
@@ -124,7 +135,11 @@ public final class FakeWorld {
             duringBuild.run();
             Path p = Path.of("/cache/k1.qcow2");
             files.add(p);
-            return new BaseDisk("k1", p, image.reference(), image.digest(), image.id(), options, 20L << 30, 1 << 20, Instant.now(), true);
+            BaseDisk disk = new BaseDisk("k1", p, image.reference(), image.digest(), image.id(), options, 20L << 30, 1 << 20, Instant.now(), true,
+                    systemdVersion);
+            built.removeIf(b -> b.path().equals(p));
+            built.add(disk);
+            return disk;
         }
 
         @Override
@@ -190,7 +205,7 @@ public final class FakeWorld {
 
         @Override
         public List<BaseDisk> baseDisks() {
-            return List.of();
+            return List.copyOf(built);
         }
 
         @Override
@@ -450,6 +465,19 @@ public final class FakeWorld {
 
         /** Sessions opened: "owner command..." (the owner of the port it went to). */
         public final List<String> sessions = new CopyOnWriteArrayList<>();
+
+        /** Scripts run in guests, with the user and port they went to; and what they give. */
+        public final List<String> scripts = new CopyOnWriteArrayList<>();
+        public final List<Target> scriptTargets = new CopyOnWriteArrayList<>();
+        public volatile ScriptRun scriptResult = new ScriptRun(0, "pb: mounted");
+
+        @Override
+        public ScriptRun runScript(Target target, String script, Duration timeout) {
+            calls.add("script");
+            scripts.add(script);
+            scriptTargets.add(target);
+            return scriptResult;
+        }
 
         @Override
         public int connect(Target target, List<String> command) {

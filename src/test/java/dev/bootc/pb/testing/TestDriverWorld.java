@@ -50,8 +50,9 @@ public final class TestDriverWorld {
         LocalDisks real = new LocalDisks(ProcessRunner.local(), layout.baseDisks(), layout.vmDisks());
         disks = new Disks() {
             @Override
-            public BaseDisk ensureBase(Image image, BaseDiskOptions options, Progress progress) {
-                return new BaseDisk("testkey", base, image.reference(), image.digest(), image.id(), options, 1L << 30, 1 << 20, Instant.now(), false);
+            public BaseDisk ensureBase(Image image, BaseDiskOptions options, Integer systemdVersion, Progress progress) {
+                return new BaseDisk("testkey", base, image.reference(), image.digest(), image.id(), options, 1L << 30, 1 << 20, Instant.now(), false,
+                        systemdVersion);
             }
 
             @Override
@@ -150,6 +151,11 @@ public final class TestDriverWorld {
             public int connect(Target target, List<String> command) {
                 throw new UnsupportedOperationException("no guest on the test driver");
             }
+
+            @Override
+            public ScriptRun runScript(Target target, String script, java.time.Duration timeout) {
+                throw new UnsupportedOperationException("no guest on the test driver");
+            }
         };
         images = new Images() {
             @Override
@@ -170,6 +176,11 @@ public final class TestDriverWorld {
             @Override
             public Optional<Filesystem> declaredRootFilesystem(Image image) {
                 return Optional.empty();
+            }
+
+            @Override
+            public java.util.OptionalInt systemdVersion(Image image) {
+                return java.util.OptionalInt.of(257);
             }
 
             @Override
