@@ -81,6 +81,10 @@ public enum Failure {
     LibvirtError(ExitCodes.FAILURE, true),
     SecureBootRefused(ExitCodes.FAILURE, true),
     SshTimeout(ExitCodes.FAILURE, true),
+    /** An in-place update (pb upgrade, switch, rollback) that did not end with the image it meant booted. */
+    UpdateFailed(ExitCodes.FAILURE, true),
+    /** A guest whose bootc cannot say what it boots (no {@code bootc status}): it cannot be updated in place. */
+    NotUpdatable(ExitCodes.FAILURE, true),
 
     // may heal by itself (exit 1): retried with back-off
     LibvirtUnavailable(ExitCodes.FAILURE, false),

@@ -65,12 +65,11 @@ public final class DomainXml {
             add(domain, "metadata").appendChild(metadataElement(doc, spec.metadata()));
         }
         text(domain, "memory", Integer.toString(spec.memoryMiB())).setAttribute("unit", "MiB");
-        if (!spec.sharedFolders().isEmpty()) {
-            // virtiofs needs guest memory that virtiofsd can map
-            Element backing = add(domain, "memoryBacking");
-            add(backing, "source").setAttribute("type", "memfd");
-            add(backing, "access").setAttribute("mode", "shared");
-        }
+        // virtiofs needs guest memory that virtiofsd can map: always, so that the host's container storage can be
+        // hot-plugged for an in-place update (pb upgrade/switch) into any running VM, volumes or not
+        Element backing = add(domain, "memoryBacking");
+        add(backing, "source").setAttribute("type", "memfd");
+        add(backing, "access").setAttribute("mode", "shared");
         text(domain, "vcpu", Integer.toString(spec.vcpus()));
         if (!spec.smbiosStrings().isEmpty()) {
             Element sysinfo = add(domain, "sysinfo");
@@ -157,17 +156,10 @@ public final class DomainXml {
         }
 
         for (DomainSpec.SharedFolder folder : spec.sharedFolders()) {
-            Element fs = add(devices, "filesystem");
-            fs.setAttribute("type", "mount");
-            fs.setAttribute("accessmode", "passthrough");
-            add(fs, "driver").setAttribute("type", "virtiofs");
             // libvirt 9.0 rejects <readonly/> for virtiofs ("does not yet support read-only mode"), and a guest mount
             // option is undone by root in the guest (measured): a read-only folder is served by pb's wrapper, which runs
             // virtiofsd on a read-only bind mount of the folder in a mount namespace of its own
-            java.nio.file.Path binary = folder.readOnly() ? spec.virtiofsdReadOnly() : spec.virtiofsd();
-            if (binary != null) add(fs, "binary").setAttribute("path", binary.toString());
-            add(fs, "source").setAttribute("dir", folder.hostPath().toString());
-            add(fs, "target").setAttribute("dir", folder.tag());
+            filesystem(devices, folder, folder.readOnly() ? spec.virtiofsdReadOnly() : spec.virtiofsd());
         }
 
         Element serial = add(devices, "serial");
@@ -356,6 +348,25 @@ public final class DomainXml {
      * {@code newInstance()} would search every jar on the class path for another one on each call.
      */
     private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(DomainXml::newBuilder);
+
+    private static void filesystem(Element devices, DomainSpec.SharedFolder folder, java.nio.file.Path binary) {
+        Element fs = add(devices, "filesystem");
+        fs.setAttribute("type", "mount");
+        fs.setAttribute("accessmode", "passthrough");
+        add(fs, "driver").setAttribute("type", "virtiofs");
+        if (binary != null) add(fs, "binary").setAttribute("path", binary.toString());
+        add(fs, "source").setAttribute("dir", folder.hostPath().toString());
+        add(fs, "target").setAttribute("dir", folder.tag());
+    }
+
+    /** One {@code <filesystem>} device, for hot-plugging a share into a running domain (attach-device) and out again. */
+    static String filesystemDevice(DomainSpec.SharedFolder folder, java.nio.file.Path binary) {
+        Document doc = newBuilder().newDocument();
+        Element devices = (Element) doc.appendChild(doc.createElement("devices"));
+        filesystem(devices, folder, binary);
+        doc.replaceChild(devices.getFirstChild(), devices);
+        return serialize(doc);
+    }
 
     private static DocumentBuilder newBuilder() {
         try {

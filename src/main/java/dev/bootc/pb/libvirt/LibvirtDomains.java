@@ -105,6 +105,16 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
+    public void attachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
+        LiveShares.attach(connection, name, folder, virtiofsd, readOnlyVirtiofsd);
+    }
+
+    @Override
+    public void detachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
+        LiveShares.detach(connection, name, folder, virtiofsd, readOnlyVirtiofsd);
+    }
+
+    @Override
     public String serialLogTail(Path log, int maxBytes) {
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
             long from = Math.max(0, f.length() - maxBytes);

@@ -88,6 +88,10 @@ final class DesiredDomain {
         if (wanted.equals(recorded)) return Change.NONE;
         // a domain defined before pb recorded hashes: redefined quietly, it asked for no reboot
         if (recorded == null) return Change.UPDATE;
+        // an in-place update (pb upgrade, pb switch) moved the image and digest in the guest, not in the domain: only
+        // the metadata recording them follows, quietly
+        PbMetadata m = existing.get().pbMetadata().orElseThrow();
+        if (recorded.equals(hash(withMetadata(desired, desired.metadata().withImage(m.image(), m.digest()))))) return Change.UPDATE;
         return existing.get().running() ? Change.UPDATE_RESTART_REQUIRED : Change.UPDATE;
     }
 

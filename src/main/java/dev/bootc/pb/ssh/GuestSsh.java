@@ -68,4 +68,9 @@ public final class GuestSsh implements Ssh {
     public int connect(Target target, List<String> command) {
         return connector.run(target, command == null ? List.of() : command);
     }
+
+    @Override
+    public Exec exec(Target target, String commandLine, java.time.Duration timeout) {
+        return connector.exec(target, commandLine, timeout);
+    }
 }

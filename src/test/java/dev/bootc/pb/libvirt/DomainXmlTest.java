@@ -178,7 +178,8 @@ class DomainXmlTest {
         assertEquals("0", x(d, "count(/domain/devices/tpm)"));
         assertEquals("0", x(d, "count(/domain/os/smbios)"));
         assertEquals("0", x(d, "count(/domain/sysinfo)"));
-        assertEquals("0", x(d, "count(/domain/memoryBacking)"));
+        // shared memory even without volumes: the host's container storage can be hot-plugged for an in-place update
+        assertEquals("memfd shared", x(d, "concat(/domain/memoryBacking/source/@type, ' ', /domain/memoryBacking/access/@mode)"));
         assertEquals("0", x(d, "count(/domain/metadata)"));
         assertTrue(qemuArgs(d).isEmpty());
         assertFalse(xml.contains("qemu:commandline"));

@@ -468,4 +468,46 @@ class VmReconcilerTest {
         assertTrue(world.domains.domains.isEmpty());
         assertTrue(world.ssh.ports.isEmpty());
     }
+
+    @Test
+    void theGuestsViewIsReadWhenTheVmBecomesReadyAndNotOnAResync() {
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        assertEquals("sha256:feed", vm.getStatus().getGuest().getBooted().getDigest(), "from bootc status --json");
+        assertEquals("registry", vm.getStatus().getGuest().getBooted().getTransport());
+        assertEquals(List.of("bootc status --json"), world.guest.commands);
+        world.guest.commands.clear();
+        pass(vm);
+        assertEquals(List.of(), world.guest.commands, "a resync of a Ready VM logs in for nothing");
+        assertEquals("sha256:feed", vm.getStatus().getGuest().getBooted().getDigest(), "kept");
+    }
+
+    @Test
+    void aGuestWithoutBootcHasNoViewAndIsReadyAllTheSame() {
+        world.guest.bootc = false;
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        assertEquals("True", cond(vm, Conditions.READY).getStatus());
+        assertNull(vm.getStatus().getGuest());
+    }
+
+    @Test
+    void anInPlaceUpdateOfTheDigestOrTheImageAsksForNoRestart() {
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        world.calls.clear();
+        // what pb upgrade and pb switch leave: a new digest booted in the guest, the spec following another reference
+        vm.getStatus().setImageDigest("sha256:2222");
+        changeSpec(vm, s -> s.setImage("localhost/other:v2"));
+        pass(vm);
+        assertTrue(vm.getStatus().condition(Conditions.RESTART_REQUIRED).isEmpty(),
+                vm.getStatus().getConditions().stream().map(c -> c.getType() + "=" + c.getStatus() + " " + c.getMessage()).toList().toString());
+        assertEquals(List.of("define"), world.calls, "the domain's metadata follows, quietly");
+        DomainSpec defined = world.domains.specs.get(layout.domainName(dev.bootc.pb.api.VmKey.of(vm)));
+        assertEquals("localhost/other:v2", defined.metadata().image());
+        assertEquals("sha256:2222", defined.metadata().digest());
+    }
 }

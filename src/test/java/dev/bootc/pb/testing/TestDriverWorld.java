@@ -140,6 +140,11 @@ public final class TestDriverWorld {
             public int connect(Target target, List<String> command) {
                 throw new UnsupportedOperationException("no guest on the test driver");
             }
+
+            @Override
+            public Exec exec(Target target, String commandLine, java.time.Duration timeout) {
+                return new Exec(255, "", "no guest on the test driver");
+            }
         };
         images = new Images() {
             @Override
@@ -155,6 +160,11 @@ public final class TestDriverWorld {
             @Override
             public Set<String> topLevelEntries(String reference) {
                 return Set.of("usr", "etc", "var", "mnt");
+            }
+
+            @Override
+            public Storage storage() {
+                return new Storage(Path.of("/var/lib/containers/storage"), "overlay");
             }
 
             @Override
