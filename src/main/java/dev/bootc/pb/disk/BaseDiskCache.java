@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 public final class BaseDiskCache {
     /** Bump when the way base disks are built changes, so old entries stop matching. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     static final int KEY_HEX_CHARS = 16;
     static final String CONTAINER_PREFIX = "pb-build-";
     private static final Pattern BUILD_DIR = Pattern.compile("^([0-9a-f]{" + KEY_HEX_CHARS + "})\\.build-([0-9a-f]+)$");
@@ -78,12 +78,23 @@ public final class BaseDiskCache {
         return dir;
     }
 
-    /** The cache key of a base disk: 16 hex characters of a SHA-256 over the digest and every build option. */
+    /** The cache key of a base disk of no particular reference (see the other). */
     public static String key(String digest, BaseDiskOptions options) {
+        return key(digest, null, options);
+    }
+
+    /**
+     * The cache key of a base disk: 16 hex characters of a SHA-256 over the digest, the reference and every build
+     * option. The reference is in it because the install records it in the disk, as the deployment's origin (the
+     * image the installed system follows): two references of one digest get a disk each (bcvk #138).
+     */
+    public static String key(String digest, String reference, BaseDiskOptions options) {
         StringBuilder canonical = new StringBuilder()
                 .append("pb-base-disk\n")
                 .append("format=").append(FORMAT_VERSION).append('\n')
-                .append("digest=").append(digest).append('\n')
+                .append("digest=").append(digest).append('\n');
+        if (reference != null) canonical.append("reference=").append(reference).append('\n');
+        canonical
                 .append("filesystem=").append(options.filesystem() == null ? "" : options.filesystem().name()).append('\n')
                 .append("rootSize=").append(options.rootSizeBytes() == null ? "" : options.rootSizeBytes()).append('\n')
                 .append("firmware=").append(options.firmware().name()).append('\n')
@@ -106,7 +117,7 @@ public final class BaseDiskCache {
      */
     public BaseDisk ensure(Image image, BaseDiskOptions options, Progress progress) {
         Progress p = progress == null ? Progress.none() : progress;
-        String key = key(image.digest(), options);
+        String key = key(image.digest(), image.reference(), options);
         FileModes.diskFolders(dir);
         removeDeadBuilds();
         Optional<BaseDisk> cached = find(key);

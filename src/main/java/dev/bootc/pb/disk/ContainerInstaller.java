@@ -51,7 +51,9 @@ final class ContainerInstaller implements DiskInstaller {
                 "-v", "/var/lib/containers:/var/lib/containers", "-v", "/dev:/dev",
                 "-v", outputDir.toAbsolutePath() + ":/output",
                 imageRef,
-                "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check"));
+                "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
+                // the reference the installed system follows (its deployment's origin), as pb names the image
+                "--target-imgref", imageRef));
         cmd.addAll(BaseDiskBuilder.optionArgs(options));
         cmd.add("/output/" + BaseDiskBuilder.RAW_NAME);
         return cmd;

@@ -36,12 +36,12 @@ class BaseDiskBuilderTest {
                         "--security-opt", "label=type:unconfined_t", "-v", "/var/lib/containers:/var/lib/containers",
                         "-v", "/dev:/dev", "-v", "/cache/k.build-1:/output", "quay.io/x/y:1",
                         "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
-                        "/output/disk.raw"),
+                        "--target-imgref", "quay.io/x/y:1", "/output/disk.raw"),
                 ContainerInstaller.command("quay.io/x/y:1", Path.of("/cache/k.build-1"), BaseDiskOptions.defaults(), "pb-build-k"));
         List<String> withOptions = ContainerInstaller.command("quay.io/x/y:1", Path.of("/o"),
                 new BaseDiskOptions(Filesystem.xfs, 8 * GIB, List.of("console=ttyS0", "quiet"), null), "n");
         assertEquals(List.of("--filesystem", "xfs", "--root-size", "8G", "--karg", "console=ttyS0", "--karg", "quiet", "/output/disk.raw"),
-                withOptions.subList(withOptions.indexOf("--skip-fetch-check") + 1, withOptions.size()));
+                withOptions.subList(withOptions.indexOf("--target-imgref") + 2, withOptions.size()));
     }
 
     @Test

@@ -80,7 +80,7 @@ class BaseDiskCacheTest {
     void buildsOnceThenServesFromTheCache() throws IOException {
         BaseDiskCache cache = cache();
         BaseDisk built = cache.ensure(IMAGE, XFS, Progress.none());
-        String key = BaseDiskCache.key(IMAGE.digest(), XFS);
+        String key = BaseDiskCache.key(IMAGE.digest(), IMAGE.reference(), XFS);
         assertTrue(built.builtNow());
         assertEquals(key, built.key());
         assertEquals(cache.dir().resolve(key + ".qcow2"), built.path());
@@ -181,7 +181,7 @@ class BaseDiskCacheTest {
         installFails = true;
         BaseDiskCache cache = cache();
         PbException e = assertThrows(PbException.class, () -> cache.ensure(IMAGE, XFS, null));
-        String key = BaseDiskCache.key(IMAGE.digest(), XFS);
+        String key = BaseDiskCache.key(IMAGE.digest(), IMAGE.reference(), XFS);
         assertEquals("DiskBuildFailed", e.reason());
         assertTrue(e.getMessage().contains("error: boom"), e.getMessage());
         assertTrue(e.getMessage().endsWith("(build log: " + cache.dir().resolve(key + ".log") + ")"), e.getMessage());

@@ -29,7 +29,16 @@ class BaseDiskKeyTest {
         assertEquals(key, BaseDiskCache.key(DIGEST, BaseDiskOptions.defaults()));
         // a golden value: changing how keys are computed orphans every cached disk, so it must be on purpose
         // (bump FORMAT_VERSION and update this value)
-        assertEquals("c0b76af6f530f006", key);
+        assertEquals("3f6f26ea5442ba4b", key);
+    }
+
+    @Test
+    void twoReferencesOfOneDigestGetADiskEach() {
+        // the install records the reference as the deployment's origin: a disk built for one is not the other's (bcvk #138)
+        String a = BaseDiskCache.key(DIGEST, "localhost/os:latest", DEFAULTS);
+        String b = BaseDiskCache.key(DIGEST, "localhost/os:v1", DEFAULTS);
+        assertTrue(!a.equals(b) && !a.equals(BaseDiskCache.key(DIGEST, DEFAULTS)), a + " " + b);
+        assertEquals(a, BaseDiskCache.key(DIGEST, "localhost/os:latest", BaseDiskOptions.defaults()));
     }
 
     @Test

@@ -181,9 +181,9 @@ class BaseDiskVmTest {
         Process child = ChildJvm.start(out, EnsureMain.class, cache.dir().toString(), Fixture.IMAGE, "btrfs", "pb.test=killed");
         String key;
         try {
-            BaseDiskCacheTest.waitForLine(out, "key " + BaseDiskCache.key(image.digest(),
+            BaseDiskCacheTest.waitForLine(out, "key " + BaseDiskCache.key(image.digest(), image.reference(),
                     XFS.withFilesystem(Filesystem.btrfs).withKernelArgs(List.of("pb.test=killed"))), 60_000);
-            key = BaseDiskCache.key(image.digest(), XFS.withFilesystem(Filesystem.btrfs)
+            key = BaseDiskCache.key(image.digest(), image.reference(), XFS.withFilesystem(Filesystem.btrfs)
                     .withKernelArgs(List.of("pb.test=killed")));
             Path log = waitForBuildLog(cache, key, 60_000);
             BaseDiskCacheTest.waitForText(log, "partitioned", 120_000);

@@ -20,7 +20,7 @@ public final class EnsureMain {
                 .withFilesystem("-".equals(args[2]) ? null : Filesystem.valueOf(args[2]))
                 .withKernelArgs(List.of(args).subList(3, args.length));
         BaseDiskCache cache = new BaseDiskCache(Path.of(args[0]), new BaseDiskBuilder(local));
-        System.out.println("key " + BaseDiskCache.key(image.digest(), options));
+        System.out.println("key " + BaseDiskCache.key(image.digest(), image.reference(), options));
         System.out.flush();
         BaseDisk disk = cache.ensure(image, options, new Progress() {
             @Override
