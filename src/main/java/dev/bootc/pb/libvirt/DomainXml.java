@@ -188,6 +188,12 @@ public final class DomainXml {
         Element usb = add(devices, "controller");
         usb.setAttribute("type", "usb");
         usb.setAttribute("model", "none");
+        // free PCIe slots (a root port takes one device): for the host's storage hot-plugged during an in-place update
+        for (int i = 0; i < 2; i++) {
+            Element port = add(devices, "controller");
+            port.setAttribute("type", "pci");
+            port.setAttribute("model", "pcie-root-port");
+        }
         Element rng = add(devices, "rng");
         rng.setAttribute("model", "virtio");
         text(rng, "backend", "/dev/urandom").setAttribute("model", "random");
@@ -349,7 +355,7 @@ public final class DomainXml {
      */
     private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(DomainXml::newBuilder);
 
-    private static void filesystem(Element devices, DomainSpec.SharedFolder folder, java.nio.file.Path binary) {
+    static void filesystem(Element devices, DomainSpec.SharedFolder folder, java.nio.file.Path binary) {
         Element fs = add(devices, "filesystem");
         fs.setAttribute("type", "mount");
         fs.setAttribute("accessmode", "passthrough");
@@ -359,16 +365,7 @@ public final class DomainXml {
         add(fs, "target").setAttribute("dir", folder.tag());
     }
 
-    /** One {@code <filesystem>} device, for hot-plugging a share into a running domain (attach-device) and out again. */
-    static String filesystemDevice(DomainSpec.SharedFolder folder, java.nio.file.Path binary) {
-        Document doc = newBuilder().newDocument();
-        Element devices = (Element) doc.appendChild(doc.createElement("devices"));
-        filesystem(devices, folder, binary);
-        doc.replaceChild(devices.getFirstChild(), devices);
-        return serialize(doc);
-    }
-
-    private static DocumentBuilder newBuilder() {
+    static DocumentBuilder newBuilder() {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
             f.setNamespaceAware(true);
@@ -381,7 +378,7 @@ public final class DomainXml {
         }
     }
 
-    private static String serialize(Document doc) {
+    static String serialize(Document doc) {
         try {
             TransformerFactory tf = TransformerFactory.newDefaultInstance();
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");

@@ -19,9 +19,18 @@ final class LiveShares {
     private LiveShares() {
     }
 
+    /** One {@code <filesystem>} device, as in the domain's definition, for attach-device and detach-device. */
+    static String device(DomainSpec.SharedFolder folder, Path binary) {
+        org.w3c.dom.Document doc = DomainXml.newBuilder().newDocument();
+        org.w3c.dom.Element devices = (org.w3c.dom.Element) doc.appendChild(doc.createElement("devices"));
+        DomainXml.filesystem(devices, folder, binary);
+        doc.replaceChild(devices.getFirstChild(), devices);
+        return DomainXml.serialize(doc);
+    }
+
     static void attach(LibvirtConnection connection, String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
         if (folder.readOnly() && readOnlyVirtiofsd != null) ReadOnlyVirtiofsd.ensure(readOnlyVirtiofsd, virtiofsd);
-        String xml = DomainXml.filesystemDevice(folder, folder.readOnly() ? readOnlyVirtiofsd : virtiofsd);
+        String xml = device(folder, folder.readOnly() ? readOnlyVirtiofsd : virtiofsd);
         connection.call("share " + folder.hostPath() + " with domain " + name, c -> {
             org.libvirt.Domain d;
             try {
@@ -35,7 +44,7 @@ final class LiveShares {
     }
 
     static void detach(LibvirtConnection connection, String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
-        String xml = DomainXml.filesystemDevice(folder, folder.readOnly() ? readOnlyVirtiofsd : virtiofsd);
+        String xml = device(folder, folder.readOnly() ? readOnlyVirtiofsd : virtiofsd);
         connection.call("unshare " + folder.hostPath() + " from domain " + name, c -> {
             try {
                 c.domainLookupByName(name).detachDeviceFlags(xml, AFFECT_LIVE);

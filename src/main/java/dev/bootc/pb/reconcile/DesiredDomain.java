@@ -99,7 +99,9 @@ final class DesiredDomain {
     static String hash(DomainSpec spec) {
         DomainSpec plain = spec.metadata() == null ? spec : withMetadata(spec, spec.metadata().withSpecHash(null));
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(plain.toString().getBytes(StandardCharsets.UTF_8));
+            // "xml 2": the XML made from a spec changed (shared memory and free PCIe ports for hot-plugged shares), so
+            // domains defined before are redefined: quietly when stopped, with RestartRequired when running
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(("xml 2\n" + plain).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

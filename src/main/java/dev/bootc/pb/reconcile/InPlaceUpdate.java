@@ -134,7 +134,13 @@ public final class InPlaceUpdate {
         DomainSpec.SharedFolder share = new DomainSpec.SharedFolder(storage.graphRoot(), UpdatePlan.STORAGE_MOUNT, true, UpdatePlan.STORAGE_TAG);
         String domain = layout.domainName(key);
         progress.phase("Sharing " + storage.graphRoot() + " read-only with VM " + key.name() + " for the update");
-        domains.attachShare(domain, share, virtiofsd, layout.readOnlyVirtiofsd());
+        try {
+            domains.attachShare(domain, share, virtiofsd, layout.readOnlyVirtiofsd());
+        } catch (PbException e) {
+            throw Failure.UpdateFailed.with("cannot share " + storage.graphRoot() + " with VM " + key.name() + ": " + e.getMessage()
+                    + " (a VM whose domain an earlier pb defined takes hot-plugged shares after pb stop " + key.name()
+                    + " && pb start " + key.name() + ")", e);
+        }
         try {
             String bootc = UpdatePlan.stageCommand(ref, guest);
             progress.phase("Staging " + ref + " in VM " + key.name() + " (" + bootc + ")");

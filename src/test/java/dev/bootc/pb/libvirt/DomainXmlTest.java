@@ -229,6 +229,24 @@ class DomainXmlTest {
     }
 
     @Test
+    void everyDomainCanTakeAShareHotPluggedForAnInPlaceUpdate() throws Exception {
+        DomainSpec spec = DomainSpec.builder("plain").accel(Accel.TCG).firmware(Firmware.bios).arch(HostArch.X86_64).tpm(false)
+                .diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("2", x(d, "count(/domain/devices/controller[@type='pci'][@model='pcie-root-port'])"), "free slots to plug into");
+        assertEquals("shared", x(d, "/domain/memoryBacking/access/@mode"));
+        String device = LiveShares.device(new DomainSpec.SharedFolder(Path.of("/var/lib/containers/storage"), "/run/pb-storage", true,
+                "pb-storage"), Path.of("/var/lib/pb/libexec/virtiofsd-ro"));
+        Document f = DomainXml.parse(device);
+        assertEquals("virtiofs", x(f, "/filesystem/driver/@type"));
+        assertEquals("/var/lib/pb/libexec/virtiofsd-ro", x(f, "/filesystem/binary/@path"), "read-only on the host's side");
+        assertEquals("/var/lib/containers/storage", x(f, "/filesystem/source/@dir"));
+        assertEquals("pb-storage", x(f, "/filesystem/target/@dir"));
+    }
+
+    @Test
     void hostIpOfForwardMustBeAnIpv4Literal() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new DomainSpec.HostForward(Protocol.tcp, "127.0.0.1,hostfwd=tcp::22-:22", 1, 2));

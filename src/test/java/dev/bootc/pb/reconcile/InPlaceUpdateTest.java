@@ -143,6 +143,17 @@ class InPlaceUpdateTest {
     }
 
     @Test
+    void aShareLibvirtRefusesIsAnUpdateFailureThatSaysWhatToDo() {
+        world.images.digests.put(REF, "sha256:2222");
+        world.domains.failAttach = Failure.LibvirtError.with("cannot share /var/lib/containers/storage: No more available PCI slots");
+        PbException e = assertThrows(PbException.class, () -> update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress));
+        assertEquals(Failure.UpdateFailed, e.failure());
+        assertTrue(e.getMessage().endsWith("after pb stop demo && pb start demo)"), e.getMessage());
+        assertEquals(1, world.guest.bootId);
+        assertNull(world.guest.staged);
+    }
+
+    @Test
     void aGuestWithoutBootcCannotBeUpdatedInPlace() {
         world.guest.bootc = false;
         PbException e = assertThrows(PbException.class, () -> update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress));
