@@ -149,7 +149,13 @@ public final class InPlaceUpdate {
             if (!r.ok()) throw Failure.UpdateFailed.with("staging " + ref + " in VM " + key.name() + " failed (" + bootc + "): " + tail(r));
         } finally {
             progress.phase("Unsharing " + storage.graphRoot() + " from VM " + key.name());
-            domains.detachShare(domain, share, virtiofsd, layout.readOnlyVirtiofsd());
+            try {
+                domains.detachShare(domain, share, virtiofsd, layout.readOnlyVirtiofsd());
+            } catch (PbException e) {
+                // the stage stands (or its own failure is the news): say so rather than hide either
+                progress.output("warning: " + storage.graphRoot() + " is still plugged into VM " + key.name()
+                        + " (read-only; gone when the domain stops): " + e.getMessage());
+            }
         }
     }
 
