@@ -61,7 +61,7 @@ fi
 PIDS=()
 stop() { [ -f "$W/qemu.pid" ] && kill "$(cat "$W/qemu.pid")" 2>/dev/null; for p in ${PIDS[@]+"${PIDS[@]}"}; do kill "$p" 2>/dev/null; done; return 0; }
 # --keep: the VM and its folder stay (for a look after a failure); stop them with: kill $(cat W/qemu.pid)
-if [ "$KEEP" = 1 ]; then trap 'log "kept: $W, qemu $(cat "$W/qemu.pid" 2>/dev/null), virtiofsd ${PIDS[*]-}"' EXIT; else trap 'stop; sleep 1; rm -rf "$W"' EXIT; fi
+if [ "$KEEP" = 1 ]; then trap 'log "kept: $W, qemu $(cat "$W/qemu.pid" 2>/dev/null), virtiofsd ${PIDS[*]-}"' EXIT; else trap 'stop; sleep 2; rm -rf "$W" || true' EXIT; fi
 SSH=(timeout 600 ssh -i "$W/key" -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o ServerAliveInterval=5 -o ServerAliveCountMax=3
      -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1)
 g() { "${SSH[@]}" "$@"; }
