@@ -28,6 +28,8 @@ public class BootcVmStatus {
     private String sshUser;
     private String sshKeyPath;
     private String startedAt;
+    @JsonPropertyDescription("What the guest boots, from bootc status: read when the VM became ready and after each in-place update.")
+    private GuestStatus guest;
     private String message;
 
     public Phase getPhase() { return phase; }
@@ -60,6 +62,8 @@ public class BootcVmStatus {
     public void setSshKeyPath(String sshKeyPath) { this.sshKeyPath = sshKeyPath; }
     public String getStartedAt() { return startedAt; }
     public void setStartedAt(String startedAt) { this.startedAt = startedAt; }
+    public GuestStatus getGuest() { return guest; }
+    public void setGuest(GuestStatus guest) { this.guest = guest; }
     public String getMessage() { return message; }
     public void setMessage(String message) { this.message = message; }
 

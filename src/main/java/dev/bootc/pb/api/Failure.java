@@ -87,6 +87,10 @@ public enum Failure {
     SshTimeout(ExitCodes.FAILURE, true),
     /** Mounting the volumes over SSH in a guest whose systemd ignores fstab.extra failed (root refused, a mount failed). */
     VolumeMountFailed(ExitCodes.FAILURE, true),
+    /** An in-place update (pb upgrade, switch, rollback) that did not end with the image it meant booted. */
+    UpdateFailed(ExitCodes.FAILURE, true),
+    /** A guest whose bootc cannot say what it boots (no {@code bootc status}): it cannot be updated in place. */
+    NotUpdatable(ExitCodes.FAILURE, true),
 
     // may heal by itself (exit 1): retried with back-off
     LibvirtUnavailable(ExitCodes.FAILURE, false),

@@ -24,7 +24,9 @@ import dev.bootc.pb.port.HostSetup;
 import dev.bootc.pb.port.Images;
 import dev.bootc.pb.port.Ssh;
 import dev.bootc.pb.reconcile.VmLayout;
+import dev.bootc.pb.reconcile.InPlaceUpdate;
 import dev.bootc.pb.reconcile.VmReconciler;
+import dev.bootc.pb.verbs.Updates;
 import dev.bootc.pb.ssh.GuestSsh;
 import dev.bootc.pb.store.EventLog;
 import dev.bootc.pb.store.VmStore;
@@ -182,6 +184,20 @@ public final class Root implements AutoCloseable {
     public RunVerb run() {
         return new RunVerb(vms(), lifecycle(), sessions(), consoles(), config.node(), inProcess(), inProcess() ? core()::precheck : vm -> { },
                 () -> parts.images().get().storedImages());
+    }
+
+    /** pb upgrade, switch, rollback: in place, waiting for the reboot as long as a VM may take to answer SSH. */
+    public Updates updates() {
+        InPlaceUpdate update = new InPlaceUpdate(parts.images().get(), domains(), parts.ssh().get(), layout(), config.sshTimeout(),
+                Clock.systemUTC(), d -> {
+                    try {
+                        Thread.sleep(d.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw dev.bootc.pb.api.Failure.Interrupted.with("interrupted while waiting for the VM");
+                    }
+                });
+        return new Updates(vms(), update);
     }
 
     public SerialConsoles consoles() {

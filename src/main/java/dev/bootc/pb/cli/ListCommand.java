@@ -15,7 +15,7 @@ import java.util.List;
 class ListCommand extends BaseCommand {
     enum Format { table, json, yaml, name }
 
-    @Option(names = "--format", paramLabel = "table|json|yaml|name", defaultValue = "table",
+    @Option(names = {"-o", "--format"}, paramLabel = "table|json|yaml|name", defaultValue = "table",
             description = "Output format (default: ${DEFAULT-VALUE}); name: one VM name a line, for scripts and completion.")
     Format format;
 

@@ -22,8 +22,8 @@ import java.util.function.Function;
 public class PbCommand {
     /** The verbs, in the order help lists them; {@link Cli} adds only the one invoked when it can tell. */
     static final List<Class<?>> VERBS = List.of(RunCommand.class, SshCommand.class, ListCommand.class, StopCommand.class, StartCommand.class,
-            RmCommand.class, InspectCommand.class, LogsCommand.class, ConsoleCommand.class, ExportCommand.class, ApplyCommand.class, GetCommand.class,
-            ImagesCommand.class,
+            UpgradeCommand.class, SwitchCommand.class, RollbackCommand.class, RmCommand.class, InspectCommand.class, LogsCommand.class,
+            ConsoleCommand.class, ExportCommand.class, ApplyCommand.class, GetCommand.class, ImagesCommand.class,
             CacheCommand.class, OperatorCommand.class, DoctorCommand.class, CompletionCommand.class, VersionCommand.class);
 
     /**
@@ -33,6 +33,7 @@ public class PbCommand {
     static final Map<String, Class<?>> BY_NAME = Map.ofEntries(
             Map.entry("run", RunCommand.class), Map.entry("ssh", SshCommand.class), Map.entry("list", ListCommand.class),
             Map.entry("ls", ListCommand.class), Map.entry("stop", StopCommand.class), Map.entry("start", StartCommand.class),
+            Map.entry("upgrade", UpgradeCommand.class), Map.entry("switch", SwitchCommand.class), Map.entry("rollback", RollbackCommand.class),
             Map.entry("rm", RmCommand.class), Map.entry("remove", RmCommand.class), Map.entry("inspect", InspectCommand.class),
             Map.entry("logs", LogsCommand.class), Map.entry("console", ConsoleCommand.class), Map.entry("export", ExportCommand.class),
             Map.entry("apply", ApplyCommand.class),

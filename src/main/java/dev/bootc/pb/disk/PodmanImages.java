@@ -133,6 +133,17 @@ public final class PodmanImages implements Images {
     }
 
     @Override
+    public Storage storage() {
+        ProcessResult r = runner.run(Command.of("podman", "info", "--format", "{{.Store.GraphRoot}} {{.Store.GraphDriverName}}")
+                .timeout(java.time.Duration.ofMinutes(1)));
+        String[] words = r.stdout().strip().split("\\s+");
+        if (!r.ok() || words.length != 2 || !words[0].startsWith("/")) {
+            throw Failure.PodmanFailed.with("podman info failed, so pb cannot tell where podman keeps images: " + r.errorTail(5));
+        }
+        return new Storage(java.nio.file.Path.of(words[0]), words[1]);
+    }
+
+    @Override
     public List<LocalImage> bootableImages() {
         ProcessResult r = runner.run(Command.of("podman", "images", "--filter", "label=" + BOOTC_LABEL + "=1", "--format",
                 "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}").timeout(INSPECT_TIMEOUT))

@@ -65,12 +65,11 @@ public final class DomainXml {
             add(domain, "metadata").appendChild(metadataElement(doc, spec.metadata()));
         }
         text(domain, "memory", Integer.toString(spec.memoryMiB())).setAttribute("unit", "MiB");
-        if (!spec.sharedFolders().isEmpty()) {
-            // virtiofs needs guest memory that virtiofsd can map
-            Element backing = add(domain, "memoryBacking");
-            add(backing, "source").setAttribute("type", "memfd");
-            add(backing, "access").setAttribute("mode", "shared");
-        }
+        // virtiofs needs guest memory that virtiofsd can map: always, so that the host's container storage can be
+        // hot-plugged for an in-place update (pb upgrade/switch) into any running VM, volumes or not
+        Element backing = add(domain, "memoryBacking");
+        add(backing, "source").setAttribute("type", "memfd");
+        add(backing, "access").setAttribute("mode", "shared");
         text(domain, "vcpu", Integer.toString(spec.vcpus()));
         if (!spec.smbiosStrings().isEmpty()) {
             Element sysinfo = add(domain, "sysinfo");
@@ -159,17 +158,10 @@ public final class DomainXml {
         }
 
         for (DomainSpec.SharedFolder folder : spec.sharedFolders()) {
-            Element fs = add(devices, "filesystem");
-            fs.setAttribute("type", "mount");
-            fs.setAttribute("accessmode", "passthrough");
-            add(fs, "driver").setAttribute("type", "virtiofs");
             // libvirt 9.0 rejects <readonly/> for virtiofs ("does not yet support read-only mode"), and a guest mount
             // option is undone by root in the guest (measured): a read-only folder is served by pb's wrapper, which runs
             // virtiofsd on a read-only bind mount of the folder in a mount namespace of its own
-            java.nio.file.Path binary = folder.readOnly() ? spec.virtiofsdReadOnly() : spec.virtiofsd();
-            if (binary != null) add(fs, "binary").setAttribute("path", binary.toString());
-            add(fs, "source").setAttribute("dir", folder.hostPath().toString());
-            add(fs, "target").setAttribute("dir", folder.tag());
+            filesystem(devices, folder, folder.readOnly() ? spec.virtiofsdReadOnly() : spec.virtiofsd());
         }
 
         Element serial = add(devices, "serial");
@@ -198,6 +190,12 @@ public final class DomainXml {
         Element usb = add(devices, "controller");
         usb.setAttribute("type", "usb");
         usb.setAttribute("model", "none");
+        // free PCIe slots (a root port takes one device): for the host's storage hot-plugged during an in-place update
+        for (int i = 0; i < 2; i++) {
+            Element port = add(devices, "controller");
+            port.setAttribute("type", "pci");
+            port.setAttribute("model", "pcie-root-port");
+        }
         Element rng = add(devices, "rng");
         rng.setAttribute("model", "virtio");
         text(rng, "backend", "/dev/urandom").setAttribute("model", "random");
@@ -359,7 +357,17 @@ public final class DomainXml {
      */
     private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(DomainXml::newBuilder);
 
-    private static DocumentBuilder newBuilder() {
+    static void filesystem(Element devices, DomainSpec.SharedFolder folder, java.nio.file.Path binary) {
+        Element fs = add(devices, "filesystem");
+        fs.setAttribute("type", "mount");
+        fs.setAttribute("accessmode", "passthrough");
+        add(fs, "driver").setAttribute("type", "virtiofs");
+        if (binary != null) add(fs, "binary").setAttribute("path", binary.toString());
+        add(fs, "source").setAttribute("dir", folder.hostPath().toString());
+        add(fs, "target").setAttribute("dir", folder.tag());
+    }
+
+    static DocumentBuilder newBuilder() {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newDefaultInstance();
             f.setNamespaceAware(true);
@@ -372,7 +380,7 @@ public final class DomainXml {
         }
     }
 
-    private static String serialize(Document doc) {
+    static String serialize(Document doc) {
         try {
             TransformerFactory tf = TransformerFactory.newDefaultInstance();
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");

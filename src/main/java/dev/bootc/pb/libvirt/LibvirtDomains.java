@@ -105,34 +105,28 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
+    public void attachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
+        LiveShares.attach(connection, name, folder, virtiofsd, readOnlyVirtiofsd);
+    }
+
+    @Override
+    public void detachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
+        LiveShares.detach(connection, name, folder, virtiofsd, readOnlyVirtiofsd);
+    }
+
+    @Override
     public String serialLogTail(Path log, int maxBytes) {
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long from = Math.max(0, f.length() - maxBytes);
-            byte[] b = new byte[(int) (f.length() - from)];
-            f.seek(from);
-            f.readFully(b);
-            return new String(b, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        return SerialLogs.tail(log, maxBytes);
     }
 
     @Override
     public Optional<java.time.Instant> serialLogWritten(Path log) {
-        try {
-            return Optional.of(Files.getLastModifiedTime(log).toInstant());
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return SerialLogs.written(log);
     }
 
     @Override
     public void resetSerialLog(Path log) {
-        try {
-            Files.deleteIfExists(log);
-        } catch (IOException e) {
-            // libvirt truncates it anyway (append='off')
-        }
+        SerialLogs.reset(log);
     }
 
     @Override

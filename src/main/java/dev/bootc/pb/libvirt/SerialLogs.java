@@ -42,4 +42,35 @@ final class SerialLogs {
             return Optional.empty();
         }
     }
+
+    /** The last {@code maxBytes} of a serial log; empty when there is none. */
+    static String tail(Path log, int maxBytes) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            long from = Math.max(0, f.length() - maxBytes);
+            byte[] b = new byte[(int) (f.length() - from)];
+            f.seek(from);
+            f.readFully(b);
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    /** When the console last wrote to the log (its mtime), if there is one. */
+    static Optional<java.time.Instant> written(Path log) {
+        try {
+            return Optional.of(java.nio.file.Files.getLastModifiedTime(log).toInstant());
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Removes a log before a boot (libvirt truncates it anyway: append='off'). */
+    static void reset(Path log) {
+        try {
+            java.nio.file.Files.deleteIfExists(log);
+        } catch (java.io.IOException e) {
+            // libvirt truncates it anyway
+        }
+    }
 }

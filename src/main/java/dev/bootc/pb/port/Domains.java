@@ -24,6 +24,16 @@ public interface Domains extends AutoCloseable {
 
     void destroy(String name);
 
+    /**
+     * Hot-plugs a virtiofs share into the running domain, live only (the definition keeps nothing of it): served by
+     * {@code readOnlyVirtiofsd} (pb's wrapper of {@code virtiofsd}) when the folder is read-only. For an in-place update,
+     * which shares the host's container storage only while the guest reads the image. Fails with LibvirtError.
+     */
+    void attachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd);
+
+    /** Unplugs a share {@link #attachShare} added; nothing when the domain has none of that tag (or no longer runs). */
+    void detachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd);
+
     /** Removes the definition with its NVRAM and TPM state. */
     void undefine(String name);
 

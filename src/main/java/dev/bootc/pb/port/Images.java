@@ -42,6 +42,16 @@ public interface Images {
      */
     List<StoredImage> storedImages();
 
+    /**
+     * Where this user's podman keeps its images (graph root) and with which storage driver: a guest reads an image
+     * from there, shared read-only, to update in place.
+     */
+    Storage storage();
+
+    /** A container storage: its graph root folder and its driver (overlay, vfs). */
+    record Storage(java.nio.file.Path graphRoot, String driver) {
+    }
+
     /** One line of {@code pb images}. */
     record LocalImage(String repository, String tag, String id, String created, String size) {
     }

@@ -34,6 +34,11 @@ public record PbMetadata(
     }
 
     /** The same metadata with another spec hash. */
+    /** The same with another image and digest (what an in-place update changes). */
+    public PbMetadata withImage(String newImage, String newDigest) {
+        return new PbMetadata(ownerNamespace, ownerName, ownerUid, newImage, newDigest, sshPort, sshUser, sshKeyPath, created, specHash);
+    }
+
     public PbMetadata withSpecHash(String hash) {
         return new PbMetadata(ownerNamespace, ownerName, ownerUid, image, digest, sshPort, sshUser, sshKeyPath, created, hash);
     }

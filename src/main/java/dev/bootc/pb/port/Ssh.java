@@ -53,6 +53,24 @@ public interface Ssh {
         }
     }
 
+    /**
+     * One command line run by the guest's shell, with no terminal and no input, its output captured: status 255 when
+     * SSH itself failed (the guest went away, a reboot), and a timed-out command is ended and reported as 255 too.
+     */
+    Exec exec(Target target, String commandLine, java.time.Duration timeout);
+
+    /** What a command run over SSH gave: its status and output. */
+    record Exec(int status, String stdout, String stderr) {
+        public boolean ok() {
+            return status == 0;
+        }
+
+        /** SSH itself failed (status 255): the guest did not answer, or went away while the command ran. */
+        public boolean sshFailed() {
+            return status == 255;
+        }
+    }
+
     /** A VM's key pair: the private key file and the public key line. */
     record SshKey(Path privateKey, String publicKey) {
     }

@@ -99,22 +99,48 @@ final class DesiredDomain {
         String recorded = existing.get().pbMetadata().map(PbMetadata::specHash).orElse(null);
         String wanted = desired.metadata().specHash();
         if (wanted.equals(recorded)) return Change.NONE;
-        // a domain defined before pb recorded hashes: redefined quietly, it asked for no reboot
-        if (recorded == null) return Change.UPDATE;
+        // a domain defined before pb recorded hashes, or from this spec by an earlier pb (its own rendering changed):
+        // redefined quietly, the user asked for no reboot; the new definition is what its next boot gets
+        if (recorded == null || recorded.equals(legacyHash(desired))) return Change.UPDATE;
+        // an in-place update (pb upgrade, pb switch) moved the image and digest in the guest, not in the domain: only
+        // the metadata recording them follows, quietly
+        PbMetadata m = existing.get().pbMetadata().orElseThrow();
+        if (recorded.equals(hash(withMetadata(desired, desired.metadata().withImage(m.image(), m.digest()))))) return Change.UPDATE;
         return existing.get().running() ? Change.UPDATE_RESTART_REQUIRED : Change.UPDATE;
     }
 
     /** SHA-256 of everything the XML is made from (the record's own rendering; the hash itself is not in it). */
     /**
      * Fields added to {@link DomainSpec} after domains were first hashed: left out of the text while unset, so a domain
-     * an earlier pb defined keeps its hash and upgrading pb marks no unchanged VM RestartRequired.
+     * an earlier pb defined is recognised by {@link #legacyHash}.
      */
     private static final java.util.List<String> LATER_FIELDS = java.util.List.of("virtiofsdReadOnly");
+    /**
+     * The XML made from a spec changed (shared memory and free PCIe ports for hot-plugged shares, pb upgrade): the hash
+     * says which rendering it is of, so a domain defined before is redefined.
+     */
+    private static final String RENDERING = "xml 2\n";
 
     static String hash(DomainSpec spec) {
+        return sha256(RENDERING + text(spec));
+    }
+
+    /**
+     * What pb 4d22b0e recorded for this spec: a domain recording it was made from the same spec by an earlier pb, whose
+     * only difference is pb's own rendering, which is applied at its next boot with no RestartRequired.
+     */
+    static String legacyHash(DomainSpec spec) {
+        return sha256(text(spec));
+    }
+
+    private static String text(DomainSpec spec) {
         DomainSpec plain = spec.metadata() == null ? spec : withMetadata(spec, spec.metadata().withSpecHash(null));
         String text = plain.toString();
         for (String field : LATER_FIELDS) text = text.replace(", " + field + "=null", "");
+        return text;
+    }
+
+    private static String sha256(String text) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h).substring(0, 32);

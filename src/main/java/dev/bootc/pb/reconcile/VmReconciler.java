@@ -255,6 +255,8 @@ public final class VmReconciler {
         Ssh.Probe probe = ssh.probe(port, eff.getSpec().getSsh().getUser(), sshKey.privateKey());
         if (probe.ready()) {
             if (!sb.isTrue(Conditions.SSH_READY)) events.add(new Outcome.Event(VmEvent.SshReady, "SSH answers on 127.0.0.1:" + port, false));
+            st.setGuest(GuestView.read(ssh, new Ssh.Target(port, eff.getSpec().getSsh().getUser(), sshKey.privateKey(),
+                    layout.knownHosts(key)), clock).orElse(null));
             sb.set(Conditions.SSH_READY, true, "Handshake", "SSH answers on 127.0.0.1:" + port);
             PbException unmounted = sshMounts.isEmpty() ? null : mounts.mount(key, port, sshKey.privateKey(), sshMounts, sb, progress);
             if (unmounted != null) {

@@ -75,4 +75,9 @@ public final class GuestSsh implements Ssh {
         SshConnector.Captured r = connector.capture(target, script, timeout);
         return new ScriptRun(r.exitCode(), r.output());
     }
+
+    @Override
+    public Exec exec(Target target, String commandLine, java.time.Duration timeout) {
+        return connector.exec(target, commandLine, timeout);
+    }
 }

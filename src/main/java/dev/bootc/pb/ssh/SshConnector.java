@@ -220,6 +220,27 @@ public final class SshConnector {
                 return new String(all, from, all.length - from, StandardCharsets.UTF_8);
             }
         }
+
+    }
+
+    /**
+     * Runs one command line in the guest with no terminal and no input, its output captured (pb's own commands:
+     * {@code bootc status --json}, the update's steps). Status 255 when ssh failed or the timeout ended it.
+     */
+    public dev.bootc.pb.port.Ssh.Exec exec(Target t, String commandLine, java.time.Duration timeout) {
+        if (!Files.isExecutable(ssh)) {
+            throw Failure.SshMissing.with(ssh + " not found: install openssh-client");
+        }
+        try {
+            FileModes.privateFile(t.knownHosts());
+        } catch (IOException e) {
+            throw Failure.SshFailed.with("cannot create " + t.knownHosts() + ": " + e.getMessage(), e);
+        }
+        List<String> argv = new ArrayList<>(command(t, List.of(commandLine), false));
+        // a guest that stops answering (a reboot under the command) is noticed in seconds, not at TCP's timeout
+        argv.addAll(1, List.of("-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"));
+        dev.bootc.pb.os.ProcessResult r = dev.bootc.pb.os.ProcessRunner.local().run(dev.bootc.pb.os.Command.of(argv).timeout(timeout));
+        return new dev.bootc.pb.port.Ssh.Exec(r.timedOut() ? ExitCodes.SSH_FAILED : r.exitCode(), r.stdout(), r.stderr());
     }
 
     /** Copies ssh's stderr through as it comes, remembering whether the host key was refused. */

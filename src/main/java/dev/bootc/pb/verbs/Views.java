@@ -88,21 +88,22 @@ public final class Views {
                     Defaults.diskSize(vm.getSpec()), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
                     d == null ? (libvirtOk ? "undefined" : "unknown") : d.state().name().toLowerCase(),
                     port, st == null || st.getPhase() == null ? null : st.getPhase().name(),
-                    st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null, vm.getMetadata().getLabels()));
+                    st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null, vm.getMetadata().getLabels(),
+                    st == null ? null : st.getGuest()));
         }
         for (VmStore.Unreadable u : vms.store().unreadable(ns)) {
             // named by its path, which may be no resource name at all (Not_A_Name.yaml): then no domain can be its
             Domain d = Validation.nameProblem("name", u.name()).isEmpty() && Validation.nameProblem("namespace", u.namespace()).isEmpty()
                     ? byName.remove(layout.domainName(new VmKey(u.namespace(), u.name()))) : null;
             rows.add(new VmRow(u.name(), u.namespace(), "-", "-", null, d != null && d.running(), d == null ? "undefined" : d.state().name().toLowerCase(),
-                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem(), null));
+                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem(), null, null));
         }
         for (Domain d : byName.values()) {
             PbMetadata m = d.pbMetadata().orElse(null);
             // the other store's domains are not this store's orphans
             if (m == null || !ns.equals(m.ownerNamespace()) || !Ownership.isThisStores(d, layout)) continue;
             rows.add(new VmRow(m.ownerName(), m.ownerNamespace(), m.image(), "-", m.created() == null ? null : m.created().toString(),
-                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null, null));
+                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null, null, null));
         }
         return new Listing(rows, warning);
     }

@@ -6,7 +6,7 @@ package dev.bootc.pb.verbs;
  */
 public record VmRow(String name, String namespace, String image, String size, String created, boolean running,
                     String state, Integer sshPort, String phase, String ready, boolean orphan, String problem,
-                    java.util.Map<String, String> labels) {
+                    java.util.Map<String, String> labels, dev.bootc.pb.api.GuestStatus guest) {
 
     public VmRow {
         labels = labels == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(labels));

@@ -18,7 +18,7 @@ class CliSurfaceTest {
     void rootHelpListsEveryCommandAndTheExitCodes() {
         CliRunner.Result r = new CliRunner(dir).run("--help");
         assertEquals(0, r.exit());
-        for (String cmd : List.of("run", "ssh", "stop", "start", "rm", "inspect", "list", "apply", "get", "images",
+        for (String cmd : List.of("run", "ssh", "stop", "start", "upgrade", "switch", "rollback", "rm", "inspect", "list", "apply", "get", "images",
                 "operator", "completion", "version", "doctor", "cache", "export")) {
             assertTrue(r.out().matches("(?s).*\\n  " + cmd + "[ ,].*"), "missing command " + cmd + " in\n" + r.out());
         }
@@ -92,7 +92,7 @@ class CliSurfaceTest {
         }
         assertTrue(s.contains("complete -c pb -n '__fish_seen_subcommand_from run' -l cloudinit -rF"), "paths complete as files");
         assertTrue(s.contains("complete -c pb -n '__fish_seen_subcommand_from run' -l filesystem -xa 'xfs ext4 btrfs'"), "enums as values");
-        assertTrue(s.matches("(?s).*__fish_seen_subcommand_from ssh stop start rm remove inspect logs console export get' -a '\\(__pb_vm_names\\)'.*"), s);
+        assertTrue(s.matches("(?s).*__fish_seen_subcommand_from ssh stop start upgrade switch rollback rm remove inspect logs console export get' -a '\\(__pb_vm_names\\)'.*"), s);
         assertTrue(s.contains("command $words[1] $args list --format name"), "names from pb list --format name");
     }
 

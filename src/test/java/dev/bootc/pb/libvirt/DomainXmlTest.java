@@ -192,7 +192,8 @@ class DomainXmlTest {
         assertEquals("0", x(d, "count(/domain/devices/tpm)"));
         assertEquals("0", x(d, "count(/domain/os/smbios)"));
         assertEquals("0", x(d, "count(/domain/sysinfo)"));
-        assertEquals("0", x(d, "count(/domain/memoryBacking)"));
+        // shared memory even without volumes: the host's container storage can be hot-plugged for an in-place update
+        assertEquals("memfd shared", x(d, "concat(/domain/memoryBacking/source/@type, ' ', /domain/memoryBacking/access/@mode)"));
         assertEquals("0", x(d, "count(/domain/metadata)"));
         assertTrue(qemuArgs(d).isEmpty());
         assertFalse(xml.contains("qemu:commandline"));
@@ -239,6 +240,24 @@ class DomainXmlTest {
         PbMetadata m = DomainXml.readMetadata(ours).orElseThrow();
         assertEquals("a/b", m.owner());
         assertNull(m.sshPort());
+    }
+
+    @Test
+    void everyDomainCanTakeAShareHotPluggedForAnInPlaceUpdate() throws Exception {
+        DomainSpec spec = DomainSpec.builder("plain").accel(Accel.TCG).firmware(Firmware.bios).arch(HostArch.X86_64).tpm(false)
+                .diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();
+        String xml = DomainXml.write(spec);
+        assertValid(xml);
+        Document d = DomainXml.parse(xml);
+        assertEquals("2", x(d, "count(/domain/devices/controller[@type='pci'][@model='pcie-root-port'])"), "free slots to plug into");
+        assertEquals("shared", x(d, "/domain/memoryBacking/access/@mode"));
+        String device = LiveShares.device(new DomainSpec.SharedFolder(Path.of("/var/lib/containers/storage"), "/run/pb-storage", true,
+                "pb-storage"), Path.of("/var/lib/pb/libexec/virtiofsd-ro"));
+        Document f = DomainXml.parse(device);
+        assertEquals("virtiofs", x(f, "/filesystem/driver/@type"));
+        assertEquals("/var/lib/pb/libexec/virtiofsd-ro", x(f, "/filesystem/binary/@path"), "read-only on the host's side");
+        assertEquals("/var/lib/containers/storage", x(f, "/filesystem/source/@dir"));
+        assertEquals("pb-storage", x(f, "/filesystem/target/@dir"));
     }
 
     @Test

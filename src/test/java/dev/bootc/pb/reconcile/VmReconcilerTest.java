@@ -143,13 +143,26 @@ class VmReconcilerTest {
     }
 
     @Test
-    void aDomainAnEarlierPbDefinedKeepsItsHashSoAnUpgradeMarksNoVmRestartRequired() {
+    void aRunningDomainAnEarlierPbDefinedFromTheSameSpecIsRedefinedWithNoRestartRequired() {
         BootcVm vm = vm();
         vm.getSpec().setPorts(List.of(new dev.bootc.pb.api.PortForward(8080, 80)));
         world.ssh.ready = true;
         pass(vm);
-        // what pb 4d22b0e recorded for this VM's domain (the same fakes): the hash of a domain whose spec did not change
-        assertEquals("ac16bab8f537619d20feee2546a57d68", world.domains.specs.get("default_demo").metadata().specHash());
+        DomainSpec now = world.domains.specs.get("default_demo");
+        // what pb 4d22b0e recorded for this VM's domain (the same fakes): its rendering of the XML was older, its spec the same
+        assertEquals("ac16bab8f537619d20feee2546a57d68", DesiredDomain.legacyHash(now));
+        dev.bootc.pb.port.Domain running = world.domains.domains.get("default_demo");
+        world.domains.domains.put("default_demo", new dev.bootc.pb.port.Domain(running.name(), running.uuid(), running.state(),
+                now.metadata().withSpecHash("ac16bab8f537619d20feee2546a57d68")));
+        world.calls.clear();
+        pass(vm);
+        assertTrue(vm.getStatus().condition(Conditions.RESTART_REQUIRED).isEmpty(), "an upgrade of pb is no spec change: " + vm.getStatus());
+        assertEquals(List.of("define"), world.calls.stream().filter("define"::equals).toList(), "redefined: its next boot gets pb's new XML");
+        assertEquals(now.metadata().specHash(), world.domains.specs.get("default_demo").metadata().specHash());
+        vm.getSpec().setResources(new Resources("4Gi", 2));
+        changeSpec(vm, s -> { });
+        pass(vm);
+        assertEquals("True", cond(vm, Conditions.RESTART_REQUIRED).getStatus(), "a real spec change of a running VM still asks for one");
     }
 
     @Test
@@ -549,5 +562,47 @@ class VmReconcilerTest {
         assertEquals(List.of("destroy", "undefine"), world.calls);
         assertTrue(world.domains.domains.isEmpty());
         assertTrue(world.ssh.ports.isEmpty());
+    }
+
+    @Test
+    void theGuestsViewIsReadWhenTheVmBecomesReadyAndNotOnAResync() {
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        assertEquals("sha256:feed", vm.getStatus().getGuest().getBooted().getDigest(), "from bootc status --json");
+        assertEquals("registry", vm.getStatus().getGuest().getBooted().getTransport());
+        assertEquals(List.of("bootc status --json"), world.guest.commands);
+        world.guest.commands.clear();
+        pass(vm);
+        assertEquals(List.of(), world.guest.commands, "a resync of a Ready VM logs in for nothing");
+        assertEquals("sha256:feed", vm.getStatus().getGuest().getBooted().getDigest(), "kept");
+    }
+
+    @Test
+    void aGuestWithoutBootcHasNoViewAndIsReadyAllTheSame() {
+        world.guest.bootc = false;
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        assertEquals("True", cond(vm, Conditions.READY).getStatus());
+        assertNull(vm.getStatus().getGuest());
+    }
+
+    @Test
+    void anInPlaceUpdateOfTheDigestOrTheImageAsksForNoRestart() {
+        BootcVm vm = vm();
+        world.ssh.ready = true;
+        pass(vm);
+        world.calls.clear();
+        // what pb upgrade and pb switch leave: a new digest booted in the guest, the spec following another reference
+        vm.getStatus().setImageDigest("sha256:2222");
+        changeSpec(vm, s -> s.setImage("localhost/other:v2"));
+        pass(vm);
+        assertTrue(vm.getStatus().condition(Conditions.RESTART_REQUIRED).isEmpty(),
+                vm.getStatus().getConditions().stream().map(c -> c.getType() + "=" + c.getStatus() + " " + c.getMessage()).toList().toString());
+        assertEquals(List.of("define"), world.calls, "the domain's metadata follows, quietly");
+        DomainSpec defined = world.domains.specs.get(layout.domainName(dev.bootc.pb.api.VmKey.of(vm)));
+        assertEquals("localhost/other:v2", defined.metadata().image());
+        assertEquals("sha256:2222", defined.metadata().digest());
     }
 }

@@ -67,6 +67,13 @@ public final class FakeWorld {
         public volatile List<String> pullOutput = List.of();
         public volatile long pullLineMillis;
 
+        /** The digest each reference resolves to (default sha256:feed), as a test moves a tag. */
+        public final Map<String, String> digests = new ConcurrentHashMap<>();
+
+        public String digestOf(String reference) {
+            return digests.getOrDefault(reference, "sha256:feed");
+        }
+
         @Override
         public Image resolve(String reference, PullPolicy policy, Progress progress) {
             calls.add("resolve");
@@ -75,7 +82,12 @@ public final class FakeWorld {
                 progress.output(line);
                 sleep(pullLineMillis);
             }
-            return new Image(reference, "abc123", "sha256:feed", 1 << 30);
+            return new Image(reference, "abc123", digestOf(reference), 1 << 30);
+        }
+
+        @Override
+        public Storage storage() {
+            return new Storage(Path.of("/var/lib/containers/storage"), "overlay");
         }
 
         @Override
@@ -291,6 +303,23 @@ public final class FakeWorld {
             specs.remove(name);
         }
 
+        /** Shares plugged into running domains now: "domain tag hostPath ro|rw". */
+        public final Set<String> shares = ConcurrentHashMap.newKeySet();
+        public volatile PbException failAttach;
+
+        @Override
+        public void attachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
+            calls.add("attachShare");
+            if (failAttach != null) throw failAttach;
+            shares.add(name + " " + folder.tag() + " " + folder.hostPath() + (folder.readOnly() ? " ro" : " rw"));
+        }
+
+        @Override
+        public void detachShare(String name, DomainSpec.SharedFolder folder, Path virtiofsd, Path readOnlyVirtiofsd) {
+            calls.add("detachShare");
+            shares.removeIf(x -> x.startsWith(name + " " + folder.tag() + " "));
+        }
+
         /** What happens when a domain is stopped behind pb's back (virsh destroy, a guest poweroff). */
         public void stopBehindOurBack(String name) {
             set(name, Domain.State.SHUTOFF);
@@ -480,6 +509,12 @@ public final class FakeWorld {
         }
 
         @Override
+        public Exec exec(Target target, String commandLine, Duration timeout) {
+            if (!ready) return new Exec(255, "", "ssh: connect to host 127.0.0.1 port " + target.port() + ": Connection refused");
+            return guest.exec(commandLine);
+        }
+
+        @Override
         public int connect(Target target, List<String> command) {
             calls.add("connect");
             String owner = ports.entrySet().stream().filter(e -> e.getValue() == target.port()).map(Map.Entry::getKey).findFirst().orElse("?");
@@ -487,6 +522,92 @@ public final class FakeWorld {
             return 0;
         }
     }
+
+    /**
+     * A guest that answers pb's commands as a bootc host would, from a dumb table of deployments: {@code bootc status
+     * --json} prints them; the stage script stages the digest {@link #available} names for the reference (what the host's
+     * storage holds); {@code bootc rollback} queues the rollback; {@code systemctl reboot} boots the staged (or queued)
+     * deployment with a new boot id. Each command line is logged in {@link #commands}.
+     */
+    public final class FakeGuest {
+        public volatile dev.bootc.pb.api.GuestImage booted = new dev.bootc.pb.api.GuestImage("localhost/os:latest", "registry", "sha256:feed", "v1");
+        public volatile dev.bootc.pb.api.GuestImage staged;
+        public volatile dev.bootc.pb.api.GuestImage rollback;
+        public volatile boolean rollbackQueued;
+        public volatile int bootId = 1;
+        /** When false the guest has no bootc (the plain fixture): bootc status fails. */
+        public volatile boolean bootc = true;
+        /** When false a reboot never comes back (the boot id stays, SSH fails). */
+        public volatile boolean comesBack = true;
+        /** When set the stage fails with this message on stderr. */
+        public volatile String failStage;
+        public final List<String> commands = new CopyOnWriteArrayList<>();
+
+        Ssh.Exec exec(String line) {
+            commands.add(line);
+            if (!comesBack && down) return new Ssh.Exec(255, "", "ssh: connect to host 127.0.0.1: Connection refused");
+            if (line.startsWith("cat /proc/sys/kernel/random/boot_id")) {
+                String id = "boot-" + bootId + "\n";
+                if (!line.contains("bootc status")) return new Ssh.Exec(0, id, "");
+                if (!bootc) return new Ssh.Exec(1, id, "ERROR 'bootc status' is not implemented by this test stand-in");
+                return new Ssh.Exec(0, id + statusJson(), "");
+            }
+            if (line.equals("bootc status --json")) {
+                return bootc ? new Ssh.Exec(0, statusJson(), "") : new Ssh.Exec(1, "", "ERROR 'bootc status' is not implemented by this test stand-in");
+            }
+            if (line.contains("bootc switch") || line.contains("bootc upgrade")) {
+                if (!domains.shares.stream().anyMatch(x -> x.contains(" pb-storage ") && x.endsWith(" ro"))) {
+                    return new Ssh.Exec(32, "", "mount: /run/pb-storage: special device pb-storage does not exist.");
+                }
+                if (failStage != null) return new Ssh.Exec(1, "", failStage);
+                String ref = line.contains("bootc switch") ? line.replaceAll(".*--transport containers-storage (\\S+);.*", "$1")
+                        : (staged != null ? staged : booted).getImage();
+                staged = new dev.bootc.pb.api.GuestImage(ref, "containers-storage", images.digestOf(ref), "new");
+                return new Ssh.Exec(0, "Queued for next boot: " + ref + "\n", "");
+            }
+            if (line.equals("bootc rollback")) {
+                if (rollback == null) return new Ssh.Exec(1, "", "ERROR Rollback: No rollback available");
+                rollbackQueued = !rollbackQueued;
+                staged = null;
+                return new Ssh.Exec(0, "Next boot: rollback deployment\n", "");
+            }
+            if (line.equals("systemctl reboot")) {
+                if (!comesBack) {
+                    down = true;
+                    return new Ssh.Exec(255, "", "Connection closed by remote host");
+                }
+                if (staged != null) {
+                    rollback = booted;
+                    booted = staged;
+                    staged = null;
+                } else if (rollbackQueued) {
+                    var b = booted;
+                    booted = rollback;
+                    rollback = b;
+                }
+                rollbackQueued = false;
+                bootId++;
+                return new Ssh.Exec(255, "", "Connection closed by remote host");
+            }
+            return new Ssh.Exec(127, "", "sh: " + line + ": not found");
+        }
+
+        private volatile boolean down;
+
+        String statusJson() {
+            return "{\"apiVersion\":\"org.containers.bootc/v1\",\"kind\":\"BootcHost\",\"status\":{\"booted\":" + entry(booted)
+                    + ",\"staged\":" + entry(staged) + ",\"rollback\":" + entry(rollback) + ",\"rollbackQueued\":" + rollbackQueued
+                    + ",\"type\":\"bootcHost\"}}";
+        }
+
+        private String entry(dev.bootc.pb.api.GuestImage g) {
+            if (g == null) return "null";
+            return "{\"image\":{\"image\":{\"image\":\"" + g.getImage() + "\",\"transport\":\"" + g.getTransport() + "\"},\"imageDigest\":\""
+                    + g.getDigest() + "\",\"version\":\"" + g.getVersion() + "\",\"architecture\":\"amd64\"},\"ostree\":{\"checksum\":\"c\"}}";
+        }
+    }
+
+    public final FakeGuest guest = new FakeGuest();
 
     public static void sleep(long millis) {
         if (millis <= 0) return;

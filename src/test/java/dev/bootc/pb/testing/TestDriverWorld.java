@@ -156,6 +156,11 @@ public final class TestDriverWorld {
             public ScriptRun runScript(Target target, String script, java.time.Duration timeout) {
                 throw new UnsupportedOperationException("no guest on the test driver");
             }
+
+            @Override
+            public Exec exec(Target target, String commandLine, java.time.Duration timeout) {
+                return new Exec(255, "", "no guest on the test driver");
+            }
         };
         images = new Images() {
             @Override
@@ -171,6 +176,11 @@ public final class TestDriverWorld {
             @Override
             public Set<String> topLevelEntries(String reference) {
                 return Set.of("usr", "etc", "var", "mnt");
+            }
+
+            @Override
+            public Storage storage() {
+                return new Storage(Path.of("/var/lib/containers/storage"), "overlay");
             }
 
             @Override

@@ -1,0 +1,221 @@
+package dev.bootc.pb.reconcile;
+
+import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Failure;
+import dev.bootc.pb.api.GuestImage;
+import dev.bootc.pb.api.GuestStatus;
+import dev.bootc.pb.api.PbException;
+import dev.bootc.pb.api.PullPolicy;
+import dev.bootc.pb.api.VmKey;
+import dev.bootc.pb.port.Domain;
+import dev.bootc.pb.port.DomainSpec;
+import dev.bootc.pb.port.Domains;
+import dev.bootc.pb.port.Image;
+import dev.bootc.pb.port.Images;
+import dev.bootc.pb.port.Progress;
+import dev.bootc.pb.port.Ssh;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * An in-place update of a running VM, as a bootc host updates itself ({@code pb upgrade}, {@code pb switch},
+ * {@code pb rollback}): resolve the image on the host, ask the guest what it boots, and when the digest is new, share
+ * the host's container storage read-only with the guest for the stage only (hot-plugged, then unplugged), stage with
+ * bootc, reboot the guest once, wait for it, and check that it boots what was meant. Decisions are {@link UpdatePlan}'s;
+ * everything outside goes through the ports.
+ */
+public final class InPlaceUpdate {
+    private final Images images;
+    private final Domains domains;
+    private final Ssh ssh;
+    private final VmLayout layout;
+    private final Duration bootTimeout;
+    private final Clock clock;
+    private final Pause pause;
+
+    /** What is asked: upgrade (the VM's own reference again), switch (to another reference), or roll back. */
+    public enum Kind { UPGRADE, SWITCH, ROLLBACK }
+
+    /** One update of one VM; {@code image} is the reference of a switch; {@code check} only reports. */
+    public record Request(Kind kind, String image, boolean check, PullPolicy pull) {
+        public static Request upgrade(boolean check, PullPolicy pull) {
+            return new Request(Kind.UPGRADE, null, check, pull);
+        }
+    }
+
+    /** How an update ended. */
+    public enum Outcome {
+        /** The guest boots the image's digest already: nothing staged, no reboot. */
+        UP_TO_DATE,
+        /** (--check) A new digest is there; nothing was changed. */
+        AVAILABLE,
+        /** Staged (or staged already), rebooted once, and the guest boots the new digest. */
+        UPDATED,
+        /** Rebooted into the rollback deployment. */
+        ROLLED_BACK
+    }
+
+    /** What the update did: the booted image before and after, the host's digest, and the guest's status at the end. */
+    public record Result(String vm, Outcome outcome, GuestImage before, GuestImage after, String hostDigest, GuestStatus guest) {
+    }
+
+    /** Waiting between looks (a test passes one that does not sleep). */
+    @FunctionalInterface
+    public interface Pause {
+        void sleep(Duration d);
+    }
+
+    public InPlaceUpdate(Images images, Domains domains, Ssh ssh, VmLayout layout, Duration bootTimeout, Clock clock, Pause pause) {
+        this.images = images;
+        this.domains = domains;
+        this.ssh = ssh;
+        this.layout = layout;
+        this.bootTimeout = bootTimeout;
+        this.clock = clock;
+        this.pause = pause;
+    }
+
+    /** Runs the update; the VM must be running with SSH (its status records the port and key). */
+    public Result run(BootcVm vm, Request req, Progress progress) {
+        VmKey key = VmKey.of(vm);
+        String name = key.name();
+        Ssh.Target target = target(vm, key);
+        progress.phase("Reading what VM " + name + " boots (bootc status)");
+        Guest before = readGuest(name, target);
+        if (req.kind() == Kind.ROLLBACK) return rollback(key, target, before, req.check(), progress);
+
+        String ref = req.kind() == Kind.SWITCH ? req.image() : vm.getSpec().getImage();
+        progress.phase("Resolving " + ref);
+        Image image = images.resolve(ref, req.pull() == null ? PullPolicy.DEFAULT : req.pull(), progress);
+        String digest = image.digest();
+        UpdatePlan.Action action = UpdatePlan.decide(digest, req.kind() == Kind.SWITCH ? ref : null, before.status());
+        if (action == UpdatePlan.Action.UP_TO_DATE) {
+            return new Result(name, Outcome.UP_TO_DATE, before.status().getBooted(), before.status().getBooted(), digest, before.status());
+        }
+        if (req.check()) {
+            return new Result(name, Outcome.AVAILABLE, before.status().getBooted(), before.status().getBooted(), digest, before.status());
+        }
+        if (action == UpdatePlan.Action.STAGE) {
+            stage(vm, key, target, ref, before.status(), progress);
+            UpdatePlan.checkStaged(name, digest, readGuest(name, target).status());
+        }
+        Guest after = reboot(key, target, before.bootId(), progress);
+        UpdatePlan.checkBooted(name, digest, after.status());
+        return new Result(name, Outcome.UPDATED, before.status().getBooted(), after.status().getBooted(), digest, after.status());
+    }
+
+    private Result rollback(VmKey key, Ssh.Target target, Guest before, boolean check, Progress progress) {
+        String name = key.name();
+        boolean command = UpdatePlan.rollbackNeedsCommand(name, before.status());
+        GuestImage to = before.status().getRollback();
+        if (check) return new Result(name, Outcome.AVAILABLE, before.status().getBooted(), to, to.getDigest(), before.status());
+        if (command) {
+            progress.phase("Queueing the rollback deployment (bootc rollback)");
+            Ssh.Exec r = ssh.exec(target, GuestView.asRoot(target, "bootc rollback"), Duration.ofMinutes(5));
+            if (!r.ok()) throw Failure.UpdateFailed.with("bootc rollback failed in VM " + name + ": " + tail(r));
+        }
+        Guest after = reboot(key, target, before.bootId(), progress);
+        UpdatePlan.checkBooted(name, to.getDigest(), after.status());
+        return new Result(name, Outcome.ROLLED_BACK, before.status().getBooted(), after.status().getBooted(), to.getDigest(), after.status());
+    }
+
+    /** Shares the host's storage read-only with the running domain, stages with bootc, and unplugs the share whatever happened. */
+    private void stage(BootcVm vm, VmKey key, Ssh.Target target, String ref, GuestStatus guest, Progress progress) {
+        Images.Storage storage = images.storage();
+        Domains.HostFacts facts = domains.facts();
+        Path virtiofsd = facts.virtiofsd().orElseThrow(() -> Failure.VirtiofsdMissing.with(
+                "an in-place update shares the host's container storage with virtiofsd, which this host lacks: run pb doctor --fix"));
+        facts.volumesRefused().ifPresent(why -> {
+            throw Failure.VirtiofsdMissing.with("an in-place update shares the host's container storage over virtiofs: " + why);
+        });
+        DomainSpec.SharedFolder share = new DomainSpec.SharedFolder(storage.graphRoot(), UpdatePlan.STORAGE_MOUNT, true, UpdatePlan.STORAGE_TAG);
+        String domain = layout.domainName(key);
+        progress.phase("Sharing " + storage.graphRoot() + " read-only with VM " + key.name() + " for the update");
+        try {
+            domains.attachShare(domain, share, virtiofsd, layout.readOnlyVirtiofsd());
+        } catch (PbException e) {
+            throw Failure.UpdateFailed.with("cannot share " + storage.graphRoot() + " with VM " + key.name() + ": " + e.getMessage()
+                    + " (a VM whose domain an earlier pb defined takes hot-plugged shares after pb stop " + key.name()
+                    + " && pb start " + key.name() + ")", e);
+        }
+        try {
+            String bootc = UpdatePlan.stageCommand(ref, guest);
+            progress.phase("Staging " + ref + " in VM " + key.name() + " (" + bootc + ")");
+            Ssh.Exec r = ssh.exec(target, GuestView.asRoot(target, UpdatePlan.stageScript(bootc, storage.driver())), Duration.ofMinutes(30));
+            for (String line : r.stdout().split("\n")) if (!line.isBlank()) progress.output(line);
+            if (!r.ok()) throw Failure.UpdateFailed.with("staging " + ref + " in VM " + key.name() + " failed (" + bootc + "): " + tail(r));
+        } finally {
+            progress.phase("Unsharing " + storage.graphRoot() + " from VM " + key.name());
+            try {
+                domains.detachShare(domain, share, virtiofsd, layout.readOnlyVirtiofsd());
+            } catch (PbException e) {
+                // the stage stands (or its own failure is the news): say so rather than hide either
+                progress.output("warning: " + storage.graphRoot() + " is still plugged into VM " + key.name()
+                        + " (read-only; gone when the domain stops): " + e.getMessage());
+            }
+        }
+    }
+
+    /** Reboots the guest and waits for a new boot (another boot id) to answer SSH; then reads its status. */
+    private Guest reboot(VmKey key, Ssh.Target target, String bootId, Progress progress) {
+        String name = key.name();
+        progress.phase("Rebooting VM " + name);
+        ssh.exec(target, GuestView.asRoot(target, "systemctl reboot"), Duration.ofSeconds(30)); // the connection may drop before it answers
+        Instant deadline = clock.instant().plus(bootTimeout);
+        progress.phase("Waiting for VM " + name + " to boot again");
+        while (true) {
+            pause.sleep(Duration.ofSeconds(2));
+            Ssh.Exec r = ssh.exec(target, "cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(30));
+            if (r.ok() && !r.stdout().strip().isEmpty() && !r.stdout().strip().equals(bootId)) break;
+            if (clock.instant().isAfter(deadline)) {
+                throw Failure.SshTimeout.with("VM " + name + " did not answer SSH within " + bootTimeout.toSeconds()
+                        + " s of its reboot: see " + layout.serialLog(key));
+            }
+        }
+        progress.phase("Reading what VM " + name + " boots now");
+        return readGuest(name, target);
+    }
+
+    /** The guest's boot id and bootc status, in one login. */
+    private Guest readGuest(String name, Ssh.Target target) {
+        Ssh.Exec r = ssh.exec(target, "cat /proc/sys/kernel/random/boot_id && " + GuestView.asRoot(target, "bootc status --json"), Duration.ofMinutes(2));
+        if (r.sshFailed()) throw Failure.NoSsh.with("VM " + name + " did not answer SSH: " + tail(r));
+        if (!r.ok()) {
+            throw Failure.NotUpdatable.with("bootc status failed in VM " + name + " (an image without bootc cannot be updated in place): " + tail(r));
+        }
+        String out = r.stdout().strip();
+        int nl = out.indexOf('\n');
+        if (nl < 0) throw Failure.NotUpdatable.with("bootc status printed nothing in VM " + name);
+        try {
+            GuestStatus status = GuestStatus.fromBootcStatus(out.substring(nl + 1));
+            status.setObservedAt(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            return new Guest(out.substring(0, nl).strip(), status);
+        } catch (PbException e) {
+            throw Failure.NotUpdatable.with("VM " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** What the guest said in one login. */
+    private record Guest(String bootId, GuestStatus status) {
+    }
+
+    private Ssh.Target target(BootcVm vm, VmKey key) {
+        var st = vm.getStatus();
+        boolean running = domains.find(layout.domainName(key)).map(Domain::running).orElse(false);
+        if (!running || st == null || st.getSshPort() == null || st.getSshKeyPath() == null) {
+            throw Failure.VmNotRunning.with("VM " + key.name() + " is not running with SSH: pb start " + key.name() + " first");
+        }
+        return new Ssh.Target(st.getSshPort(), vm.getSpec().getSsh() == null || vm.getSpec().getSsh().getUser() == null ? "root"
+                : vm.getSpec().getSsh().getUser(), Path.of(st.getSshKeyPath()), layout.knownHosts(key));
+    }
+
+    private static String tail(Ssh.Exec r) {
+        String text = (r.stderr() == null || r.stderr().isBlank() ? r.stdout() : r.stderr()).strip();
+        String[] lines = text.split("\n");
+        String last = lines.length == 0 ? "" : lines[lines.length - 1];
+        return last.isBlank() ? "exit status " + r.status() : last + " (exit status " + r.status() + ")";
+    }
+}
