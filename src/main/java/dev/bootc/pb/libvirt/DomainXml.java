@@ -190,7 +190,13 @@ public final class DomainXml {
         Element usb = add(devices, "controller");
         usb.setAttribute("type", "usb");
         usb.setAttribute("model", "none");
-        // free PCIe slots (a root port takes one device): for the host's storage hot-plugged during an in-place update
+        // free PCIe slots (a root port takes one device): for the host's storage hot-plugged during an in-place update.
+        // The root complex is named first: libvirt gives an unnumbered controller the first free index, and index 0
+        // must be pcie-root on q35 and virt ("The PCI controller with index='0' must be model='pcie-root'").
+        Element root = add(devices, "controller");
+        root.setAttribute("type", "pci");
+        root.setAttribute("index", "0");
+        root.setAttribute("model", "pcie-root");
         for (int i = 0; i < 2; i++) {
             Element port = add(devices, "controller");
             port.setAttribute("type", "pci");

@@ -60,6 +60,7 @@ class DomainXmlTest {
     void fullSpecValidatesAgainstLibvirtSchemaAndHoldsWhatWasAsked() throws Exception {
         String xml = DomainXml.write(fullSpec(tmp), "6f1f3c2e-1111-4222-8333-444455556666");
         assertValid(xml);
+        assertQemuDriverAccepts(xml);
         Document d = DomainXml.parse(xml);
         assertEquals("qemu", x(d, "/domain/@type"));
         assertEquals("pb-default-web", x(d, "/domain/name"));
@@ -248,6 +249,7 @@ class DomainXmlTest {
                 .diskPath(tmp.resolve("d.qcow2")).network(NetworkMode.none).build();
         String xml = DomainXml.write(spec);
         assertValid(xml);
+        assertQemuDriverAccepts(xml);
         Document d = DomainXml.parse(xml);
         assertEquals("2", x(d, "count(/domain/devices/controller[@type='pci'][@model='pcie-root-port'])"), "free slots to plug into");
         assertEquals("shared", x(d, "/domain/memoryBacking/access/@mode"));
@@ -264,6 +266,32 @@ class DomainXmlTest {
     void hostIpOfForwardMustBeAnIpv4Literal() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new DomainSpec.HostForward(Protocol.tcp, "127.0.0.1,hostfwd=tcp::22-:22", 1, 2));
+    }
+
+    /**
+     * The host's QEMU driver (qemu:///system, the real libvirt the VMs run on) defines the domain: it checks what the
+     * schema cannot (PCI controllers and addresses for the machine type, firmware, devices). Undefined at once.
+     */
+    static void assertQemuDriverAccepts(String xml) throws Exception {
+        String name = "pb-xmltest-" + Long.toHexString(System.nanoTime());
+        Path file = Files.createTempFile("domain", ".xml");
+        try {
+            Files.writeString(file, xml.replaceFirst("<name>[^<]*</name>", "<name>" + name + "</name>").replaceFirst("<uuid>[^<]*</uuid>", ""));
+            String out = virsh("define", file.toString());
+            assertTrue(out.startsWith("0\n"), "libvirt's QEMU driver refused the domain:\n" + out + "\n" + xml);
+        } finally {
+            virsh("undefine", "--nvram", name);
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static String virsh(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("virsh", "-c", "qemu:///system"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "virsh timed out");
+        return p.exitValue() + "\n" + out;
     }
 
     static void assertValid(String xml) throws Exception {
