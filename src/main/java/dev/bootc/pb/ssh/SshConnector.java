@@ -139,17 +139,8 @@ public final class SshConnector {
      * terminal plays no part). The host key is pinned as for {@link #run}; ssh is killed when {@code timeout} passes.
      */
     public Captured capture(Target t, String remoteCommand, java.time.Duration timeout) {
-        if (!Files.isExecutable(ssh)) {
-            throw Failure.SshMissing.with(ssh + " not found: install openssh-client");
-        }
-        try {
-            FileModes.privateFile(t.knownHosts());
-        } catch (IOException e) {
-            throw Failure.SshFailed.with("cannot create " + t.knownHosts() + ": " + e.getMessage(), e);
-        }
-        List<String> args = new ArrayList<>(command(t, List.of(remoteCommand), false));
         // a guest that accepts the connection and then says nothing must not hold a reconcile for the whole timeout
-        args.addAll(1, List.of("-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=15"));
+        List<String> args = batchCommand(t, remoteCommand, "ConnectTimeout=20", "ServerAliveInterval=15");
         ProcessBuilder pb = new ProcessBuilder(args)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true);
@@ -228,6 +219,14 @@ public final class SshConnector {
      * {@code bootc status --json}, the update's steps). Status 255 when ssh failed or the timeout ended it.
      */
     public dev.bootc.pb.port.Ssh.Exec exec(Target t, String commandLine, java.time.Duration timeout) {
+        // a guest that stops answering (a reboot under the command) is noticed in seconds, not at TCP's timeout
+        List<String> argv = batchCommand(t, commandLine, "ConnectTimeout=10", "ServerAliveInterval=5", "ServerAliveCountMax=3");
+        dev.bootc.pb.os.ProcessResult r = dev.bootc.pb.os.ProcessRunner.local().run(dev.bootc.pb.os.Command.of(argv).timeout(timeout));
+        return new dev.bootc.pb.port.Ssh.Exec(r.timedOut() ? ExitCodes.SSH_FAILED : r.exitCode(), r.stdout(), r.stderr());
+    }
+
+    /** ssh's argv for pb's own command in a guest (no terminal; the host key pinned), with these {@code -o} options. */
+    private List<String> batchCommand(Target t, String commandLine, String... options) {
         if (!Files.isExecutable(ssh)) {
             throw Failure.SshMissing.with(ssh + " not found: install openssh-client");
         }
@@ -237,10 +236,10 @@ public final class SshConnector {
             throw Failure.SshFailed.with("cannot create " + t.knownHosts() + ": " + e.getMessage(), e);
         }
         List<String> argv = new ArrayList<>(command(t, List.of(commandLine), false));
-        // a guest that stops answering (a reboot under the command) is noticed in seconds, not at TCP's timeout
-        argv.addAll(1, List.of("-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"));
-        dev.bootc.pb.os.ProcessResult r = dev.bootc.pb.os.ProcessRunner.local().run(dev.bootc.pb.os.Command.of(argv).timeout(timeout));
-        return new dev.bootc.pb.port.Ssh.Exec(r.timedOut() ? ExitCodes.SSH_FAILED : r.exitCode(), r.stdout(), r.stderr());
+        List<String> opts = new ArrayList<>();
+        for (String o : options) opts.addAll(List.of("-o", o));
+        argv.addAll(1, opts);
+        return argv;
     }
 
     /** Copies ssh's stderr through as it comes, remembering whether the host key was refused. */
