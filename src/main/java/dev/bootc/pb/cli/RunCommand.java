@@ -76,7 +76,7 @@ class RunCommand extends BaseCommand {
     @Option(names = "--memory", paramLabel = "SIZE", description = "Memory: MiB, or with a unit (4G, 4Gi, 4096M). Default 2Gi.")
     String memory;
 
-    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default 2).")
+    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default 2; under TCG, without KVM, a VM runs on one: see the README's Notes and limits).")
     Integer cpus;
 
     @Option(names = {"-p", "--port"}, paramLabel = "HOST:GUEST", description = "Forward 127.0.0.1:HOST to the guest's GUEST port (repeatable).")

@@ -116,10 +116,10 @@ final class DesiredDomain {
      */
     private static final java.util.List<String> LATER_FIELDS = java.util.List.of("virtiofsdReadOnly");
     /**
-     * The XML made from a spec changed (shared memory and free PCIe ports for hot-plugged shares, pb upgrade): the hash
-     * says which rendering it is of, so a domain defined before is redefined.
+     * The XML made from a spec changed (shared memory and free PCIe ports for hot-plugged shares, pb upgrade; one vCPU
+     * under TCG): the hash says which rendering it is of, so a domain defined before is redefined.
      */
-    private static final String RENDERING = "xml 2\n";
+    private static final String RENDERING = "xml 3\n";
 
     static String hash(DomainSpec spec) {
         return sha256(RENDERING + text(spec));
