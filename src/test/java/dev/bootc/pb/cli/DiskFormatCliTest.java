@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bootc.pb.port.ExportFormat;
 import dev.bootc.pb.testing.FakeRoot;
-import dev.bootc.pb.testing.FakeWorld;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,30 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pb run --disk-format and pb export, in-process on a real file store and the real core, with podman, disks,
  * libvirt and SSH faked at the I/O edge: exit codes, stdout and stderr, what was stored and what the disks were told.
  */
-class DiskFormatCliTest {
-    @TempDir
-    Path dir;
-    FakeWorld world;
-    CliRunner pb;
-
-    @BeforeEach
-    void setUp() {
-        world = new FakeWorld();
-        world.ssh.ready = true;
-        pb = new CliRunner(o -> FakeRoot.root(dir, world, o));
-    }
-
-    CliRunner.Result ok(String... args) {
-        CliRunner.Result r = pb.run(args);
-        assertEquals(0, r.exit(), r.toString());
-        return r;
-    }
-
-    void assertOneLineError(CliRunner.Result r, int exit, String contains) {
-        assertEquals(exit, r.exit(), r.toString());
-        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
-        assertTrue(r.err().startsWith("Error: ") && r.err().contains(contains), r.err());
-    }
+class DiskFormatCliTest extends InProcessCliTest {
 
     JsonNode get(String name) throws Exception {
         return new ObjectMapper().readTree(ok("get", name, "-o", "json").out());

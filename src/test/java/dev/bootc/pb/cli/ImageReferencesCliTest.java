@@ -1,11 +1,8 @@
 package dev.bootc.pb.cli;
 
 import dev.bootc.pb.port.Images.StoredImage;
-import dev.bootc.pb.testing.FakeRoot;
-import dev.bootc.pb.testing.FakeWorld;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,29 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * podman-bootc takes what podman takes: an image ID (whole, or a unique prefix as podman images shows it) and a
  * reference by digest. In-process on a real file store and the real core; podman's local storage is the fake's list.
  */
-class ImageReferencesCliTest {
+class ImageReferencesCliTest extends InProcessCliTest {
     static final String FEDORA_ID = "3263797674a4" + "1".repeat(52);
     static final String UNTAGGED_ID = "9f0e2a4b6c8d" + "2".repeat(52);
     static final String DIGEST = "sha256:abcdef123456" + "3".repeat(52);
 
-    @TempDir
-    Path dir;
-    FakeWorld world;
-    CliRunner pb;
 
     @BeforeEach
-    void setUp() {
-        world = new FakeWorld();
-        world.ssh.ready = true;
+    void twoImages() {
         world.images.stored.add(new StoredImage(FEDORA_ID, List.of("quay.io/fedora/fedora-bootc:42", "localhost/fedora-alias:v1")));
         world.images.stored.add(new StoredImage(UNTAGGED_ID, List.of()));
-        pb = new CliRunner(o -> FakeRoot.root(dir, world, o));
-    }
-
-    CliRunner.Result ok(String... args) {
-        CliRunner.Result r = pb.run(args);
-        assertEquals(0, r.exit(), r.toString());
-        return r;
     }
 
     String image(String vm) {

@@ -4,11 +4,7 @@ import dev.bootc.pb.port.Accel;
 import dev.bootc.pb.port.DomainSpec;
 import dev.bootc.pb.port.HostArch;
 import dev.bootc.pb.port.PbMetadata;
-import dev.bootc.pb.testing.FakeRoot;
-import dev.bootc.pb.testing.FakeWorld;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,24 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code pb list} and {@code pb rm} leave the Kubernetes store's domains alone (they are not this
  * store's orphans). The real CLI, store and core; podman, disks, libvirt and SSH faked.
  */
-class TenantIsolationCliTest {
-    @TempDir
-    Path dir;
-    FakeWorld world;
-    CliRunner cli;
-
-    @BeforeEach
-    void setUp() {
-        world = new FakeWorld();
-        world.ssh.ready = true;
-        cli = new CliRunner(o -> FakeRoot.root(dir, world, o));
-    }
-
-    private CliRunner.Result ok(String... args) {
-        CliRunner.Result r = cli.run(args);
-        assertEquals(0, r.exit(), r.toString());
-        return r;
-    }
+class TenantIsolationCliTest extends InProcessCliTest {
 
     private int sshPort(String vm) {
         return Integer.parseInt(ok("inspect", vm, "--format", "jsonpath={.runtime.sshPort}").out().strip());
@@ -63,7 +42,7 @@ class TenantIsolationCliTest {
         ok("run", "-B", "--name", "a", "img");
         int port = sshPort("a");
         world.calls.clear();
-        assertRefused(cli.run("-q", "run", "-B", "--name", "b", "-p", port + ":22", "img"), "a", port, "b");
+        assertRefused(pb.run("-q", "run", "-B", "--name", "b", "-p", port + ":22", "img"), "a", port, "b");
     }
 
     @Test
@@ -71,7 +50,7 @@ class TenantIsolationCliTest {
         ok("run", "-B", "--name", "a", "-p", "2222:80", "img");
         ok("stop", "a");
         world.calls.clear();
-        assertRefused(cli.run("-q", "run", "-B", "--name", "b", "-p", "2222:22", "img"), "a", 2222, "b");
+        assertRefused(pb.run("-q", "run", "-B", "--name", "b", "-p", "2222:22", "img"), "a", 2222, "b");
         // and a starts again with its port
         ok("start", "a");
         assertEquals(2222, world.domains.specs.get("default_a").forwards().get(0).hostPort());
@@ -90,7 +69,7 @@ class TenantIsolationCliTest {
 
         ok("rm", "-f", "web");
         assertTrue(world.domains.find("kube_default_web").isPresent(), "rm of root's web leaves the other store's web");
-        CliRunner.Result gone = cli.run("rm", "-f", "web");
+        CliRunner.Result gone = pb.run("rm", "-f", "web");
         assertEquals(3, gone.exit(), "no VM web in this store any more: " + gone);
         assertTrue(world.domains.find("kube_default_web").isPresent(), "nor is it taken for this store's orphan");
         ok("rm", "-f", "old");
@@ -101,7 +80,7 @@ class TenantIsolationCliTest {
     void anEarlierVmsDomainOfTheNameIsItsOrphanUntilItsOwnRm() {
         // the domain of an earlier VM web whose resource went without its finalizer, under today's web
         world.domains.define(domain("default_web", "web", "uid-earlier"));
-        CliRunner.Result run = cli.run("-q", "run", "-B", "--name", "web", "img");
+        CliRunner.Result run = pb.run("-q", "run", "-B", "--name", "web", "img");
         assertEquals(4, run.exit(), run.toString());
         assertTrue(run.err().contains("OwnerConflict") || run.err().contains("uid-earlier"), run.err());
         assertEquals("uid-earlier", world.domains.find("default_web").orElseThrow().metadata().ownerUid(), "not adopted");

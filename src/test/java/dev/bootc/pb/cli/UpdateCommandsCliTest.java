@@ -1,29 +1,18 @@
 package dev.bootc.pb.cli;
 
-import dev.bootc.pb.testing.FakeRoot;
-import dev.bootc.pb.testing.FakeWorld;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** pb upgrade, switch and rollback as a user types them, on the real core and CLI with a fake guest that answers as bootc. */
-class UpdateCommandsCliTest {
-    @TempDir
-    Path dir;
-    FakeWorld world;
-    CliRunner pb;
+class UpdateCommandsCliTest extends InProcessCliTest {
     static final String IMAGE = "localhost/os:latest";
 
     @BeforeEach
     void aReadyVm() {
-        world = new FakeWorld();
-        world.ssh.ready = true;
-        pb = new CliRunner(o -> FakeRoot.root(dir, world, o));
         CliRunner.Result run = pb.run("run", "-B", "--name", "demo", IMAGE);
         assertEquals(0, run.exit(), run.toString());
         world.guest.commands.clear();
