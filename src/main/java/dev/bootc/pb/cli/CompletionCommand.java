@@ -61,7 +61,7 @@ class CompletionCommand extends BaseCommand {
                 }
 
                 """.formatted(String.join("|", CONTEXT_OPTIONS));
-        script = script.replace("(\"" + VmNames.MARKER + "\")", "($(_pb_vm_names))");
+        script = script.replace("(\"" + VmNameCandidates.MARKER + "\")", "($(_pb_vm_names))");
         int entry = script.indexOf("# Bash completion entry point function.");
         return script.substring(0, entry) + names + script.substring(entry);
     }
@@ -100,7 +100,7 @@ class CompletionCommand extends BaseCommand {
                 if (o.scopeType() == CommandLine.ScopeType.INHERIT && top.options().stream().anyMatch(t -> t.longestName().equals(o.longestName()))) continue;
                 option(b, when, o);
             }
-            if (sub.positionalParameters().stream().anyMatch(p -> p.completionCandidates() instanceof VmNames)) {
+            if (sub.positionalParameters().stream().anyMatch(p -> p.completionCandidates() instanceof VmNameCandidates)) {
                 withNames.addAll(names(top, sub));
             }
             for (Map.Entry<String, CommandLine> nested : e.getValue().getSubcommands().entrySet()) {

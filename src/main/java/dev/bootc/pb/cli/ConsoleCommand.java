@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "console", description = {"Attach this terminal to a VM's serial console (as virsh console); Ctrl-] leaves.",
         "Needs a terminal. Read-only alternative: pb logs -f NAME."})
 class ConsoleCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Override

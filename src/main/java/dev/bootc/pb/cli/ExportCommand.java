@@ -14,7 +14,7 @@ import java.nio.file.Path;
         "FILE holds the guest's secrets, as the disk does: it is yours alone (0600), and appears only once complete.",
         "A link at FILE is refused; an existing file needs --force. A running VM is refused (exit 4): pb stop NAME first."})
 class ExportCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name (stopped: pb stop NAME).")
+    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name (stopped: pb stop NAME).")
     String name;
 
     @Parameters(index = "1", paramLabel = "FILE", description = "The image file to write, like web.qcow2, web.raw or web.vmdk.")

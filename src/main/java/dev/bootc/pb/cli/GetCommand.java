@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 /** pb get: the stored resource, as kubectl get -o shows it. */
 @Command(name = "get", description = "Print a BootcVm resource as stored.")
 class GetCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Option(names = {"-o", "--output"}, paramLabel = "yaml|json|jsonpath=TEMPLATE", defaultValue = "yaml",

@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", description = {"Show a VM: its resource, its status, and its domain as libvirt shows it now.",
         "-o jsonpath=TEMPLATE prints fields as kubectl does, like: pb inspect vm -o jsonpath='{.runtime.sshPort}'"})
 class InspectCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Option(names = {"-o", "--output", "--format"}, paramLabel = "yaml|json|jsonpath=TEMPLATE", defaultValue = "yaml",

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 @Command(name = "logs", description = {"Print a VM's serial console log (this boot's: kernel, systemd, login prompt).",
         "-f follows it, across reboots, until the VM is removed or Ctrl-C."})
 class LogsCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Option(names = {"-f", "--follow"}, description = "Keep printing what the console prints.")

@@ -22,7 +22,7 @@ class RmCommand extends BaseCommand {
         @Option(names = "--all", description = "Remove every VM of the namespace.")
         boolean all;
 
-        @Parameters(paramLabel = "NAME", arity = "1..*", completionCandidates = VmNames.class, description = "VM names.")
+        @Parameters(paramLabel = "NAME", arity = "1..*", completionCandidates = VmNameCandidates.class, description = "VM names.")
         List<String> names;
     }
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
         "Boot a running VM's rollback deployment (the image it booted before its last update), as bootc rollback",
         "does, with one reboot; /var is kept, /etc is the rollback deployment's own."})
 class RollbackCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Option(names = "--check", description = "Only say what the rollback deployment is; reboot nothing.")

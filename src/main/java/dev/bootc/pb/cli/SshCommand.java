@@ -12,7 +12,7 @@ import java.util.List;
         "Without NAME (pb ssh, pb ssh -- CMD...): the latest VM, the running one of the namespace created last.",
         "Exits with the remote command's status, or 255 when SSH itself fails."})
 class SshCommand extends BaseCommand {
-    @Parameters(arity = "0..*", paramLabel = "NAME [CMD...]", completionCandidates = VmNames.class,
+    @Parameters(arity = "0..*", paramLabel = "NAME [CMD...]", completionCandidates = VmNameCandidates.class,
             description = "VM name (default: the latest running VM), then the command to run in it; after --, only the command.")
     List<String> args = new ArrayList<>();
 

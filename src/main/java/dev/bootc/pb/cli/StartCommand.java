@@ -6,7 +6,7 @@ import picocli.CommandLine.Parameters;
 /** pb start: runStrategy Always; boots again on the same disk. */
 @Command(name = "start", description = "Start a stopped VM on its existing disk.")
 class StartCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Override

@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 /** pb stop: runStrategy Halted; the disk is kept. */
 @Command(name = "stop", description = "Stop a VM (graceful shutdown; its disk is kept).")
 class StopCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Override

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
         "Make a running VM follow another image in place, as bootc switch does: staged from the host's container",
         "storage, one reboot; /etc merged, /var kept, the old image stays as the rollback. spec.image follows."})
 class SwitchCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = VmNames.class, description = "VM name.")
+    @Parameters(index = "0", paramLabel = "NAME", completionCandidates = VmNameCandidates.class, description = "VM name.")
     String name;
 
     @Parameters(index = "1", paramLabel = "IMAGE", description = "The image reference the VM follows from now on.")

@@ -14,7 +14,7 @@ import java.util.List;
         "image (by --pull), the guest stages it from the host's container storage (shared read-only for the update",
         "only), one reboot applies it; /etc is merged, /var kept, the old image stays as the rollback."})
 class UpgradeCommand extends BaseCommand {
-    @Parameters(paramLabel = "NAME", arity = "1..*", completionCandidates = VmNames.class, description = "VM names.")
+    @Parameters(paramLabel = "NAME", arity = "1..*", completionCandidates = VmNameCandidates.class, description = "VM names.")
     List<String> names;
 
     @Option(names = "--check", description = "Only say whether there is a new digest; change nothing, reboot nothing.")

@@ -7,7 +7,7 @@ import java.util.List;
  * Completion candidates of a VM name: a marker the completion scripts replace with a call to
  * {@code pb list --format name} when the shell completes (names are known only then).
  */
-final class VmNames implements Iterable<String> {
+final class VmNameCandidates implements Iterable<String> {
     /** Stands for the names in generated scripts; never a valid VM name (DNS-1123 has no '@'). */
     static final String MARKER = "@pb-vm-names@";
 
