@@ -254,7 +254,7 @@ public final class Validation {
         return null;
     }
 
-    /** Throws {@link InvalidResourceException} naming the first problem. */
+    /** Throws a {@link PbException} of {@link Failure#Invalid} naming the first problem. */
     public static void check(BootcVm vm) {
         List<Problem> p = problems(vm);
         if (!p.isEmpty()) {

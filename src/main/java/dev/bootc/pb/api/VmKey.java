@@ -2,7 +2,7 @@ package dev.bootc.pb.api;
 
 /** Which VM: namespace and name. The one key of queues, locks, files and messages ("namespace/name"). */
 public record VmKey(String namespace, String name) implements Comparable<VmKey> {
-    /** @throws PbException.Invalid (InvalidName) unless both are DNS labels: a key names files, so {@code ../x} never makes one */
+    /** @throws PbException {@link Failure#InvalidName} unless both are DNS labels: a key names files, so {@code ../x} never makes one */
     public VmKey {
         Validation.requireName("metadata.namespace", namespace);
         Validation.requireName("metadata.name", name);

@@ -93,7 +93,7 @@ public final class BaseDiskBuilder {
      *
      * @param name the name of what the install runs, so a dead build's container or VM can be found and removed
      * @return the qcow2 file in workDir
-     * @throws PbException.Failed (DiskBuildFailed) with the last lines of the build log
+     * @throws PbException {@link dev.bootc.pb.api.Failure#DiskBuildFailed} with the last lines of the build log
      */
     public Path build(Image image, BaseDiskOptions options, Path workDir, String name, Progress progress) {
         Path raw = workDir.resolve(RAW_NAME);

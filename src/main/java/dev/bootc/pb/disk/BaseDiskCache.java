@@ -108,7 +108,7 @@ public final class BaseDiskCache {
      * The base disk of this image and these options, built now if the cache has none. Concurrent calls for the
      * same key, from threads or processes, build it once; the others wait and reuse it.
      *
-     * @throws PbException.Failed (DiskBuildFailed) with the end of the build log
+     * @throws PbException {@link dev.bootc.pb.api.Failure#DiskBuildFailed} with the end of the build log
      */
     public BaseDisk ensure(Image image, BaseDiskOptions options, Progress progress) {
         return ensure(image, options, null, progress);

@@ -54,9 +54,9 @@ public final class Overlays {
      * chowns it to QEMU's user at start) in disk folders ({@link FileModes#DISK_DIR} when pb makes them). It is
      * created under a temporary name and linked into place, so no half-written overlay is ever seen under its real name.
      *
-     * @throws PbException.Conflict (DiskExists) the overlay exists already
-     * @throws PbException.Invalid  (DiskTooSmall) the size is below the base disk's
-     * @throws PbException.NotFound (BaseDiskNotFound) the base disk is missing
+     * @throws PbException {@link dev.bootc.pb.api.Failure#DiskExists}: the overlay exists already
+     * @throws PbException {@link dev.bootc.pb.api.Failure#DiskTooSmall}: the size is below the base disk's
+     * @throws PbException {@link dev.bootc.pb.api.Failure#BaseDiskNotFound}: the base disk is missing
      */
     public Path create(Path base, Path overlay, long virtualSizeBytes) {
         Path baseAbs = base.toAbsolutePath().normalize();
@@ -94,9 +94,9 @@ public final class Overlays {
      * is written in a private folder beside it and put in place only when complete and synced, so no half-written disk
      * is ever seen under its name; qemu-img's progress goes to {@code progress} as output lines.
      *
-     * @throws PbException.Conflict (DiskExists) the disk exists already
-     * @throws PbException.Invalid  (DiskTooSmall) the size is below the base disk's
-     * @throws PbException.NotFound (BaseDiskNotFound) the base disk is missing
+     * @throws PbException {@link dev.bootc.pb.api.Failure#DiskExists}: the disk exists already
+     * @throws PbException {@link dev.bootc.pb.api.Failure#DiskTooSmall}: the size is below the base disk's
+     * @throws PbException {@link dev.bootc.pb.api.Failure#BaseDiskNotFound}: the base disk is missing
      */
     public Path createRawCopy(Path base, Path disk, long virtualSizeBytes, Progress progress) {
         Path baseAbs = base.toAbsolutePath().normalize();

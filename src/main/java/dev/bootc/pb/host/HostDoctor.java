@@ -34,7 +34,7 @@ public final class HostDoctor implements HostSetup {
         }
     }
 
-    /** What the doctor may see and touch; {@link #system()} is this host. */
+    /** What the doctor may see and touch; {@link Host#system(boolean)} is this host. */
     public record Host(List<Path> path, Path osRelease, List<Path> firmwareDirs, Path containersConfDir, boolean root,
                        boolean systemd, HostArch arch, ProcessRunner runner) {
         public static Host system(boolean root) {

@@ -9,7 +9,7 @@ public interface ProcessRunner {
 
     /**
      * Runs the command to its end or its timeout. A non-zero exit is a normal result, not an
-     * exception; a program that is not installed is a {@link dev.bootc.pb.api.PbException.Failed}
+     * exception; a program that is not installed is a {@link dev.bootc.pb.api.PbException} of {@link dev.bootc.pb.api.Failure#ProgramMissing}
      * naming the program and the package that provides it.
      */
     ProcessResult run(Command command);

@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Everything the domain XML of one VM is made from: the input of {@link DomainXml#write}. Built with
+ * Everything the domain XML of one VM is made from: the input of {@code DomainXml.write} (the libvirt adapter). Built with
  * {@link #builder(String)}; the compact constructor rejects what libvirt or QEMU would choke on, so a
  * value that reaches the XML or QEMU's command line is known to be safe there.
  */

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 /**
  * Where BootcVm resources (the desired state) live, with the Kubernetes semantics a reconciler relies
  * on: uid, creationTimestamp, resourceVersion checked on every write (a stale write is a
- * {@link dev.bootc.pb.api.PbException.Conflict}), generation bumped by spec changes only, status written
+ * {@link dev.bootc.pb.api.PbException} of {@link dev.bootc.pb.api.Failure#Conflict}), generation bumped by spec changes only, status written
  * apart from spec, finalizers and deletionTimestamp, and a watch.
  */
 public interface VmStore extends AutoCloseable {
