@@ -6,6 +6,7 @@ import dev.bootc.pb.port.Progress;
 
 import dev.bootc.pb.port.Image;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -304,22 +305,14 @@ class BaseDiskCacheTest {
         }
     }
 
-    static void waitForLine(Path file, String line, long millis) throws Exception {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end) {
-            if (Files.exists(file) && Files.readString(file).lines().anyMatch(line::equals)) return;
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no '" + line + "' in " + file + " after " + millis + " ms");
+    static void waitForLine(Path file, String line, long millis) {
+        await("the line '" + line + "' in " + file).atMost(java.time.Duration.ofMillis(millis)).pollInterval(java.time.Duration.ofMillis(50))
+                .until(() -> Files.exists(file) && Files.readString(file).lines().anyMatch(line::equals));
     }
 
-    static void waitForText(Path file, String text, long millis) throws Exception {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) return;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no '" + text + "' in " + file + " after " + millis + " ms");
+    static void waitForText(Path file, String text, long millis) {
+        await("'" + text + "' in " + file).atMost(java.time.Duration.ofMillis(millis)).pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> Files.exists(file) && Files.readString(file).contains(text));
     }
 
     static void sleep(long ms) {

@@ -8,6 +8,7 @@ import dev.bootc.pb.port.BaseDiskOptions;
 import dev.bootc.pb.port.Image;
 import dev.bootc.pb.port.Progress;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -308,16 +309,14 @@ class BaseDiskVmTest {
         }
     }
 
-    static Path waitForBuildLog(BaseDiskCache cache, String key, long millis) throws Exception {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end) {
-            try (Stream<Path> s = Files.list(cache.dir())) {
-                Optional<Path> d = s.filter(p -> p.getFileName().toString().startsWith(key + ".build-")).findFirst();
-                if (d.isPresent() && Files.exists(d.get().resolve("build.log"))) return d.get().resolve("build.log");
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no build of " + key + " started");
+    static Path waitForBuildLog(BaseDiskCache cache, String key, long millis) {
+        return await("a build of " + key + " started").atMost(java.time.Duration.ofMillis(millis)).pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> {
+                    try (Stream<Path> s = Files.list(cache.dir())) {
+                        Optional<Path> d = s.filter(p -> p.getFileName().toString().startsWith(key + ".build-")).findFirst();
+                        return d.isPresent() && Files.exists(d.get().resolve("build.log")) ? d.get().resolve("build.log") : null;
+                    }
+                }, java.util.Objects::nonNull);
     }
 
     static List<String> containers(String key) {

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,12 +74,7 @@ class FileStoreOperatorTest {
         return store.get("default", name).map(v -> v.getStatus() == null ? null : v.getStatus().getPhase()).orElse(null);
     }
 
-    static void waitFor(BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return;
-            Thread.sleep(50);
-        }
-        throw new AssertionError("condition not met within 30 s");
+    static void waitFor(BooleanSupplier cond) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(cond::getAsBoolean);
     }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -184,12 +185,7 @@ class FaultsWithoutVmTest {
         return store.get("default", name).map(v -> v.getStatus() == null ? null : v.getStatus().getPhase()).orElse(null);
     }
 
-    static void waitFor(BooleanSupplier cond, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return;
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not within 30 s: " + what);
+    static void waitFor(BooleanSupplier cond, String what) {
+        await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(cond::getAsBoolean);
     }
 }

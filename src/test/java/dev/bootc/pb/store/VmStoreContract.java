@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -166,12 +167,7 @@ public abstract class VmStoreContract {
         return events.stream().anyMatch(e -> e.type() == type && e.resource().getMetadata().getName().equals(name));
     }
 
-    protected static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("condition not met within 10 s");
+    protected static void waitFor(java.util.function.BooleanSupplier cond) {
+        await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(20)).until(cond::getAsBoolean);
     }
 }

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -208,12 +209,7 @@ public abstract class ControllerContract {
         waitFor(() -> get("team-m", "web") == null);
     }
 
-    protected static void waitFor(BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("condition not met within 30 s");
+    protected static void waitFor(BooleanSupplier cond) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(cond::getAsBoolean);
     }
 }
