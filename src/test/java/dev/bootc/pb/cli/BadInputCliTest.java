@@ -120,8 +120,8 @@ class BadInputCliTest {
         assertTrue(r.err().contains("cloud-init file " + ci.resolve("user-data") + " is a symbolic link"), r.err());
         assertEquals(before, snapshot() + everyFile(), "nothing written");
 
-        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid")),
-                "only root can give a file to another user");
+        assertTrue(Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid")),
+                "only root can give a file to another user: the suite runs as root (the README's test command); a skip would prove nothing");
         Files.delete(ci.resolve("user-data"));
         Files.setAttribute(Files.writeString(ci.resolve("user-data"), "#cloud-config\n"), "unix:uid", 12345);
         before = snapshot() + everyFile();
