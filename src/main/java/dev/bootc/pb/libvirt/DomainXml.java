@@ -23,6 +23,7 @@ import javax.xml.transform.stream.StreamResult;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -45,6 +46,8 @@ public final class DomainXml {
 
     /** Root ports left free in every domain, for shares hot-plugged while it runs (an in-place update takes one). */
     static final int FREE_PCIE_PORTS = 2;
+    /** The devices pb writes that libvirt puts on a PCIe root port of their own (virtio disks, virtiofs shares, the rng). */
+    private static final List<String> PCIE_DEVICES = List.of("disk", "filesystem", "rng");
     public static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
     private static final String XMLNS_NS = XMLConstants.XMLNS_ATTRIBUTE_NS_URI;
     /** Our NIC sits at a fixed PCI address: libvirt does not know it and q35 will not pick one. */
@@ -198,24 +201,25 @@ public final class DomainXml {
         Element usb = add(devices, "controller");
         usb.setAttribute("type", "usb");
         usb.setAttribute("model", "none");
+        Element rng = add(devices, "rng");
+        rng.setAttribute("model", "virtio");
+        text(rng, "backend", "/dev/urandom").setAttribute("model", "random");
         // Free PCIe slots for the host's storage hot-plugged during an in-place update. A root port takes one device,
         // and libvirt puts the devices it places on the root ports the XML names before it adds any (measured, 9.0):
-        // so one port per device it places here (the disks, the shares, the rng) and FREE_PCIE_PORTS more. The root
+        // so one port per device written above that libvirt places on PCIe, and FREE_PCIE_PORTS more. The root
         // complex is named first: libvirt gives an unnumbered controller the first free index, and index 0 must be
         // pcie-root on q35 and virt ("The PCI controller with index='0' must be model='pcie-root'").
+        int placed = 0;
+        for (String device : PCIE_DEVICES) placed += devices.getElementsByTagName(device).getLength();
         Element root = add(devices, "controller");
         root.setAttribute("type", "pci");
         root.setAttribute("index", "0");
         root.setAttribute("model", "pcie-root");
-        int placed = 1 + (spec.cloudInitSeed() != null ? 1 : 0) + spec.sharedFolders().size() + 1;
         for (int i = 0; i < placed + FREE_PCIE_PORTS; i++) {
             Element port = add(devices, "controller");
             port.setAttribute("type", "pci");
             port.setAttribute("model", "pcie-root-port");
         }
-        Element rng = add(devices, "rng");
-        rng.setAttribute("model", "virtio");
-        text(rng, "backend", "/dev/urandom").setAttribute("model", "random");
         add(devices, "memballoon").setAttribute("model", "none");
     }
 
