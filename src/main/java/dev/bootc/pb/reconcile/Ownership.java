@@ -5,6 +5,7 @@ import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.PbMetadata;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -31,6 +32,10 @@ public final class Ownership {
                     + " (virsh undefine " + d.name() + "), or choose another name");
         }
         VmKey recorded = new VmKey(m.ownerNamespace(), m.ownerName());
+        if (recorded.equals(key) && !isThisStores(d, layout)) {
+            return Optional.of("domain " + d.name() + " is VM " + key.name() + " of another pb store on this host (its key is "
+                    + m.sshKeyPath() + "); nothing of it was touched: choose another name, or pb rm it with that store's PB_DATA_DIR");
+        }
         String uid = vm.getMetadata().getUid();
         if (recorded.equals(key) && (m.ownerUid() == null || m.ownerUid().equals(uid))) return Optional.empty();
         String whose = recorded.equals(key) ? "an earlier VM " + key.name() + " (uid " + m.ownerUid() + "), not this one (uid " + uid + ")"
@@ -38,9 +43,15 @@ public final class Ownership {
         return Optional.of("domain " + d.name() + " is " + whose + "; nothing of it, its disk, key or port was touched: " + remedy(layout, key));
     }
 
-    /** Whether {@code d} is a domain of this store, by the name it has for the owner it records: a candidate orphan, never another store's. */
+    /**
+     * Whether {@code d} is a domain of this store: a candidate orphan, never another store's. It has the name this
+     * store gives the owner it records, and the key it records is under this store's data folder: a file store
+     * with another data folder on this host (another checkout, user or PB_DATA_DIR) names its VMs alike.
+     * A domain that records no key (none of pb's ever lacked one) is judged by its name alone.
+     */
     public static boolean isThisStores(Domain d, VmLayout layout) {
-        return d.pbMetadata().map(m -> layout.holds(d.name(), new VmKey(m.ownerNamespace(), m.ownerName()))).orElse(false);
+        return d.pbMetadata().map(m -> layout.holds(d.name(), new VmKey(m.ownerNamespace(), m.ownerName()))
+                && (m.sshKeyPath() == null || layout.holdsState(Path.of(m.sshKeyPath())))).orElse(false);
     }
 
     private static String remedy(VmLayout layout, VmKey key) {

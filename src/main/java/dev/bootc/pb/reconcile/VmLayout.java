@@ -58,6 +58,11 @@ public record VmLayout(String store, Path dataRoot, Path imagesRoot, Path ports)
         return domainName(owner).equals(name);
     }
 
+    /** Whether {@code file} is under this store's data folder (compared as absolute, normalised paths). */
+    public boolean holdsState(Path file) {
+        return file.toAbsolutePath().normalize().startsWith(dataRoot.toAbsolutePath().normalize());
+    }
+
     /** Who holds a VM's host ports in the host's registry: "namespace/name" for the file store (as always), "kube/namespace/name" for the other. */
     public String portOwner(VmKey key) {
         return FILE.equals(store) ? key.toString() : store + "/" + key;

@@ -77,6 +77,28 @@ class TenantIsolationCliTest extends InProcessCliTest {
     }
 
     @Test
+    void anotherFileStoresDomainsAreNotThisStoresOrphans() {
+        // a VM of a file store with another data folder on this host (PB_DATA_DIR or --store-dir of another
+        // user or checkout): its key is not under this store's data folder
+        ok("run", "-B", "--name", "web", "img");
+        world.domains.define(domain("default_far", "far", "uid-far", "/elsewhere/pb/vms/default/far/id_ed25519"));
+        world.domains.define(domain("default_old", "old", "uid-old", dir.resolve("data/vms/default/old/id_ed25519").toString()));
+        List<String> rows = ok("list", "--no-headers").out().lines().toList();
+        assertEquals(2, rows.size(), "web, and old as this store's orphan; no row for the other store's far: " + rows);
+        assertTrue(rows.get(1).startsWith("old ") && rows.get(1).contains("orphaned"), rows.get(1));
+        CliRunner.Result gone = pb.run("rm", "-f", "far");
+        assertEquals(3, gone.exit(), "no VM far in this store: " + gone);
+        CliRunner.Result same = pb.run("-q", "run", "-B", "--name", "far", "img");
+        assertEquals(4, same.exit(), "the other store's domain of the name is not adopted: " + same);
+        assertTrue(same.err().contains("another pb store") && same.err().contains("/elsewhere/pb"), same.err());
+        assertEquals("uid-far", world.domains.find("default_far").orElseThrow().metadata().ownerUid(), "untouched");
+        ok("rm", "-f", "--all");
+        assertTrue(world.domains.find("default_far").isPresent(), "rm --all leaves the other store's VM");
+        assertFalse(world.domains.find("default_old").isPresent(), "and removes this store's orphan");
+        assertFalse(world.domains.find("default_web").isPresent());
+    }
+
+    @Test
     void anEarlierVmsDomainOfTheNameIsItsOrphanUntilItsOwnRm() {
         // the domain of an earlier VM web whose resource went without its finalizer, under today's web
         world.domains.define(domain("default_web", "web", "uid-earlier"));
@@ -93,10 +115,14 @@ class TenantIsolationCliTest extends InProcessCliTest {
     }
 
     static DomainSpec domain(String name, String owner, String uid) {
+        return domain(name, owner, uid, null);
+    }
+
+    static DomainSpec domain(String name, String owner, String uid, String keyPath) {
         return DomainSpec.builder(name).accel(Accel.TCG).arch(HostArch.X86_64)
                 .diskPath(Path.of("/images/vms/" + name + ".qcow2")).nvramPath(Path.of("/images/vms/" + name + "_VARS.fd"))
                 .sshPort(40100)
-                .metadata(new PbMetadata("default", owner, uid, "localhost/x", null, 40100, "root", null, Instant.parse("2026-12-01T09:00:00Z"), null))
+                .metadata(new PbMetadata("default", owner, uid, "localhost/x", null, 40100, "root", keyPath, Instant.parse("2026-12-01T09:00:00Z"), null))
                 .build();
     }
 }
