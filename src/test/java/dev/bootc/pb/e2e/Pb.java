@@ -50,6 +50,8 @@ public final class Pb {
     public Pb(Path home, FailedBoots failedBoots) {
         this.home = home;
         this.failedBoots = failedBoots;
+        // pb uses the host's libvirt: not while an end-to-end class has it alone (under failsafe, which names the launcher)
+        if (System.getProperty("pb.launcher") != null) HostVmLock.shared();
     }
 
     public Path storeDir() {
@@ -87,8 +89,8 @@ public final class Pb {
         env.remove("PB_STORE");
         env.put("PB_REBUILD", "never"); // the build under test, never one the launcher would start
         env.remove("PB_JAVA_OPTS");
-        // Several TCG guests boot at once on this 2-core machine (70 s alone, 170-340 s four at a time):
-        // pb's default of 300 s is for one VM on a normal host.
+        // Several TCG guests boot at once on this 2-core machine, from two classes at a time (70 s alone,
+        // 170-340 s four at a time): pb's default of 300 s is for one VM on a normal host. RootlessIT keeps the default.
         env.putIfAbsent("PB_SSH_TIMEOUT", "900");
         return pb;
     }

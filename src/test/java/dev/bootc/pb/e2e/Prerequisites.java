@@ -28,8 +28,9 @@ public final class Prerequisites {
     }
 
     public static synchronized void ensure() {
-        if (ready) return;
         requireFailsafe();
+        HostVmLock.shared();
+        if (ready) return;
         if (!Files.isExecutable(Path.of("/usr/sbin/libvirtd")) && !Files.isExecutable(Path.of("/usr/bin/libvirtd"))) {
             throw new AssertionError("libvirtd is not installed: run ./pb doctor --fix");
         }

@@ -2,6 +2,7 @@ package dev.bootc.pb.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bootc.pb.e2e.HostVmLock;
 import dev.bootc.pb.e2e.Pb;
 import dev.bootc.pb.e2e.Prerequisites;
 import dev.bootc.pb.libvirt.LibvirtDomains;
@@ -45,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * leaves nothing behind; the table at the end says how long each recovery took. VMs are shared between
  * cases to keep boots few (a TCG boot takes 60-200 s here): the VM two racing `pb run`s bring up is the
  * one whose libvirtd and QEMU are killed later, under an operator that is itself handed over.
- * Run alone with {@code flock /tmp/pb-vm.lock ./mvnw -B verify -Dit.test=FaultsIT -Dtest=NoShellTest}.
+ * It holds {@link HostVmLock} alone: by hand, {@code ./mvnw -B verify -Dit.test=FaultsIT -Dtest=NoShellTest}.
  */
 @Tag("vm")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -73,6 +74,7 @@ class FaultsIT {
 
     @BeforeAll
     static void setUp() throws Exception {
+        HostVmLock.alone(); // it stops libvirtd: no other JVM's class may use it meanwhile
         Prerequisites.ensure();
         home = Files.createTempDirectory("pb-faults-it");
         pb = new Pb(home);
@@ -95,6 +97,7 @@ class FaultsIT {
     static void tearDown() throws Exception {
         stopOperators();
         ensureLibvirtd();
+        HostVmLock.share(); // libvirtd is up again
         if (pb != null) pb.run("rm", "-f", "--all");
         String left = host("virsh", "-c", URI, "list", "--all", "--name");
         if (nonceKey != null) {
