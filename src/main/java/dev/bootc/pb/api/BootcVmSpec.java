@@ -18,6 +18,11 @@ public class BootcVmSpec {
     @JsonPropertyDescription("Container image reference of a bootable container (bootc) image.")
     private String image;
 
+    @JsonPropertyDescription("When the host pulls the image, as Kubernetes says for containers: Always, IfNotPresent or Never."
+            + " Unset: Always for :latest or no tag, else IfNotPresent (an image under localhost/ is local: IfNotPresent)."
+            + " A pull happens when the VM's disk is made from the image.")
+    private PullPolicy imagePullPolicy;
+
     @JsonPropertyDescription("Always: keep the VM running. Halted: keep it stopped.")
     private RunStrategy runStrategy;
 
@@ -55,6 +60,8 @@ public class BootcVmSpec {
 
     public String getImage() { return image; }
     public void setImage(String image) { this.image = image; }
+    public PullPolicy getImagePullPolicy() { return imagePullPolicy; }
+    public void setImagePullPolicy(PullPolicy imagePullPolicy) { this.imagePullPolicy = imagePullPolicy; }
     public RunStrategy getRunStrategy() { return runStrategy; }
     public void setRunStrategy(RunStrategy runStrategy) { this.runStrategy = runStrategy; }
     public String getNodeName() { return nodeName; }

@@ -35,12 +35,23 @@ public final class Defaults {
         return s == null || s.getSsh() == null || s.getSsh().getUser() == null ? SSH_USER : s.getSsh().getUser();
     }
 
+    /** When the host pulls this spec's image: its imagePullPolicy, else Kubernetes' rule for the image. */
+    public static PullPolicy pullPolicy(BootcVmSpec s) {
+        return pullPolicy(s, s.getImage());
+    }
+
+    /** When the host pulls {@code image} for this spec (a switch's new image): the spec's imagePullPolicy, else the rule for that image. */
+    public static PullPolicy pullPolicy(BootcVmSpec s, String image) {
+        return s != null && s.getImagePullPolicy() != null ? s.getImagePullPolicy() : PullPolicy.defaultFor(image);
+    }
+
     /** Fills every unset field that has a default, in place. nodeName is left alone. */
     public static BootcVm apply(BootcVm vm) {
         if (vm.getMetadata().getNamespace() == null) vm.getMetadata().setNamespace(NAMESPACE);
         BootcVmSpec s = vm.getSpec();
         if (s == null) return vm;
         if (s.getRunStrategy() == null) s.setRunStrategy(RUN_STRATEGY);
+        if (s.getImagePullPolicy() == null) s.setImagePullPolicy(PullPolicy.defaultFor(s.getImage()));
         if (s.getResources() == null) s.setResources(new Resources());
         if (s.getResources().getMemory() == null) s.getResources().setMemory(MEMORY);
         if (s.getResources().getCpus() == null) s.getResources().setCpus(CPUS);

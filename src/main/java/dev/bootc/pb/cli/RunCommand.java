@@ -108,7 +108,9 @@ class RunCommand extends BaseCommand {
     @Option(names = {"-R", "--replace"}, description = "Replace an existing VM of the same name.")
     boolean replace;
 
-    @Option(names = "--pull", paramLabel = "always|missing|never", defaultValue = "missing", description = "Pull the image: always, when missing (default), or never.")
+    @Option(names = "--pull", paramLabel = "always|missing|never", description = "When the host pulls the image (spec.imagePullPolicy):"
+            + " always, when missing, or never. Default: always for :latest or no tag, else when missing (Kubernetes' rule); an image"
+            + " under localhost/ only when missing.")
     String pull;
 
     @Option(names = "--cloudinit", paramLabel = "DIR", description = "cloud-init data: a folder with user-data, meta-data, network-config"
@@ -126,10 +128,11 @@ class RunCommand extends BaseCommand {
     protected int execute() throws Exception {
         PullPolicy policy = PullPolicy.parse(pull); // invalid input is refused before anything is written
         BootcVmSpec spec = toSpec();
+        spec.setImagePullPolicy(policy);
         Map<String, String> labelMap = labels();
         // the console's own output and a redrawn line do not mix: with --console, steps are plain lines
         ProgressLine timed = timed(console);
-        RunVerb.Result r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, policy, labelMap, console),
+        RunVerb.Result r = root().run().run(new RunVerb.Request(name, spec, replace, background, removeAfter, command, labelMap, console),
                 new RunVerb.Feedback() {
                     @Override
                     public void progress(String line) {

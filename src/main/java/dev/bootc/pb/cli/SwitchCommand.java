@@ -16,8 +16,9 @@ class SwitchCommand extends BaseCommand {
     @Parameters(index = "1", paramLabel = "IMAGE", description = "The image reference the VM follows from now on.")
     String image;
 
-    @Option(names = "--pull", paramLabel = "always|missing|never", description = "When to pull the image on the host (default: missing).")
-    String pull = "missing";
+    @Option(names = "--pull", paramLabel = "always|missing|never", description = "When to pull the image on the host (default: the VM's"
+            + " spec.imagePullPolicy, else always for :latest or no tag and missing otherwise).")
+    String pull;
 
     @Override
     protected int execute() {

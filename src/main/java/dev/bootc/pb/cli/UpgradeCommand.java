@@ -21,8 +21,9 @@ class UpgradeCommand extends BaseCommand {
     boolean check;
 
     @Option(names = "--pull", paramLabel = "always|missing|never",
-            description = "When to pull the image on the host (default: missing; always finds a moved tag in a registry).")
-    String pull = "missing";
+            description = "When to pull the image on the host (default: the VM's spec.imagePullPolicy, else always for :latest or"
+                    + " no tag and missing otherwise; always finds a moved tag in a registry).")
+    String pull;
 
     @Override
     protected int execute() {

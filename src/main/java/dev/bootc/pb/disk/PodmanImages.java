@@ -66,7 +66,7 @@ public final class PodmanImages implements Images {
     @Override
     public Image resolve(String reference, PullPolicy policy, Progress progress) {
         checkReference(reference);
-        PullPolicy p = policy == null ? PullPolicy.DEFAULT : policy;
+        PullPolicy p = policy == null ? PullPolicy.IfNotPresent : policy;
         if (progress == null) progress = Progress.none();
         Optional<ImageInfo> info;
         if (ImageRefs.fullId(reference).isPresent()) {
@@ -77,16 +77,16 @@ public final class PodmanImages implements Images {
                         + " is not in local storage, and an image ID cannot be pulled: pull the image by its reference");
             }
         } else switch (p) {
-            case always -> {
+            case Always -> {
                 pull(reference, progress);
                 info = inspect(reference);
             }
-            case never -> {
+            case Never -> {
                 info = inspect(reference);
                 if (info.isEmpty()) {
                     throw Failure.ImageNotFound.with("image " + reference
                             + " is not in local storage and the pull policy is never: pull it with 'podman pull "
-                            + reference + "' or use --pull missing");
+                            + reference + "' or use --pull missing (imagePullPolicy: IfNotPresent)");
                 }
             }
             default -> {
@@ -221,7 +221,7 @@ public final class PodmanImages implements Images {
         PbException why = PullErrors.classify(reference, r.stderr());
         if (exists(reference)) {
             Failure f = why.failure() == Failure.RegistryUnreachable ? why.failure() : Failure.PullFailed;
-            throw f.with(why.getMessage() + " (a local copy exists; use --pull missing to use it)");
+            throw f.with(why.getMessage() + " (a local copy exists; use --pull missing, imagePullPolicy: IfNotPresent, to use it)");
         }
         throw why;
     }

@@ -1,7 +1,6 @@
 package dev.bootc.pb.driver;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 
 import java.time.Duration;
@@ -20,5 +19,5 @@ public interface Convergence {
      * Until {@code done} holds for the stored resource (empty when it is gone), a terminal failure,
      * or the timeout. {@code progress} hears each new step once.
      */
-    Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, PullPolicy pull, Consumer<String> progress);
+    Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, Consumer<String> progress);
 }

@@ -2,7 +2,6 @@ package dev.bootc.pb.driver;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.os.HostLock;
 import dev.bootc.pb.port.Progress;
@@ -69,13 +68,13 @@ public final class DriverSupport {
     }
 
     /** One reconcile pass on one resource. */
-    public Pass pass(VmKey key, PullPolicy pull, Progress progress) {
+    public Pass pass(VmKey key, Progress progress) {
         return HostLock.with(vmLockFile(key), () -> {
             Optional<BootcVm> found = store.get(key.namespace(), key.name());
             if (found.isEmpty()) return new Pass(Optional.empty(), null, null);
             BootcVm vm = ensureFinalizer(found.get());
             if (vm == null) return new Pass(Optional.empty(), null, null);
-            Outcome outcome = core.reconcile(vm, pull, progress);
+            Outcome outcome = core.reconcile(vm, progress);
             for (Outcome.Event e : outcome.events()) events.record(vm, e.reason().name(), e.message(), e.warning());
             if (outcome.failure() != null) LOG.debugf("%s: %s", key, outcome.failure().getMessage());
             if (outcome.deleted()) {

@@ -3,7 +3,6 @@ package dev.bootc.pb.driver;
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.os.HostLock;
 import dev.bootc.pb.port.DomainEvent;
@@ -173,7 +172,7 @@ public final class FileStoreOperator implements AutoCloseable {
                 var current = support.store().get(key.namespace(), key.name());
                 if (current.isEmpty() || !filter.mine(current.get())) continue;
                 VmKey k = key;
-                DriverSupport.Pass pass = support.pass(key, PullPolicy.DEFAULT, line -> LOG.infof("%s: %s", k, line));
+                DriverSupport.Pass pass = support.pass(key, line -> LOG.infof("%s: %s", k, line));
                 reconciles.incrementAndGet();
                 Outcome o = pass.outcome();
                 if (o != null && o.failure() != null) LOG.warnf("%s: %s", key, o.failure().getMessage());

@@ -3,7 +3,6 @@ package dev.bootc.pb.driver;
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.port.Progress;
 import dev.bootc.pb.reconcile.Outcome;
@@ -29,7 +28,7 @@ public final class InProcessConvergence implements Convergence {
     }
 
     @Override
-    public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, PullPolicy pull,
+    public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout,
                                    Consumer<String> progress) {
         Deadline deadline = new Deadline(timeout);
         // a progress sink that also hears the tools' output (podman pull, the disk build) gets it
@@ -37,7 +36,7 @@ public final class InProcessConvergence implements Convergence {
         while (true) {
             DriverSupport.Pass pass;
             try {
-                pass = support.pass(key, pull, sink);
+                pass = support.pass(key, sink);
             } catch (PbException e) {
                 if (e.terminal()) throw e;
                 Duration wait = support.retryAfterError(key);

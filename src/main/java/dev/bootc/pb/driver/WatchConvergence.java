@@ -5,7 +5,6 @@ import dev.bootc.pb.api.Condition;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Phase;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.store.VmStore;
 
@@ -32,7 +31,7 @@ public final class WatchConvergence implements Convergence {
     }
 
     @Override
-    public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout, PullPolicy pull,
+    public Optional<BootcVm> await(VmKey key, Predicate<Optional<BootcVm>> done, Duration timeout,
                                    Consumer<String> progress) {
         BlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
         Deadline deadline = new Deadline(timeout);

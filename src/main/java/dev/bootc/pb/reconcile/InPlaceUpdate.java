@@ -1,6 +1,7 @@
 package dev.bootc.pb.reconcile;
 
 import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Defaults;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.GuestImage;
 import dev.bootc.pb.api.GuestStatus;
@@ -89,7 +90,7 @@ public final class InPlaceUpdate {
 
         String ref = req.kind() == Kind.SWITCH ? req.image() : vm.getSpec().getImage();
         progress.phase("Resolving " + ref);
-        Image image = images.resolve(ref, req.pull() == null ? PullPolicy.DEFAULT : req.pull(), progress);
+        Image image = images.resolve(ref, req.pull() != null ? req.pull() : Defaults.pullPolicy(vm.getSpec(), ref), progress);
         String digest = image.digest();
         UpdatePlan.Action action = UpdatePlan.decide(digest, req.kind() == Kind.SWITCH ? ref : null, before.status());
         if (action == UpdatePlan.Action.UP_TO_DATE) {

@@ -10,7 +10,6 @@ import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.NetworkMode;
 import dev.bootc.pb.api.NodePolicy;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.Quantity;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.SshKeyType;
@@ -99,7 +98,7 @@ public final class VmReconciler {
     }
 
     /** One pass over one VM. Failures become conditions; nothing is thrown for a failure a port reports. */
-    public Outcome reconcile(BootcVm vm, PullPolicy pull, Progress progress) {
+    public Outcome reconcile(BootcVm vm, Progress progress) {
         long generation = vm.getMetadata().getGeneration() == null ? 1 : vm.getMetadata().getGeneration();
         VmKey key = VmKey.of(vm);
         StatusBuilder sb = new StatusBuilder(vm.getStatus(), generation, clock);
@@ -157,7 +156,7 @@ public final class VmReconciler {
             // a disk an earlier VM of this name left behind is never this VM's, so not booted as if it were
             Path disk = VmDisk.settle(disks, layout, key, spec.getDisk().getFormat(), recorded || domain.isPresent(), events);
             if (!disks.exists(disk)) {
-                image = provisionDisk(eff, key, pull, sb, events, progress);
+                image = provisionDisk(eff, key, sb, events, progress);
             }
             Ssh.SshKey sshKey = ssh.ensureKey(layout.vmDir(key), keyType(spec), "pb@" + key.name());
             st.setDiskPath(disk.toString());
@@ -224,12 +223,12 @@ public final class VmReconciler {
     }
 
     /** Pulls the image, checks the volumes against it, builds (or reuses) its base disk and makes the VM's disk from it. */
-    private Image provisionDisk(BootcVm eff, VmKey key, PullPolicy pull, StatusBuilder sb, List<Outcome.Event> events, Progress progress) {
+    private Image provisionDisk(BootcVm eff, VmKey key, StatusBuilder sb, List<Outcome.Event> events, Progress progress) {
         BootcVmSpec spec = eff.getSpec();
         sb.set(Conditions.DISK_READY, false, "Pulling", "Resolving image " + spec.getImage());
         progress.phase("Pulling image " + spec.getImage());
         ImageNames.requireReference("spec.image", spec.getImage(), images::storedImages);
-        Image image = images.resolve(spec.getImage(), pull == null ? PullPolicy.DEFAULT : pull, progress);
+        Image image = images.resolve(spec.getImage(), Defaults.pullPolicy(spec), progress);
         sb.status().setImageDigest(image.digest());
         GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image.reference()));
         // what the guest's systemd can do is learnt once, with the image: status and base disk keep it

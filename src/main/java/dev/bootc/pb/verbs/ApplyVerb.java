@@ -3,7 +3,6 @@ package dev.bootc.pb.verbs;
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.Convergence;
 import dev.bootc.pb.port.Images;
@@ -93,7 +92,7 @@ public final class ApplyVerb {
     public void awaitSettled(List<BootcVm> docs, Consumer<String> progress) {
         for (BootcVm d : docs) {
             String name = d.getMetadata().getName();
-            convergence.await(VmKey.of(d), Vms.SETTLED, timeouts.up(), PullPolicy.DEFAULT, s -> progress.accept(name + ": " + s));
+            convergence.await(VmKey.of(d), Vms.SETTLED, timeouts.up(), s -> progress.accept(name + ": " + s));
         }
     }
 }

@@ -4,7 +4,6 @@ import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.Convergence;
@@ -42,7 +41,7 @@ public final class Lifecycle {
     /** runStrategy Halted, then waits for a graceful shutdown. */
     public BootcVm stop(String name, Consumer<String> progress) {
         setRunStrategy(name, RunStrategy.Halted);
-        return convergence.await(vms.key(name), Vms.STOPPED, timeouts.down(), PullPolicy.DEFAULT, progress).orElseThrow();
+        return convergence.await(vms.key(name), Vms.STOPPED, timeouts.down(), progress).orElseThrow();
     }
 
     /**
@@ -56,11 +55,11 @@ public final class Lifecycle {
             setRunStrategy(name, RunStrategy.Halted);
         }
         setRunStrategy(name, RunStrategy.Always);
-        return awaitUp(name, PullPolicy.DEFAULT, progress);
+        return awaitUp(name, progress);
     }
 
-    BootcVm awaitUp(String name, PullPolicy pull, Consumer<String> progress) {
-        return convergence.await(vms.key(name), Vms.UP, timeouts.up(), pull, progress).orElseThrow();
+    BootcVm awaitUp(String name, Consumer<String> progress) {
+        return convergence.await(vms.key(name), Vms.UP, timeouts.up(), progress).orElseThrow();
     }
 
     /** Removes a VM, its overlay disk and key (a running one only with force); an orphaned domain too. */
@@ -85,7 +84,7 @@ public final class Lifecycle {
             throw Failure.VmRunning.with("VM " + name + " is running: stop it first (pb stop " + name + "), or use pb rm -f " + name);
         }
         vms.store().delete(vms.namespace(), name);
-        convergence.await(vms.key(name), Vms.GONE, timeouts.down(), PullPolicy.DEFAULT, progress);
+        convergence.await(vms.key(name), Vms.GONE, timeouts.down(), progress);
     }
 
     /** Cleans up the orphaned domain of that name, through the core; false when there is none. */

@@ -6,7 +6,6 @@ import dev.bootc.pb.api.Defaults;
 import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.Validation;
 import dev.bootc.pb.port.Images;
@@ -45,14 +44,14 @@ public final class RunVerb {
      * @param console show the serial console while the VM boots
      */
     public record Request(String name, BootcVmSpec spec, boolean replace, boolean background, boolean removeAfter,
-                          List<String> command, PullPolicy pull, Map<String, String> labels, boolean console) {
+                          List<String> command, Map<String, String> labels, boolean console) {
         public Request {
             labels = labels == null ? Map.of() : Map.copyOf(labels);
         }
 
         public Request(String name, BootcVmSpec spec, boolean replace, boolean background, boolean removeAfter,
-                       List<String> command, PullPolicy pull) {
-            this(name, spec, replace, background, removeAfter, command, pull, Map.of(), false);
+                       List<String> command) {
+            this(name, spec, replace, background, removeAfter, command, Map.of(), false);
         }
 
         public boolean withCommand() {
@@ -173,7 +172,7 @@ public final class RunVerb {
         }
         BootcVm ready;
         try (SerialConsoles.Watch watch = consoles.watch(name, r.console() ? feedback::console : bytes -> { }, feedback::serialLine)) {
-            ready = lifecycle.awaitUp(name, r.pull(), new Steps(feedback));
+            ready = lifecycle.awaitUp(name, new Steps(feedback));
         } catch (PbException e) {
             if (d.created() && e.terminal()) removeIfNothingBuilt(name);
             throw e;

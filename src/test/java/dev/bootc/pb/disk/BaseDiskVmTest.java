@@ -66,7 +66,7 @@ class BaseDiskVmTest {
     @BeforeAll
     static void fixture() {
         Fixture.ensureImage();
-        image = new PodmanImages(ProcessRunner.local(), true, IC).resolve(Fixture.IMAGE, PullPolicy.never, Progress.none());
+        image = new PodmanImages(ProcessRunner.local(), true, IC).resolve(Fixture.IMAGE, PullPolicy.Never, Progress.none());
     }
 
     @AfterAll
@@ -100,7 +100,7 @@ class BaseDiskVmTest {
     void aSecondEnsureIsACacheHit() {
         RecordingRunner rec = new RecordingRunner();
         long start = System.nanoTime();
-        Image again = new PodmanImages(rec, true, IC).resolve(Fixture.IMAGE, PullPolicy.missing, Progress.none());
+        Image again = new PodmanImages(rec, true, IC).resolve(Fixture.IMAGE, PullPolicy.IfNotPresent, Progress.none());
         long resolvedMs = (System.nanoTime() - start) / 1_000_000;
         BaseDisk hit = cache(rec).ensure(again, XFS, Progress.none());
         long ms = (System.nanoTime() - start) / 1_000_000;
@@ -221,13 +221,13 @@ class BaseDiskVmTest {
         local.run(Command.of("tar", "-C", tmp.toString(), "-cf", tmp.resolve("tiny.tar").toString(), "hello")).orThrow(Failure.Failed, "tar");
         local.run(Command.of("podman", "import", tmp.resolve("tiny.tar").toString(), NOT_BOOTC)).orThrow(Failure.Failed, "podman import");
         PbException e = assertThrows(PbException.class,
-                () -> new PodmanImages(local, true, IC).resolve(NOT_BOOTC, PullPolicy.never, Progress.none()));
+                () -> new PodmanImages(local, true, IC).resolve(NOT_BOOTC, PullPolicy.Never, Progress.none()));
         assertEquals(ExitCodes.INVALID, e.exitCode());
         assertEquals("NotBootcImage", e.reason());
         assertTrue(e.getMessage().contains("is not a bootc image"), e.getMessage());
         // the same through the container check a non-root user would get
         PbException viaRun = assertThrows(PbException.class,
-                () -> new PodmanImages(local, false, IC).resolve(NOT_BOOTC, PullPolicy.never, Progress.none()));
+                () -> new PodmanImages(local, false, IC).resolve(NOT_BOOTC, PullPolicy.Never, Progress.none()));
         assertEquals(ExitCodes.INVALID, viaRun.exitCode());
         assertTrue(new PodmanImages(local, false, IC).isBootc(new PodmanImages.ImageInfo(image.id(), image.digest(), 0, java.util.Map.of())),
                 "the fixture has /usr/bin/bootc even without looking at its label");
@@ -238,7 +238,7 @@ class BaseDiskVmTest {
     @Order(8)
     void aMissingImageThatMayNotBePulledIsNotFound() {
         PbException e = assertThrows(PbException.class, () -> new PodmanImages(ProcessRunner.local(), true, IC)
-                .resolve("localhost/pb-disk-test-absent:never", PullPolicy.never, Progress.none()));
+                .resolve("localhost/pb-disk-test-absent:never", PullPolicy.Never, Progress.none()));
         assertEquals(ExitCodes.NOT_FOUND, e.exitCode());
         assertEquals("ImageNotFound", e.reason());
         System.out.println(e.getMessage());
@@ -256,7 +256,7 @@ class BaseDiskVmTest {
         ProcessRunner local = ProcessRunner.local();
         local.run(Command.of("podman", "tag", Fixture.IMAGE, alias)).orThrow(Failure.Failed, "podman tag");
         try {
-            Image aliased = new PodmanImages(local, true, IC).resolve(alias, PullPolicy.never, Progress.none());
+            Image aliased = new PodmanImages(local, true, IC).resolve(alias, PullPolicy.Never, Progress.none());
             assertEquals(image.digest(), aliased.digest());
             BaseDiskOptions ext4 = BaseDiskOptions.defaults().withFilesystem(Filesystem.ext4); // debugfs reads it
             BaseDiskCache cache = cache(local);

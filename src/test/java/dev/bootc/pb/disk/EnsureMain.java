@@ -15,7 +15,7 @@ import java.util.List;
 public final class EnsureMain {
     public static void main(String[] args) {
         ProcessRunner local = ProcessRunner.local();
-        Image image = new PodmanImages(local, true, Path.of(args[0]).resolve("install-config")).resolve(args[1], PullPolicy.never, Progress.none());
+        Image image = new PodmanImages(local, true, Path.of(args[0]).resolve("install-config")).resolve(args[1], PullPolicy.Never, Progress.none());
         BaseDiskOptions options = BaseDiskOptions.defaults()
                 .withFilesystem("-".equals(args[2]) ? null : Filesystem.valueOf(args[2]))
                 .withKernelArgs(List.of(args).subList(3, args.length));

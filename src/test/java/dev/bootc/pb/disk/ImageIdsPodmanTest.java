@@ -84,9 +84,9 @@ class ImageIdsPodmanTest {
         assertEquals(A, ImageNames.identify(id.substring(0, 12), podman::storedImages).reference());
         assertEquals(A, ImageNames.identify(id, podman::storedImages).reference());
         assertEquals(A, ImageNames.identify("sha256:" + id, podman::storedImages).reference());
-        Image byId = podman.resolve("sha256:" + id, PullPolicy.always, Progress.none());
+        Image byId = podman.resolve("sha256:" + id, PullPolicy.Always, Progress.none());
         assertEquals(id, byId.id(), "an ID is never pulled, whatever the policy");
-        PbException missing = assertThrows(PbException.class, () -> podman.resolve("sha256:" + "0".repeat(64), PullPolicy.missing, Progress.none()));
+        PbException missing = assertThrows(PbException.class, () -> podman.resolve("sha256:" + "0".repeat(64), PullPolicy.IfNotPresent, Progress.none()));
         assertEquals("ImageNotFound", missing.reason(), missing.getMessage());
         assertTrue(missing.getMessage().contains("an image ID cannot be pulled"), missing.getMessage());
     }
@@ -94,7 +94,7 @@ class ImageIdsPodmanTest {
     @Test
     void aReferenceByDigestWithOrWithoutItsTagIsTheImageInLocalStorage() {
         for (String ref : List.of("localhost/pb-imgtest-a@" + digest, A + "@" + digest, "localhost/pb-imgtest-alias@" + digest)) {
-            Image image = podman.resolve(ref, PullPolicy.never, Progress.none());
+            Image image = podman.resolve(ref, PullPolicy.Never, Progress.none());
             assertEquals(id, image.id(), ref);
             assertEquals(digest, image.digest(), ref);
             assertEquals(ref, image.reference(), "the reference stays as given: " + ref);

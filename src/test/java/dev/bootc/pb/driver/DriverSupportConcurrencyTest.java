@@ -42,8 +42,8 @@ class DriverSupportConcurrencyTest {
         DriverSupport d1 = driver(world);
         DriverSupport d2 = driver(world);
         VmKey key = new VmKey("default", "shared");
-        CompletableFuture<?> a = CompletableFuture.runAsync(() -> new InProcessConvergence(d1).await(key, UP, Duration.ofSeconds(20), PullPolicy.missing, s -> { }));
-        CompletableFuture<?> b = CompletableFuture.runAsync(() -> new InProcessConvergence(d2).await(key, UP, Duration.ofSeconds(20), PullPolicy.missing, s -> { }));
+        CompletableFuture<?> a = CompletableFuture.runAsync(() -> new InProcessConvergence(d1).await(key, UP, Duration.ofSeconds(20), s -> { }));
+        CompletableFuture<?> b = CompletableFuture.runAsync(() -> new InProcessConvergence(d2).await(key, UP, Duration.ofSeconds(20), s -> { }));
         a.get();
         b.get();
         assertEquals(1, world.count("build"), world.calls.toString());

@@ -45,7 +45,7 @@ class DriverSupportTest {
     }
 
     DriverSupport.Pass pass() {
-        return support.pass(key, PullPolicy.missing, Progress.none());
+        return support.pass(key, Progress.none());
     }
 
     @Test

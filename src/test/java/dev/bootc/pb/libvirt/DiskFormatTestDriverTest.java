@@ -80,7 +80,7 @@ class DiskFormatTestDriverTest {
         spec.setDisk(new DiskSpec());
         spec.getDisk().setFormat(DiskFormat.raw);
         spec.getDisk().setSize("2Gi");
-        root.run().run(new RunVerb.Request("web", spec, false, true, false, List.of(), PullPolicy.never), new RunVerb.Feedback() {
+        root.run().run(new RunVerb.Request("web", spec, false, true, false, List.of()), new RunVerb.Feedback() {
             @Override
             public void progress(String line) {
             }

@@ -79,7 +79,7 @@ class TenantIsolationTest {
     }
 
     static Outcome pass(Root root, BootcVm vm) {
-        Outcome o = root.core().reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = root.core().reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }

@@ -55,7 +55,7 @@ class CloudInitSourcesTest {
     }
 
     private Outcome pass(VmReconciler r, BootcVm vm) {
-        Outcome o = r.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = r.reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }

@@ -43,7 +43,7 @@ class DiskFormatReconcileTest {
     }
 
     private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = reconciler.reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }

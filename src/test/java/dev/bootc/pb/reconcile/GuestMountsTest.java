@@ -62,7 +62,7 @@ class GuestMountsTest {
     }
 
     Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = reconciler.reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }
@@ -182,7 +182,7 @@ class GuestMountsTest {
                 new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), new TestClock());
         BootcVm vm257 = vm(share());
         vm257.getSpec().setSsh(vm.getSpec().getSsh());
-        r257.reconcile(vm257, PullPolicy.missing, Progress.none());
+        r257.reconcile(vm257, Progress.none());
         String t257 = decoded(other.domains.specs.get("default_c9").smbiosStrings().stream().filter(s -> s.contains("tmpfiles.extra=")).findFirst().orElseThrow());
         assertFalse(t257.contains("/root/"), "a guest that mounts by itself gives root nothing: " + t257);
     }
@@ -196,7 +196,7 @@ class GuestMountsTest {
             VmReconciler r = new VmReconciler(w.images, w.disks, w.domains, w.ssh, layout,
                     new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), new TestClock());
             BootcVm vm = vm(share());
-            vm.setStatus(r.reconcile(vm, PullPolicy.missing, Progress.none()).status());
+            vm.setStatus(r.reconcile(vm, Progress.none()).status());
             assertTrue(w.domains.specs.get("default_c9").smbiosStrings().stream().anyMatch(s -> s.contains("fstab.extra=")), v.toString());
             assertEquals(List.of(), w.ssh.scripts, v.toString());
             assertTrue(vm.getStatus().condition(Conditions.VOLUMES_READY).isEmpty(), v.toString());

@@ -49,7 +49,7 @@ class HostPortsTest {
     }
 
     private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = reconciler.reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }
@@ -196,18 +196,18 @@ class HostPortsTest {
                 new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock,
                 NodePolicy.tenants(List.of(), List.of(), List.of("192.0.2.10")));
         BootcVm plain = vm("plain", new PortForward(8080, 80));
-        assertNull(tenants.reconcile(plain, PullPolicy.missing, Progress.none()).failure());
+        assertNull(tenants.reconcile(plain, Progress.none()).failure());
         DomainSpec.HostForward f = world.domains.specs.get("default_plain").forwards().get(0);
         assertEquals("127.0.0.1", f.hostIp(), "no address given: loopback");
 
         PortForward allowed = new PortForward(8081, 80);
         allowed.setHostIP("192.0.2.10");
-        assertNull(tenants.reconcile(vm("allowed", allowed), PullPolicy.missing, Progress.none()).failure());
+        assertNull(tenants.reconcile(vm("allowed", allowed), Progress.none()).failure());
         assertEquals("192.0.2.10", world.domains.specs.get("default_allowed").forwards().get(0).hostIp());
 
         PortForward any = new PortForward(8082, 80);
         any.setHostIP("0.0.0.0");
-        Outcome o = tenants.reconcile(vm("any", any), PullPolicy.missing, Progress.none());
+        Outcome o = tenants.reconcile(vm("any", any), Progress.none());
         assertEquals(Failure.HostAddressNotAllowed, o.failure().failure());
         assertFalse(world.domains.specs.containsKey("default_any"), "no domain binds 0.0.0.0");
 

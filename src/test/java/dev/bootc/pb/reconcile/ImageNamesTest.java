@@ -97,7 +97,7 @@ class ImageNamesTest {
         BootcVm vm = new BootcVm("default", "by-id", new BootcVmSpec("3263797674a4"));
         vm.getMetadata().setUid("uid-1");
         vm.getMetadata().setGeneration(1L);
-        Outcome o = core.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = core.reconcile(vm, Progress.none());
         assertEquals("InvalidImage", o.status().condition(Conditions.READY).orElseThrow().getReason());
         assertTrue(o.failure().terminal());
         assertTrue(o.status().condition(Conditions.READY).orElseThrow().getMessage().contains("write image: quay.io/fedora/fedora-bootc:42"));

@@ -44,7 +44,7 @@ class InPlaceUpdateTest {
         // brought up by the real core, as pb run does
         VmReconciler core = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
                 new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock);
-        for (int i = 0; i < 2; i++) vm.setStatus(core.reconcile(vm, PullPolicy.missing, Progress.none()).status());
+        for (int i = 0; i < 2; i++) vm.setStatus(core.reconcile(vm, Progress.none()).status());
         assertEquals("sha256:feed", vm.getStatus().getGuest().getBooted().getDigest(), "the guest's view, read when it became ready");
         world.calls.clear();
         world.guest.commands.clear();
@@ -53,7 +53,7 @@ class InPlaceUpdateTest {
     @Test
     void aNewDigestIsStagedFromTheSharedStorageAndBootedWithOneReboot() {
         world.images.digests.put(REF, "sha256:2222");
-        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, PullPolicy.missing), progress);
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, PullPolicy.IfNotPresent), progress);
         assertEquals(InPlaceUpdate.Outcome.UPDATED, r.outcome());
         assertEquals("sha256:feed", r.before().getDigest());
         assertEquals("sha256:2222", r.after().getDigest());
@@ -74,13 +74,13 @@ class InPlaceUpdateTest {
     void theNextUpgradeOfAGuestThatFollowsTheStorageRunsBootcUpgrade() {
         world.guest.booted = new GuestImage(REF, "containers-storage", "sha256:feed", "v1");
         world.images.digests.put(REF, "sha256:3333");
-        update.run(vm, InPlaceUpdate.Request.upgrade(false, PullPolicy.missing), progress);
+        update.run(vm, InPlaceUpdate.Request.upgrade(false, PullPolicy.IfNotPresent), progress);
         assertTrue(world.guest.commands.get(1).contains("STORAGE_DRIVER=overlay bootc upgrade;"), world.guest.commands.toString());
     }
 
     @Test
     void nothingNewStagesNothingAndRebootsNothing() {
-        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, PullPolicy.missing), progress);
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, PullPolicy.IfNotPresent), progress);
         assertEquals(InPlaceUpdate.Outcome.UP_TO_DATE, r.outcome());
         assertEquals(List.of("resolve"), world.calls, "no share");
         assertEquals(1, world.guest.commands.size(), "only bootc status: " + world.guest.commands);
@@ -90,7 +90,7 @@ class InPlaceUpdateTest {
     @Test
     void checkOnlyReportsANewDigest() {
         world.images.digests.put(REF, "sha256:2222");
-        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(true, PullPolicy.missing), progress);
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(true, PullPolicy.IfNotPresent), progress);
         assertEquals(InPlaceUpdate.Outcome.AVAILABLE, r.outcome());
         assertEquals("sha256:2222", r.hostDigest());
         assertEquals(List.of("resolve"), world.calls);

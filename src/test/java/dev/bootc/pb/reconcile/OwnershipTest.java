@@ -57,7 +57,7 @@ class OwnershipTest {
     }
 
     private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = reconciler.reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }

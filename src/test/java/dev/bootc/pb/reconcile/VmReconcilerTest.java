@@ -51,7 +51,7 @@ class VmReconcilerTest {
     }
 
     private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, PullPolicy.missing, Progress.none());
+        Outcome o = reconciler.reconcile(vm, Progress.none());
         vm.setStatus(o.status());
         return o;
     }
@@ -115,7 +115,7 @@ class VmReconcilerTest {
         world.ssh.ready = true;
         BootcVm root = vm();
         root.getSpec().setVolumes(List.of(new VolumeMount("/", "/mnt/host", false)));
-        Outcome o = forTenants.reconcile(root, PullPolicy.missing, Progress.none());
+        Outcome o = forTenants.reconcile(root, Progress.none());
         assertEquals(Failure.HostPathNotAllowed, o.failure().failure());
         assertEquals(Phase.Failed, o.status().getPhase());
         assertTrue(o.status().getMessage().startsWith("spec.volumes[0].hostPath: invalid value \"/\""), o.status().getMessage());
@@ -124,13 +124,13 @@ class VmReconcilerTest {
         world.disks.links.put(Path.of("/srv/shares/team-a/etc"), Path.of("/etc"));
         BootcVm link = vm();
         link.getSpec().setVolumes(List.of(new VolumeMount("/srv/shares/team-a/etc", "/mnt/etc", false)));
-        assertEquals(Failure.HostPathNotAllowed, forTenants.reconcile(link, PullPolicy.missing, Progress.none()).failure().failure(),
+        assertEquals(Failure.HostPathNotAllowed, forTenants.reconcile(link, Progress.none()).failure().failure(),
                 "a link under an allowed folder is judged by where it leads");
 
         world.disks.links.put(Path.of("/srv/shares/team-a/data"), Path.of("/srv/shares/team-a/real-data"));
         BootcVm ok = vm();
         ok.getSpec().setVolumes(List.of(new VolumeMount("/srv/shares/team-a/data", "/mnt/data", false)));
-        Outcome fine = forTenants.reconcile(ok, PullPolicy.missing, Progress.none());
+        Outcome fine = forTenants.reconcile(ok, Progress.none());
         assertNull(fine.failure());
         assertEquals(Path.of("/srv/shares/team-a/real-data"), world.domains.specs.get("default_demo").sharedFolders().get(0).hostPath(),
                 "libvirt is given where the path leads, checked");
@@ -139,7 +139,7 @@ class VmReconcilerTest {
         wide.getMetadata().setName("wide");
         wide.getSpec().setPorts(List.of(new dev.bootc.pb.api.PortForward(2222, 22)));
         wide.getSpec().getPorts().get(0).setHostIP("0.0.0.0");
-        assertEquals(Failure.HostAddressNotAllowed, forTenants.reconcile(wide, PullPolicy.missing, Progress.none()).failure().failure());
+        assertEquals(Failure.HostAddressNotAllowed, forTenants.reconcile(wide, Progress.none()).failure().failure());
     }
 
     @Test

@@ -67,6 +67,9 @@ public final class FakeWorld {
         public volatile List<String> pullOutput = List.of();
         public volatile long pullLineMillis;
 
+        /** The pull policy each reference was last resolved with. */
+        public final Map<String, PullPolicy> policies = new ConcurrentHashMap<>();
+
         /** The digest each reference resolves to (default sha256:feed), as a test moves a tag. */
         public final Map<String, String> digests = new ConcurrentHashMap<>();
 
@@ -77,6 +80,7 @@ public final class FakeWorld {
         @Override
         public Image resolve(String reference, PullPolicy policy, Progress progress) {
             calls.add("resolve");
+            policies.put(reference, policy);
             if (failResolve != null) throw failResolve;
             for (String line : pullOutput) {
                 progress.output(line);

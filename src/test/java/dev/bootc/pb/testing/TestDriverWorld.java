@@ -38,6 +38,8 @@ public final class TestDriverWorld {
     public final Disks disks;
     public final Ssh ssh;
     public final Images images;
+    /** The pull policy each reference was last resolved with (local lookups are not resolves). */
+    public final java.util.Map<String, PullPolicy> pulls = new java.util.concurrent.ConcurrentHashMap<>();
     private final Path base;
 
     public TestDriverWorld(Path dir) throws Exception {
@@ -163,14 +165,19 @@ public final class TestDriverWorld {
             }
         };
         images = new Images() {
-            @Override
-            public Image resolve(String reference, PullPolicy policy, Progress progress) {
+            private Image image(String reference) {
                 return new Image(reference, "0123456789ab", "sha256:" + "0".repeat(64), 1 << 20);
             }
 
             @Override
+            public Image resolve(String reference, PullPolicy policy, Progress progress) {
+                pulls.put(reference, policy);
+                return image(reference);
+            }
+
+            @Override
             public Optional<Image> local(String reference) {
-                return Optional.of(resolve(reference, PullPolicy.never, Progress.none()));
+                return Optional.of(image(reference));
             }
 
             @Override

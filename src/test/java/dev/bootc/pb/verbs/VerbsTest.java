@@ -55,7 +55,7 @@ class VerbsTest {
     }
 
     RunVerb.Request request(String name, String image, boolean background, List<String> command) {
-        return new RunVerb.Request(name, new BootcVmSpec(image), false, background, false, command, PullPolicy.missing);
+        return new RunVerb.Request(name, new BootcVmSpec(image), false, background, false, command);
     }
 
     @Test
@@ -90,7 +90,7 @@ class VerbsTest {
         PbException e = assertThrows(PbException.class, () -> root.run().run(request("web", "img:2", true, List.of()), feedback));
         assertEquals(Failure.NameTaken, e.failure());
         assertEquals(4, e.exitCode());
-        RunVerb.Request replace = new RunVerb.Request("web", new BootcVmSpec("img:2"), true, true, false, List.of(), PullPolicy.missing);
+        RunVerb.Request replace = new RunVerb.Request("web", new BootcVmSpec("img:2"), true, true, false, List.of());
         root.run().run(replace, feedback);
         assertEquals("img:2", root.views().get("web").getSpec().getImage());
     }
@@ -122,7 +122,7 @@ class VerbsTest {
 
     @Test
     void volumesALocalImageCannotHaveAreRefusedBeforeAnythingIsWritten() {
-        RunVerb.Request r = new RunVerb.Request("v", new BootcVmSpec("img"), false, true, false, List.of(), PullPolicy.missing);
+        RunVerb.Request r = new RunVerb.Request("v", new BootcVmSpec("img"), false, true, false, List.of());
         r.spec().setVolumes(List.of(new VolumeMount("/srv", "/data", false)));
         PbException e = assertThrows(PbException.class, () -> root.run().run(r, feedback));
         assertEquals(Failure.InvalidGuestPath, e.failure());

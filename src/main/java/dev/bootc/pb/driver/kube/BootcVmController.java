@@ -1,7 +1,6 @@
 package dev.bootc.pb.driver.kube;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.driver.DriverSupport;
 import dev.bootc.pb.store.kube.KubeBootcVm;
@@ -78,7 +77,7 @@ public class BootcVmController implements ConfigurableReconciler<KubeBootcVm>, C
         ControllerWiring.Parts parts = wiring.parts();
         if (!parts.filter().mine(vm)) return Optional.empty();
         VmKey key = VmKey.of(vm);
-        DriverSupport.Pass pass = parts.support().pass(key, PullPolicy.DEFAULT, line -> LOG.infof("%s: %s", key, line));
+        DriverSupport.Pass pass = parts.support().pass(key, line -> LOG.infof("%s: %s", key, line));
         if (pass.outcome() != null && pass.outcome().failure() != null) LOG.warnf("%s: %s", key, pass.outcome().failure().getMessage());
         return Optional.ofNullable(pass.next());
     }

@@ -166,7 +166,7 @@ public abstract class ControllerContract {
                 c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false, c.diskBuilder(), c.policy());
         Root verbs = new Root(teamC, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
         RunVerb.Result r = verbs.run().run(new RunVerb.Request("kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"), false, true, false,
-                List.of(), PullPolicy.missing), new RunVerb.Feedback() {
+                List.of()), new RunVerb.Feedback() {
             @Override
             public void progress(String line) {
             }
@@ -182,6 +182,32 @@ public abstract class ControllerContract {
         assertEquals("node-a", v.getSpec().getNodeName(), "pb names this node");
         assertEquals("node-a", v.getMetadata().getLabels().get(BootcVm.NODE_LABEL), "and labels the resource with it");
         testClient().resources(KubeBootcVm.class).inNamespace("team-c").withName("kube-vm").delete();
+    }
+
+    /** {@code pb --store kube run --pull always}: the operator, which does the pull, pulls (issue 25). */
+    @Test
+    void pbRunWithPullAlwaysOnTheKubeStorePulls() {
+        Config c = root.config();
+        Config teamP = new Config(StoreKind.kube, c.storeDir(), "team-p", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
+                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false, c.diskBuilder(), c.policy());
+        Root verbs = new Root(teamP, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
+        String image = "quay.io/example/pulled-bootc:42";
+        BootcVmSpec spec = new BootcVmSpec(image);
+        spec.setImagePullPolicy(PullPolicy.Always); // what --pull always sets
+        RunVerb.Result r = verbs.run().run(new RunVerb.Request("pulled", spec, false, true, false,
+                List.of()), new RunVerb.Feedback() {
+            @Override
+            public void progress(String line) {
+            }
+
+            @Override
+            public void connecting(String vmName, boolean withCommand) {
+            }
+        });
+        assertEquals(0, r.exitCode());
+        assertEquals(PullPolicy.Always, world.pulls.get(image), "the operator pulled: " + world.pulls);
+        testClient().resources(KubeBootcVm.class).inNamespace("team-p").withName("pulled").delete();
+        waitFor(() -> get("team-p", "pulled") == null);
     }
 
     /**
