@@ -87,10 +87,12 @@ class FileVmStoreConcurrencyTest {
             assertTrue(kargs == null || kargs.size() == 2000 && kargs.stream().distinct().count() == 1,
                     "a whole document, old or new");
         }
-        // the next writer sweeps the temp files killed writers left
-        BootcVm vm = store.get("default", "churned").orElseThrow();
+        // the next writer (a pb process: its store sweeps a folder on its first write there, then once a minute)
+        // sweeps the temp files killed writers left
+        FileVmStore next = new FileVmStore(dir);
+        BootcVm vm = next.get("default", "churned").orElseThrow();
         vm.getSpec().setNodeName("after");
-        store.update(vm);
+        next.update(vm);
         try (var s = Files.list(file.getParent())) {
             assertEquals(List.of("churned.yaml"), s.map(p -> p.getFileName().toString()).toList());
         }
