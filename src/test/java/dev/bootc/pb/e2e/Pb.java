@@ -89,6 +89,9 @@ public final class Pb {
         env.remove("PB_STORE");
         env.put("PB_REBUILD", "never"); // the build under test, never one the launcher would start
         env.remove("PB_JAVA_OPTS");
+        // coverage: the JaCoCo agent failsafe was given for these processes (a test that sets PB_JAVA_OPTS itself opts out)
+        String agent = System.getProperty("pb.coverage.agent", "");
+        if (agent.startsWith("-javaagent:")) env.put("PB_JAVA_OPTS", agent);
         // Several TCG guests boot at once on this 2-core machine, from two classes at a time (70 s alone,
         // 170-340 s four at a time): pb's default of 300 s is for one VM on a normal host. RootlessIT keeps the default.
         env.putIfAbsent("PB_SSH_TIMEOUT", "900");
