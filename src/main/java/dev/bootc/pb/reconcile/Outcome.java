@@ -16,6 +16,26 @@ public record Outcome(BootcVmStatus status, Duration requeueAfter, boolean delet
         events = List.copyOf(events);
     }
 
+    /** Nothing more to do until something changes: the VM is as its resource asks (running, or halted). */
+    public static Outcome settled(BootcVmStatus status, List<Event> events) {
+        return new Outcome(status, null, false, null, events);
+    }
+
+    /** On its way: look again after {@code after} whatever happens (the guest boots, or stops). */
+    public static Outcome requeue(BootcVmStatus status, Duration after, List<Event> events) {
+        return new Outcome(status, after, false, null, events);
+    }
+
+    /** A step failed; a terminal failure is kept, untried, until the resource changes. */
+    public static Outcome failed(BootcVmStatus status, PbException failure, List<Event> events) {
+        return new Outcome(status, null, false, failure, events);
+    }
+
+    /** The VM's domain, disk and keys are gone: the resource may go. */
+    public static Outcome deleted(BootcVmStatus status, List<Event> events) {
+        return new Outcome(status, null, true, null, events);
+    }
+
     /** One thing that happened. */
     public record Event(VmEvent reason, String message, boolean warning) {
     }
