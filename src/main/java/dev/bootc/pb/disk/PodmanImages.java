@@ -41,6 +41,8 @@ public final class PodmanImages implements Images {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Top-level entries by image ID: an ID names one content. */
+    private final Map<String, Set<String>> topLevel = new java.util.concurrent.ConcurrentHashMap<>();
     private final ProcessRunner runner;
     private final boolean mountImages;
     private final InstallConfig installConfig;
@@ -120,16 +122,25 @@ public final class PodmanImages implements Images {
         return systemd.version(image);
     }
 
+    /**
+     * A throw-away container of the image lists its root; by the image's ID, so the image looked at is the one resolved,
+     * and once per ID: a run's check before anything is written and its pass after the pull ask the same image.
+     */
     @Override
-    public Set<String> topLevelEntries(String imageRef) {
+    public Set<String> topLevelEntries(Image image) {
+        return topLevel.computeIfAbsent(image.id(), id -> listTopLevel(image));
+    }
+
+    private Set<String> listTopLevel(Image image) {
+        String imageRef = image.reference();
         ProcessResult r = runner.run(Command.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root",
-                "--entrypoint", "find", imageRef, "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n").timeout(Duration.ofMinutes(2)));
+                "--entrypoint", "find", image.id(), "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n").timeout(Duration.ofMinutes(2)));
         if (!r.ok()) {
             throw Failure.ImageInspectFailed.with("cannot list the top-level folders of " + imageRef + ": " + r.errorTail(1).strip());
         }
         Set<String> out = new HashSet<>();
         for (String line : r.stdout().split("\n")) if (!line.isEmpty()) out.add(line);
-        return out;
+        return Set.copyOf(out);
     }
 
     @Override

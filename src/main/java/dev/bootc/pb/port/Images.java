@@ -21,8 +21,8 @@ public interface Images {
     /** The image when it is in local storage and bootable; never pulls. */
     Optional<Image> local(String reference);
 
-    /** Names of the image's top-level entries (folders and symlinks alike). */
-    Set<String> topLevelEntries(String reference);
+    /** Names of the image's top-level entries (folders and symlinks alike); an image ID's are read once a process. */
+    Set<String> topLevelEntries(Image image);
 
     /** The root file system the image's own install configuration declares, if one pb can build. */
     Optional<Filesystem> declaredRootFilesystem(Image image);

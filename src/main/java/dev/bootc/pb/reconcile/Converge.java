@@ -160,7 +160,7 @@ final class Converge {
         ImageNames.requireReference("spec.image", spec.getImage(), images::storedImages);
         Image image = images.resolve(spec.getImage(), Defaults.pullPolicy(spec), p.progress);
         sb.status().setImageDigest(image.digest());
-        GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image.reference()));
+        GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image));
         // what the guest's systemd can do is learnt once, with the image: status and base disk keep it
         sb.status().setSystemdVersion(VmReconciler.boxed(images.systemdVersion(image)));
         GuestMounts.check(spec.getImage(), spec, sb.status().getSystemdVersion());

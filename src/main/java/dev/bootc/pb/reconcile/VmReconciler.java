@@ -185,7 +185,7 @@ public final class VmReconciler {
         String ref = vm.getSpec().getImage();
         Optional<Image> local = images.local(ref);
         if (local.isEmpty()) return;
-        GuestPaths.check(ref, volumes, () -> images.topLevelEntries(ref));
+        GuestPaths.check(ref, volumes, () -> images.topLevelEntries(local.get()));
         GuestMounts.check(ref, vm.getSpec(), boxed(images.systemdVersion(local.get())));
     }
 

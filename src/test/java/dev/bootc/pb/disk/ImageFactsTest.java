@@ -71,12 +71,16 @@ class ImageFactsTest {
     }
 
     @Test
-    void topLevelEntriesComeFromAThrowAwayContainer() {
+    void topLevelEntriesComeFromAThrowAwayContainerOnceAnImageId() {
         FakeRunner image = new FakeRunner(c -> FakeRunner.Reply.ok("usr\nvar\netc\nroot\nmnt\n"));
-        assertEquals(java.util.Set.of("usr", "var", "etc", "root", "mnt"),
-                new PodmanImages(image, true, tmp.resolve("ic")).topLevelEntries("img"));
+        PodmanImages podman = new PodmanImages(image, true, tmp.resolve("ic"));
+        dev.bootc.pb.port.Image img = new dev.bootc.pb.port.Image("localhost/img:1", "f00d", "sha256:beef", 1);
+        assertEquals(java.util.Set.of("usr", "var", "etc", "root", "mnt"), podman.topLevelEntries(img));
         assertEquals(List.of("podman", "run", "--rm", "--pull=never", "--network=none", "--user", "root:root", "--entrypoint", "find",
-                "img", "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"), image.calls.get(0));
+                "f00d", "/", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"), image.calls.get(0), "by ID: the image resolved");
+        // pb run's check before anything is written, then its pass after the pull: one container
+        podman.topLevelEntries(new dev.bootc.pb.port.Image("localhost/img:latest", "f00d", "sha256:beef", 1));
+        assertEquals(1, image.calls.size(), "one container for one image ID: " + image.calls);
     }
 
     @Test

@@ -100,7 +100,7 @@ public final class FakeWorld {
         }
 
         @Override
-        public Set<String> topLevelEntries(String reference) {
+        public Set<String> topLevelEntries(Image image) {
             return topLevel;
         }
 

@@ -181,7 +181,7 @@ public final class TestDriverWorld {
             }
 
             @Override
-            public Set<String> topLevelEntries(String reference) {
+            public Set<String> topLevelEntries(Image image) {
                 return Set.of("usr", "etc", "var", "mnt");
             }
 
