@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static dev.bootc.pb.disk.RawCopyTest.GIB;
 import static dev.bootc.pb.disk.RawCopyTest.MIB;
 import static dev.bootc.pb.disk.RawCopyTest.allocatedBytes;
@@ -156,8 +157,8 @@ class DiskExportsTest {
             Path out = Files.createDirectory(tmp.resolve("out-" + kill));
             Path log = tmp.resolve("child-" + kill + ".out");
             Process child = ChildJvm.start(log, ExportMain.class, disk.toString(), out.resolve("web.raw").toString());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!(Files.exists(log) && Files.readString(log).contains("half written")) && System.nanoTime() < deadline) Thread.sleep(50);
+            await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(50))
+                    .until(() -> Files.exists(log) && Files.readString(log).contains("half written"));
             assertTrue(Files.readString(log).contains("half written"), Files.readString(log));
             if (kill) child.destroyForcibly();
             else child.destroy(); // SIGTERM, as Ctrl-C or systemctl stop: the JVM's shutdown hooks run

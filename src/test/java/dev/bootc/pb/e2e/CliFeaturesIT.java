@@ -15,10 +15,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,8 +102,7 @@ class CliFeaturesIT {
             reader.start();
             Thread.sleep(3000);
             assertEquals(0, pb.run("ssh", VM, "--", "sh", "-c", "echo pb-e2e-follow-marker > /dev/ttyS0").exit());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!contains(seen, "pb-e2e-follow-marker") && System.nanoTime() < deadline) Thread.sleep(200);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> contains(seen, "pb-e2e-follow-marker"));
             assertTrue(contains(seen, "pb-e2e-follow-marker"), "pb logs -f printed what the console printed later");
             assertTrue(follow.isAlive(), "-f keeps following");
         } finally {
@@ -237,22 +238,20 @@ class CliFeaturesIT {
         try {
             long t0 = System.nanoTime();
             Pb.host("virsh", "-c", "qemu:///system", "start", name);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(900);
-            String got = "";
-            while (System.nanoTime() < deadline) {
+            String[] got = {""};
+            await("the exported image answers SSH").atMost(Duration.ofSeconds(900)).pollInterval(Duration.ofSeconds(2)).until(() -> {
                 Process p = new ProcessBuilder("ssh", "-i", key.toString(), "-p", Integer.toString(port), "-o", "BatchMode=yes",
                         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
                         "root@127.0.0.1", "cat", "/var/lib/pb-e2e/marker.txt").redirectErrorStream(true).start();
                 if (!p.waitFor(60, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    continue;
+                    return false;
                 }
-                got = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (p.exitValue() == 0) break;
-                Thread.sleep(2000);
-            }
+                got[0] = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                return p.exitValue() == 0;
+            });
             System.out.printf("exported raw image: virsh start -> ssh in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            assertEquals(marker + "\n", got, "the exported image booted on its own and holds the VM's file; serial log:\n"
+            assertEquals(marker + "\n", got[0], "the exported image booted on its own and holds the VM's file; serial log:\n"
                     + tail(Files.exists(serial) ? Files.readString(serial, java.nio.charset.StandardCharsets.ISO_8859_1) : "(none)"));
         } finally {
             Prerequisites.run("virsh", "-c", "qemu:///system", "destroy", name);

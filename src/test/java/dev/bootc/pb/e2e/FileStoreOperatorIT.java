@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,17 +93,19 @@ class FileStoreOperatorIT {
     }
 
     static JsonNode awaitVm(Predicate<JsonNode> cond, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            Pb.Result r = pb.run("get", "op-vm", "-o", "json");
-            if (r.exit() == 0) {
-                last = new ObjectMapper().readTree(r.out());
-                if (cond.test(last)) return last;
-            }
-            assertTrue(operator.isAlive(), "the operator died: " + Files.readString(log));
-            Thread.sleep(2000);
+        JsonNode[] last = {null};
+        try {
+            await("op-vm reaches the state").atMost(timeout).pollInterval(Duration.ofSeconds(2))
+                    .failFast("the operator died", () -> !operator.isAlive())
+                    .until(() -> {
+                        Pb.Result r = pb.run("get", "op-vm", "-o", "json");
+                        if (r.exit() != 0) return false;
+                        last[0] = new ObjectMapper().readTree(r.out());
+                        return cond.test(last[0]);
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new AssertionError(e.getMessage() + "; last seen: " + last[0] + "; operator log:\n" + Files.readString(log), e);
         }
-        throw new AssertionError("op-vm did not reach the state within " + timeout + ": " + last);
+        return last[0];
     }
 }

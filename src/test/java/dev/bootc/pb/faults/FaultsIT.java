@@ -36,6 +36,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -586,17 +587,7 @@ class FaultsIT {
     }
 
     static void waitFor(BooleanSupplier cond, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (cond.getAsBoolean()) return;
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what);
-            }
-        }
-        throw new AssertionError("not within " + timeout.toSeconds() + " s: " + what);
+        await(what).atMost(timeout).pollInterval(Duration.ofMillis(250)).until(cond::getAsBoolean);
     }
 
     static void printTable() {

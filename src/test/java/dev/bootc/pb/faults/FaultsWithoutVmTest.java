@@ -87,7 +87,7 @@ class FaultsWithoutVmTest {
         // SSH answers only after libvirt was away for 3 s, so pb run is waiting through the outage
         Thread outage = new Thread(() -> {
             try {
-                while (world.count("start") == 0) Thread.sleep(20);
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> world.count("start") > 0);
                 libvirtDown.set(true);
                 Thread.sleep(3000);
                 libvirtDown.set(false);

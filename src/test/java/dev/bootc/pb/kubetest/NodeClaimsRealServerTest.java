@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,11 +34,8 @@ class NodeClaimsRealServerTest {
                 .map(n -> new NodeClaims(server.client(), new FakeWorld().domains, n)).toList();
         try {
             claimers.forEach(NodeClaims::start);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && store.list(ns).stream().anyMatch(v -> v.getMetadata().getLabels() == null
-                    || !v.getMetadata().getLabels().containsKey(BootcVm.NODE_LABEL))) {
-                Thread.sleep(200);
-            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> store.list(ns).stream()
+                    .allMatch(v -> v.getMetadata().getLabels() != null && v.getMetadata().getLabels().containsKey(BootcVm.NODE_LABEL)));
         } finally {
             claimers.forEach(NodeClaims::close);
         }

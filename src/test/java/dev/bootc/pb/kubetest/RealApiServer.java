@@ -165,7 +165,7 @@ public final class RealApiServer implements AutoCloseable {
                       context: {cluster: pb-test, user: pb-test, namespace: default}
                     current-context: pb-test
                     """.formatted(baseUrl, ca));
-        } catch (IOException | InterruptedException | RuntimeException ex) {
+        } catch (IOException | RuntimeException ex) {
             stop(a, "apiserver");
             stop(e, "etcd");
             deleteTree(tmp);
@@ -219,23 +219,26 @@ public final class RealApiServer implements AutoCloseable {
         boolean ok() throws Exception;
     }
 
-    private static void waitFor(String what, Process p, Path log, Check check) throws InterruptedException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("real API server: " + what + " exited with " + p.exitValue() + " before it was ready; log "
-                        + log + ":\n" + tail(log, 40));
-            }
-            try {
-                if (check.ok()) return;
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
+    private static void waitFor(String what, Process p, Path log, Check check) {
+        Exception[] last = {null};
+        try {
+            org.awaitility.Awaitility.await(what).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                    .failFast(() -> !p.isAlive())
+                    .until(() -> {
+                        try {
+                            return check.ok();
+                        } catch (Exception e) {
+                            last[0] = e;
+                            return false;
+                        }
+                    });
+        } catch (org.awaitility.core.TerminalFailureException e) {
+            throw new IllegalStateException("real API server: " + what + " exited with " + p.exitValue() + " before it was ready; log "
+                    + log + ":\n" + tail(log, 40));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException("real API server: " + what + " not ready within " + START_TIMEOUT
+                    + (last[0] == null ? "" : " (last: " + last[0] + ")") + "; log " + log + ":\n" + tail(log, 40));
         }
-        throw new IllegalStateException("real API server: " + what + " not ready within " + START_TIMEOUT
-                + (last == null ? "" : " (last: " + last + ")") + "; log " + log + ":\n" + tail(log, 40));
     }
 
     private static String get(HttpClient http, String url) throws IOException, InterruptedException {

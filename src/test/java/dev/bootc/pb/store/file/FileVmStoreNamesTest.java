@@ -18,6 +18,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -127,8 +128,7 @@ class FileVmStoreNamesTest {
             assertEquals(2, warnings.size(), "reported again when it changes: " + warnings);
 
             Files.writeString(dir.resolve("default/b.yaml"), TRAVERSAL.replace("../../../../../tmp/victim", "b"));
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (events.isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+            await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(50)).until(() -> !events.isEmpty());
             assertEquals(1, events.size(), events.toString());
             assertEquals(VmStore.WatchEvent.Type.ADDED, events.get(0).type());
             assertEquals("default/b", events.get(0).resource().key());
@@ -148,8 +148,7 @@ class FileVmStoreNamesTest {
             assertEquals(List.of(VmStore.WatchEvent.Type.ADDED), events.stream().map(VmStore.WatchEvent::type).toList(), "no event for the corrupt content");
             assertEquals(1, warnings.size(), warnings.toString());
             Files.delete(dir.resolve("default/b.yaml"));
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (events.size() < 2 && System.nanoTime() < deadline) Thread.sleep(50);
+            await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(50)).until(() -> events.size() >= 2);
             assertEquals(VmStore.WatchEvent.Type.DELETED, events.get(1).type());
             assertEquals("default/b", events.get(1).resource().key(), "the resource it was, never the name the corrupt file gave");
         }
