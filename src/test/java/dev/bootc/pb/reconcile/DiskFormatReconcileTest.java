@@ -1,21 +1,15 @@
 package dev.bootc.pb.reconcile;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.DiskFormat;
 import dev.bootc.pb.api.DiskSpec;
 import dev.bootc.pb.api.ExitCodes;
 import dev.bootc.pb.api.Failure;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.VmKey;
-import dev.bootc.pb.port.Progress;
-import dev.bootc.pb.testing.FakeWorld;
-import dev.bootc.pb.testing.TestClock;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,28 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** spec.disk.format through the real core: a raw VM's disk is a copy of the base disk, and a disk's format never changes under it. */
-class DiskFormatReconcileTest {
-    final FakeWorld world = new FakeWorld();
-    final VmLayout layout = new VmLayout(Path.of("/data"), Path.of("/images"));
-    final VmReconciler reconciler = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-            new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), new TestClock());
-
+class DiskFormatReconcileTest extends CoreTest {
     static BootcVm vm(DiskFormat format) {
-        BootcVm vm = new BootcVm("default", "demo", new BootcVmSpec("localhost/pb-fixture:latest"));
-        vm.getMetadata().setUid("uid-1");
-        vm.getMetadata().setGeneration(1L);
-        vm.getMetadata().setCreationTimestamp("2026-12-01T09:00:00Z");
+        BootcVm vm = vm("demo", "uid-1");
         if (format != null) {
             vm.getSpec().setDisk(new DiskSpec());
             vm.getSpec().getDisk().setFormat(format);
         }
         return vm;
-    }
-
-    private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, Progress.none());
-        vm.setStatus(o.status());
-        return o;
     }
 
     private static void setFormat(BootcVm vm, DiskFormat format) {

@@ -1,21 +1,16 @@
 package dev.bootc.pb.reconcile;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.NodePolicy;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.PortForward;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.port.DomainSpec;
 import dev.bootc.pb.port.Progress;
-import dev.bootc.pb.testing.FakeWorld;
-import dev.bootc.pb.testing.TestClock;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,26 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * for it; SSH ports are never handed out on a port a forward holds. The real core; the fake SSH port keeps
  * the host's port registry as a dumb table.
  */
-class HostPortsTest {
-    final FakeWorld world = new FakeWorld();
-    final TestClock clock = new TestClock();
-    final VmLayout layout = new VmLayout(Path.of("/data"), Path.of("/images"));
-    final VmReconciler reconciler = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-            new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock);
+class HostPortsTest extends CoreTest {
 
     static BootcVm vm(String name, PortForward... ports) {
-        BootcVm vm = new BootcVm("default", name, new BootcVmSpec("localhost/pb-fixture:latest"));
-        vm.getMetadata().setUid("uid-" + name);
-        vm.getMetadata().setGeneration(1L);
-        vm.getMetadata().setCreationTimestamp("2026-12-01T09:00:00Z");
+        BootcVm vm = vm(name, "uid-" + name);
         if (ports.length > 0) vm.getSpec().setPorts(List.of(ports));
         return vm;
-    }
-
-    private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, Progress.none());
-        vm.setStatus(o.status());
-        return o;
     }
 
     private BootcVm running(String name, PortForward... ports) {

@@ -1,10 +1,8 @@
 package dev.bootc.pb.reconcile;
 
 import dev.bootc.pb.api.BootcVm;
-import dev.bootc.pb.api.BootcVmSpec;
 import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.VmKey;
 import dev.bootc.pb.port.Accel;
@@ -12,14 +10,10 @@ import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.DomainSpec;
 import dev.bootc.pb.port.HostArch;
 import dev.bootc.pb.port.PbMetadata;
-import dev.bootc.pb.port.Progress;
-import dev.bootc.pb.testing.FakeWorld;
-import dev.bootc.pb.testing.TestClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -35,31 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * not even when it is deleted or halted; an orphan is removed only when it is this store's. The real core
  * on fakes.
  */
-class OwnershipTest {
+class OwnershipTest extends CoreTest {
     static final List<String> TOUCHING = List.of("resolve", "build", "overlay", "seed", "define", "start", "shutdown", "destroy", "undefine");
 
-    final FakeWorld world = new FakeWorld();
-    final TestClock clock = new TestClock();
-    final VmLayout layout = new VmLayout(Path.of("/data"), Path.of("/images"));
-    final VmReconciler reconciler = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-            new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock);
     final VmKey web = new VmKey("default", "web");
     BootcVm roots;
     Domain rootsDomain;
     Path keyFile;
 
     static BootcVm vm(String uid) {
-        BootcVm vm = new BootcVm("default", "web", new BootcVmSpec("localhost/pb-fixture:latest"));
-        vm.getMetadata().setUid(uid);
-        vm.getMetadata().setGeneration(1L);
-        vm.getMetadata().setCreationTimestamp("2026-12-01T09:00:00Z");
-        return vm;
-    }
-
-    private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, Progress.none());
-        vm.setStatus(o.status());
-        return o;
+        return vm("web", uid);
     }
 
     /** Root's VM web runs: its domain, disk, key (a file in its folder) and SSH port exist. */

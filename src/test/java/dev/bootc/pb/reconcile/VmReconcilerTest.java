@@ -1,7 +1,5 @@
 package dev.bootc.pb.reconcile;
 
-import dev.bootc.pb.testing.FakeWorld;
-import dev.bootc.pb.testing.TestClock;
 
 import dev.bootc.pb.api.BootcVm;
 import dev.bootc.pb.api.BootcVmSpec;
@@ -12,7 +10,6 @@ import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.Filesystem;
 import dev.bootc.pb.api.Json;
 import dev.bootc.pb.api.Phase;
-import dev.bootc.pb.api.PullPolicy;
 import dev.bootc.pb.api.Resources;
 import dev.bootc.pb.api.RunStrategy;
 import dev.bootc.pb.api.VolumeMount;
@@ -35,25 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The real reconcile core, every decision included, through every phase; fakes stand only for podman, disks, libvirt and SSH. */
-class VmReconcilerTest {
-    final FakeWorld world = new FakeWorld();
-    final TestClock clock = new TestClock();
-    final VmLayout layout = new VmLayout(Path.of("/data"), Path.of("/images"));
-    final VmReconciler reconciler = new VmReconciler(world.images, world.disks, world.domains, world.ssh, layout,
-            new VmReconciler.Timeouts(Duration.ofMinutes(5), Duration.ofSeconds(10)), clock);
+class VmReconcilerTest extends CoreTest {
 
     static BootcVm vm() {
-        BootcVm vm = new BootcVm("default", "demo", new BootcVmSpec("localhost/pb-fixture:latest"));
-        vm.getMetadata().setUid("uid-1");
-        vm.getMetadata().setGeneration(1L);
-        vm.getMetadata().setCreationTimestamp("2026-12-01T09:00:00Z");
-        return vm;
-    }
-
-    private Outcome pass(BootcVm vm) {
-        Outcome o = reconciler.reconcile(vm, Progress.none());
-        vm.setStatus(o.status());
-        return o;
+        return vm("demo", "uid-1");
     }
 
     private static Condition cond(BootcVm vm, String type) {

@@ -159,14 +159,13 @@ public abstract class ControllerContract {
         waitFor(() -> get("team-b", "here") == null);
     }
 
-    @Test
-    void pbRunOnTheKubeStoreCreatesTheResourceForThisNodeAndWaitsThroughAWatch() {
+    /** {@code pb --store kube --namespace NS run -B NAME}: the CLI's verb on this server, this node, its own client. */
+    private RunVerb.Result pbRunBackground(String namespace, String name, BootcVmSpec spec) {
         Config c = root.config();
-        Config teamC = new Config(StoreKind.kube, c.storeDir(), "team-c", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
+        Config cli = new Config(StoreKind.kube, c.storeDir(), namespace, null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
                 c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false, c.diskBuilder(), c.policy());
-        Root verbs = new Root(teamC, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
-        RunVerb.Result r = verbs.run().run(new RunVerb.Request("kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"), false, true, false,
-                List.of()), new RunVerb.Feedback() {
+        Root verbs = new Root(cli, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
+        return verbs.run().run(new RunVerb.Request(name, spec, false, true, false, List.of()), new RunVerb.Feedback() {
             @Override
             public void progress(String line) {
             }
@@ -175,6 +174,11 @@ public abstract class ControllerContract {
             public void connecting(String vmName, boolean withCommand) {
             }
         });
+    }
+
+    @Test
+    void pbRunOnTheKubeStoreCreatesTheResourceForThisNodeAndWaitsThroughAWatch() {
+        RunVerb.Result r = pbRunBackground("team-c", "kube-vm", new BootcVmSpec("localhost/pb-fixture:latest"));
         assertEquals(0, r.exitCode());
         assertTrue(r.background());
         BootcVm v = get("team-c", "kube-vm");
@@ -187,24 +191,10 @@ public abstract class ControllerContract {
     /** {@code pb --store kube run --pull always}: the operator, which does the pull, pulls (issue 25). */
     @Test
     void pbRunWithPullAlwaysOnTheKubeStorePulls() {
-        Config c = root.config();
-        Config teamP = new Config(StoreKind.kube, c.storeDir(), "team-p", null, c.libvirtUri(), c.dataRoot(), c.imagesRoot(), c.root(),
-                c.node(), c.accel(), c.sshTimeout(), c.shutdownTimeout(), c.runTimeout(), true, false, java.util.Optional.empty(), false, c.diskBuilder(), c.policy());
-        Root verbs = new Root(teamP, world.parts(new KubeVmStore(testClient(), false), new KubeEvents(testClient(), "node-a")));
         String image = "quay.io/example/pulled-bootc:42";
         BootcVmSpec spec = new BootcVmSpec(image);
         spec.setImagePullPolicy(PullPolicy.Always); // what --pull always sets
-        RunVerb.Result r = verbs.run().run(new RunVerb.Request("pulled", spec, false, true, false,
-                List.of()), new RunVerb.Feedback() {
-            @Override
-            public void progress(String line) {
-            }
-
-            @Override
-            public void connecting(String vmName, boolean withCommand) {
-            }
-        });
-        assertEquals(0, r.exitCode());
+        assertEquals(0, pbRunBackground("team-p", "pulled", spec).exitCode());
         assertEquals(PullPolicy.Always, world.pulls.get(image), "the operator pulled: " + world.pulls);
         testClient().resources(KubeBootcVm.class).inNamespace("team-p").withName("pulled").delete();
         waitFor(() -> get("team-p", "pulled") == null);
