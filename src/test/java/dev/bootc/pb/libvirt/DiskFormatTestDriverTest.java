@@ -15,7 +15,6 @@ import dev.bootc.pb.boot.Root;
 import dev.bootc.pb.os.Command;
 import dev.bootc.pb.os.ProcessResult;
 import dev.bootc.pb.os.ProcessRunner;
-import dev.bootc.pb.port.Domain;
 import dev.bootc.pb.port.ExportFormat;
 import dev.bootc.pb.port.Progress;
 import dev.bootc.pb.store.file.FileEventLog;
@@ -61,11 +60,7 @@ class DiskFormatTestDriverTest {
 
     @AfterEach
     void cleanUp() {
-        for (Domain d : world.domains.listOwned()) {
-            world.domains.destroy(d.name());
-            world.domains.undefine(d.name());
-        }
-        world.domains.close();
+        world.close();
     }
 
     static String host(String... argv) {

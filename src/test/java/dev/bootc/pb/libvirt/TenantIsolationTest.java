@@ -62,11 +62,7 @@ class TenantIsolationTest {
 
     @AfterEach
     void cleanUp() {
-        for (Domain d : world.domains.listOwned()) {
-            world.domains.destroy(d.name());
-            world.domains.undefine(d.name());
-        }
-        world.domains.close();
+        world.close();
     }
 
     static BootcVm vm(String name, String uid, PortForward... ports) {

@@ -32,7 +32,7 @@ import java.util.Set;
  * copies (of an empty 1 GiB base disk), exports, keys and ports are real; the image, the base disk build and the SSH probe are stood in for, since no
  * guest boots there.
  */
-public final class TestDriverWorld {
+public final class TestDriverWorld implements AutoCloseable {
     public final VmLayout layout;
     public final LibvirtDomains domains;
     public final Disks disks;
@@ -215,5 +215,15 @@ public final class TestDriverWorld {
     /** The root's parts on this world, with the given store and events. */
     public dev.bootc.pb.boot.Root.Parts parts(dev.bootc.pb.store.VmStore store, dev.bootc.pb.store.EventLog events) {
         return new dev.bootc.pb.boot.Root.Parts(() -> images, () -> disks, () -> domains, () -> ssh, () -> store, () -> events);
+    }
+
+    /** Removes the domains this world's tests made on the shared test driver, and closes its connection. */
+    @Override
+    public void close() {
+        for (dev.bootc.pb.port.Domain d : domains.listOwned()) {
+            domains.destroy(d.name());
+            domains.undefine(d.name());
+        }
+        domains.close();
     }
 }
