@@ -182,7 +182,7 @@ public final class Root implements AutoCloseable {
     }
 
     public RunVerb run() {
-        return new RunVerb(vms(), lifecycle(), sessions(), consoles(), config.node(), inProcess(), inProcess() ? core()::precheck : vm -> { },
+        return new RunVerb(vms(), lifecycle(), sessions(), consoles(), config.node(), inProcess() ? support()::admit : vm -> { },
                 () -> parts.images().get().storedImages());
     }
 

@@ -107,6 +107,17 @@ public final class DriverSupport {
         return backoff.next(key);
     }
 
+    /**
+     * What this process, which reconciles the resources it creates, does to one before it is written: refuses what can
+     * be known bad already ({@link VmReconciler#precheck}), and holds it with the finalizer its first pass would write.
+     */
+    public void admit(BootcVm vm) {
+        core.precheck(vm);
+        var fins = vm.getMetadata().getFinalizers() == null ? new ArrayList<String>() : new ArrayList<>(vm.getMetadata().getFinalizers());
+        if (!fins.contains(BootcVm.FINALIZER)) fins.add(BootcVm.FINALIZER);
+        vm.getMetadata().setFinalizers(fins);
+    }
+
     private BootcVm ensureFinalizer(BootcVm vm) {
         return writeWithRetry(vm, current -> {
             var m = current.getMetadata();

@@ -13,7 +13,6 @@ import dev.bootc.pb.port.Progress;
 import dev.bootc.pb.reconcile.ImageNames;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,8 +31,7 @@ public final class RunVerb {
     private final Lifecycle lifecycle;
     private final Sessions sessions;
     private final String node;
-    private final boolean inProcess;
-    private final Consumer<BootcVm> precheck;
+    private final Consumer<BootcVm> admit;
     private final SerialConsoles consoles;
     private final Supplier<List<Images.StoredImage>> storedImages;
 
@@ -88,20 +86,20 @@ public final class RunVerb {
     }
 
     /**
-     * @param inProcess this process reconciles (the file store): the finalizer is written with the resource
-     * @param precheck  refuses, before anything is written, what can be known bad already (volumes the image cannot have)
+     * @param admit     what the driver that reconciles this store does to a new resource before it is written (a driver in
+     *                  this process refuses what is known bad already and holds it with its finalizer; a node's operator
+     *                  does both itself)
      * @param storedImages the images in local storage, asked only when the image given may be an image ID
      */
-    public RunVerb(Vms vms, Lifecycle lifecycle, Sessions sessions, SerialConsoles consoles, String node, boolean inProcess,
-                   Consumer<BootcVm> precheck, Supplier<List<Images.StoredImage>> storedImages) {
+    public RunVerb(Vms vms, Lifecycle lifecycle, Sessions sessions, SerialConsoles consoles, String node,
+                   Consumer<BootcVm> admit, Supplier<List<Images.StoredImage>> storedImages) {
         this.consoles = consoles;
         this.storedImages = storedImages;
         this.vms = vms;
         this.lifecycle = lifecycle;
         this.sessions = sessions;
         this.node = node;
-        this.inProcess = inProcess;
-        this.precheck = precheck;
+        this.admit = admit;
     }
 
     /** The outcome of {@link #declare}: the resource, whether it is new, the one it replaces, and what the image given named. */
@@ -163,11 +161,10 @@ public final class RunVerb {
             feedback.warning("image " + id + " has no repository tag: VM " + name + " records its ID and follows no newer image"
                     + " (tag it, podman tag " + id + " NAME:TAG, and run NAME:TAG for a VM that does)");
         }
-        if (d.created()) precheck.accept(d.vm());
+        if (d.created()) admit.accept(d.vm());
         if (d.replaced() != null) lifecycle.remove(name, true, new Steps(feedback));
         if (d.created()) {
             BootcVm vm = d.vm();
-            if (inProcess) vm.getMetadata().setFinalizers(new ArrayList<>(List.of(BootcVm.FINALIZER)));
             vms.store().create(vm);
         }
         BootcVm ready;
