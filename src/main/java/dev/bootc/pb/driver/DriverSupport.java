@@ -29,6 +29,8 @@ import java.util.function.UnaryOperator;
 public final class DriverSupport {
     private static final Logger LOG = Logger.getLogger(DriverSupport.class);
 
+    /** The resourceVersions of this driver's last two writes of each VM ({@link #isOwnWrite}). */
+    private final java.util.Map<VmKey, java.util.List<String>> ownWrites = new java.util.concurrent.ConcurrentHashMap<>();
     private final VmStore store;
     private final VmReconciler core;
     private final EventLog events;
@@ -145,6 +147,21 @@ public final class DriverSupport {
     }
 
     private BootcVm writeWithRetry(BootcVm vm, UnaryOperator<BootcVm> change, UnaryOperator<BootcVm> write) {
-        return Writes.withRetry(store, vm, change, write);
+        BootcVm stored = Writes.withRetry(store, vm, change, write);
+        if (stored != null && stored.getMetadata().getResourceVersion() != null) {
+            // a pass writes twice at most (the finalizer, then the status): their echoes may come after both
+            ownWrites.merge(VmKey.of(stored), java.util.List.of(stored.getMetadata().getResourceVersion()), (old, now) ->
+                    java.util.List.of(old.get(old.size() - 1), now.get(0)));
+        }
+        return stored;
+    }
+
+    /**
+     * Whether {@code seen}, as a watch delivers it, is one of this driver's own last writes of it: its echo, which a pass
+     * need not look at (the pass that wrote it knew all it says). Any other version is someone's change.
+     */
+    public boolean isOwnWrite(BootcVm seen) {
+        String rv = seen.getMetadata().getResourceVersion();
+        return rv != null && ownWrites.getOrDefault(VmKey.of(seen), java.util.List.of()).contains(rv);
     }
 }

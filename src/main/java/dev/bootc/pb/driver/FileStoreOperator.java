@@ -43,6 +43,7 @@ public final class FileStoreOperator implements AutoCloseable {
     private final CountDownLatch active = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicLong reconciles = new AtomicLong();
+    private final OwnEvents ownEvents = new OwnEvents();
     private volatile boolean running;
     private Thread lockHolder;
 
@@ -112,6 +113,8 @@ public final class FileStoreOperator implements AutoCloseable {
     private synchronized void activate() {
         VmStore store = support.store();
         closeables.add(store.watch(null, e -> {
+            // the echo of a pass's own status write is no change: the pass knew all it says (one pass per change)
+            if (e.type() == VmStore.WatchEvent.Type.MODIFIED && support.isOwnWrite(e.resource())) return;
             if (filter.mine(e.resource())) queue.add(VmKey.of(e.resource()), Duration.ZERO);
         }));
         if (domains != null) closeables.add(domains.subscribe(this::onDomainEvent));
@@ -135,7 +138,8 @@ public final class FileStoreOperator implements AutoCloseable {
         }
         e.owner().ifPresent(key -> {
             LOG.debugf("libvirt: %s %s", e.domainName(), e.type());
-            queue.add(key, Duration.ZERO);
+            // the echo of a pass's own define or start is no change (one pass per change); held while a pass runs
+            if (ownEvents.isNews(key, e.type())) queue.add(key, Duration.ZERO);
         });
     }
 
@@ -172,7 +176,14 @@ public final class FileStoreOperator implements AutoCloseable {
                 var current = support.store().get(key.namespace(), key.name());
                 if (current.isEmpty() || !filter.mine(current.get())) continue;
                 VmKey k = key;
-                DriverSupport.Pass pass = support.pass(key, line -> LOG.infof("%s: %s", k, line));
+                ownEvents.passBegins(key);
+                DriverSupport.Pass pass = null;
+                try {
+                    pass = support.pass(key, line -> LOG.infof("%s: %s", k, line));
+                } finally {
+                    // libvirt events heard meanwhile that the pass's result does not account for make another pass
+                    if (ownEvents.passEnds(key, pass == null ? null : pass.outcome())) queue.add(key, Duration.ZERO);
+                }
                 reconciles.incrementAndGet();
                 Outcome o = pass.outcome();
                 if (o != null && o.failure() != null) LOG.warnf("%s: %s", key, o.failure().getMessage());

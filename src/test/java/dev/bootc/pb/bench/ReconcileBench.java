@@ -82,12 +82,23 @@ public final class ReconcileBench {
         long rssAfterCreate = Bench.procStatusKiB("VmRSS");
 
         // the same wiring as `pb operator --store file` (OperatorCommand): 2 workers, 30 s resync, libvirt events
-        FileStoreOperator op = new FileStoreOperator(driver, world.domains, new NodeFilter(NODE, true), workers, Duration.ofSeconds(30));
+        FileStoreOperator op = new FileStoreOperator(driver, Boolean.getBoolean("nodomains") ? null : world.domains, new NodeFilter(NODE, true), workers, Duration.ofSeconds(30));
         long t0 = System.nanoTime();
         op.start();
         boolean done = store.allRunning.await(30, TimeUnit.MINUTES);
         double wallS = (System.nanoTime() - t0) / 1e9;
         long passes = op.reconciles();
+        // what a change costs in all: the passes the writes and libvirt events of these passes bring, until none comes for 3 s
+        long settled = passes;
+        for (long quietSince = System.nanoTime(); System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(3); ) {
+            Thread.sleep(100);
+            long now = op.reconciles();
+            if (now != settled) {
+                settled = now;
+                quietSince = System.nanoTime();
+            }
+        }
+        long statusWritesToSettle = store.statusWrites.get();
 
         // steady state: a resync of all N Running VMs (each pass looks at libvirt and the store, no SSH login)
         long r0 = op.reconciles();
@@ -102,9 +113,11 @@ public final class ReconcileBench {
         long defined = world.domains.listOwned().stream().filter(d -> d.running()).count();
         long hwm = Bench.procStatusKiB("VmHWM");
         System.out.printf(Locale.ROOT,
-                "store=%s n=%d workers=%d done=%s running=%d domains_running=%d create_s=%.2f wall_s=%.2f passes=%d "
+                "store=%s n=%d workers=%d done=%s running=%d domains_running=%d create_s=%.2f wall_s=%.2f passes=%d passes_settled=%d "
+                        + "passes_per_vm=%.2f status_writes_per_vm=%.2f "
                         + "passes_per_s=%.1f vms_per_s=%.1f resync_passes=%d resync_s=%.2f resync_per_s=%.1f status_writes=%d failed_passes=%d failures=%s rss_after_create_mib=%.0f vmhwm_mib=%.0f heap_max_mib=%d%n",
-                kind, n, workers, done, store.running.size(), defined, createS, wallS, passes, passes / wallS, store.running.size() / wallS,
+                kind, n, workers, done, store.running.size(), defined, createS, wallS, passes, settled, settled / (double) n,
+                statusWritesToSettle / (double) n, passes / wallS, store.running.size() / wallS,
                 resyncPasses, resyncS, resyncPasses / resyncS,
                 store.statusWrites.get(), failures.total(), failures.summary(), rssAfterCreate / 1024.0, hwm / 1024.0, Runtime.getRuntime().maxMemory() >> 20);
         System.out.flush();
