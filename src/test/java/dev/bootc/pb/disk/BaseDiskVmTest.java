@@ -51,6 +51,7 @@ class BaseDiskVmTest {
     /** The core decides the file system; the strict fixture (as Fedora's images) declares none. */
     static final BaseDiskOptions XFS = BaseDiskOptions.defaults().withFilesystem(dev.bootc.pb.api.Filesystem.xfs);
     static final Path IC = Path.of(System.getProperty("java.io.tmpdir"), "pb-test-install-config");
+    /** Steps and the tools' output on stdout: a disk build's log in the test's report. */
     static final Progress PRINT = new Progress() {
         @Override
         public void phase(String phase) {

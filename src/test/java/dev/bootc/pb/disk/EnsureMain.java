@@ -22,17 +22,7 @@ public final class EnsureMain {
         BaseDiskCache cache = new BaseDiskCache(Path.of(args[0]), new BaseDiskBuilder(local));
         System.out.println("key " + BaseDiskCache.key(image.digest(), image.reference(), options));
         System.out.flush();
-        BaseDisk disk = cache.ensure(image, options, new Progress() {
-            @Override
-            public void phase(String phase) {
-                System.out.println(phase);
-            }
-
-            @Override
-            public void output(String line) {
-                System.out.println("          " + line);
-            }
-        });
+        BaseDisk disk = cache.ensure(image, options, BaseDiskVmTest.PRINT);
         System.out.println("built " + disk.path());
     }
 }

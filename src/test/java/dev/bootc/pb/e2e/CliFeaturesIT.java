@@ -43,10 +43,8 @@ class CliFeaturesIT {
     @BeforeAll
     static void bootOneVmWithCloudInit() throws Exception {
         suiteStart = System.nanoTime();
-        Prerequisites.ensure();
-        home = Files.createTempDirectory("pb-e2e-cli");
-        home.toFile().setExecutable(true, false);
-        pb = new Pb(home);
+        pb = Pb.onFreshHome("pb-e2e-cli");
+        home = pb.home();
         Path ci = Files.createDirectories(home.resolve("cloud-init"));
         Files.writeString(ci.resolve("user-data"), """
                 #cloud-config

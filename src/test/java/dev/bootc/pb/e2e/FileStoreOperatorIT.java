@@ -32,9 +32,8 @@ class FileStoreOperatorIT {
 
     @BeforeAll
     static void startOperator() throws Exception {
-        Prerequisites.ensure();
-        Path home = Files.createTempDirectory("pb-operator-it");
-        pb = new Pb(home);
+        pb = Pb.onFreshHome("pb-operator-it");
+        Path home = pb.home();
         log = home.resolve("operator.log");
         operator = pb.builder("operator", "--store", "file").redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }

@@ -54,6 +54,22 @@ public final class Pb {
         if (System.getProperty("pb.launcher") != null) HostVmLock.shared();
     }
 
+    /**
+     * A class's pb on a home of its own (store, data, files it shares with guests), after the prerequisites: the
+     * home may be passed through by QEMU (its user reaches shared folders under it) and by no one else's pb.
+     */
+    public static Pb onFreshHome(String prefix) throws IOException {
+        Prerequisites.ensure();
+        Path home = Files.createTempDirectory(prefix);
+        home.toFile().setExecutable(true, false);
+        return new Pb(home);
+    }
+
+    /** Where this pb keeps its store, data and the test's own files. */
+    public Path home() {
+        return home;
+    }
+
     public Path storeDir() {
         return home.resolve("store");
     }

@@ -54,9 +54,8 @@ class PodmanBootcParityIT {
     @BeforeAll
     static void bootTwoVms() throws Exception {
         suiteStart = System.nanoTime();
-        Prerequisites.ensure();
-        home = Files.createTempDirectory("pb-e2e");
-        pb = new Pb(home);
+        pb = Pb.onFreshHome("pb-e2e");
+        home = pb.home();
         httpPort = freePort();
         shared = Files.createDirectories(home.resolve("shared"));
         Files.writeString(shared.resolve("hello.txt"), "hello from the host\n");

@@ -54,10 +54,8 @@ class RealImagesIT {
     @BeforeAll
     static void boot() throws Exception {
         suiteStart = System.nanoTime();
-        Prerequisites.ensure();
-        home = Files.createTempDirectory("pb-e2e-real");
-        home.toFile().setExecutable(true, false);
-        pb = new Pb(home);
+        pb = Pb.onFreshHome("pb-e2e-real");
+        home = pb.home();
         fedoraPinned = FEDORA_LIKE + "@" + Pb.host("podman", "image", "inspect", "--format", "{{.Digest}}", FEDORA_LIKE).strip();
         centosShortId = Pb.host("podman", "image", "inspect", "--format", "{{.Id}}", CENTOS_LIKE).strip().substring(0, 12);
         CompletableFuture<Pb.Result> fedora = CompletableFuture.supplyAsync(() -> pb.run("run", "-B", fedoraPinned));

@@ -39,9 +39,8 @@ class Systemd252VolumesIT {
     @BeforeAll
     static void bootTwoVms() throws Exception {
         suiteStart = System.nanoTime();
-        Prerequisites.ensure();
-        home = Files.createTempDirectory("pb-e2e-sd252");
-        pb = new Pb(home);
+        pb = Pb.onFreshHome("pb-e2e-sd252");
+        home = pb.home();
         shared = Files.createDirectories(home.resolve("shared"));
         readOnly = Files.createDirectories(home.resolve("ro"));
         Files.writeString(shared.resolve("hello.txt"), "hello from the host\n");

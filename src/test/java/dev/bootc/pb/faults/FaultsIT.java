@@ -76,9 +76,8 @@ class FaultsIT {
     @BeforeAll
     static void setUp() throws Exception {
         HostVmLock.alone(); // it stops libvirtd: no other JVM's class may use it meanwhile
-        Prerequisites.ensure();
-        home = Files.createTempDirectory("pb-faults-it");
-        pb = new Pb(home);
+        pb = Pb.onFreshHome("pb-faults-it");
+        home = pb.home();
     }
 
     /** Stops the operators this suite started (SIGTERM); whether they stopped in time. */
