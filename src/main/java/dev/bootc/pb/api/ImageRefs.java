@@ -47,6 +47,19 @@ public final class ImageRefs {
         return at < 0 ? ref : ref.substring(0, at);
     }
 
+    /** The tag of a reference (after the last ':' past the last '/', its digest aside), or empty: a registry's port is no tag. */
+    public static Optional<String> tag(String ref) {
+        String name = withoutDigest(ref);
+        int colon = name.lastIndexOf(':');
+        return colon > name.lastIndexOf('/') ? Optional.of(name.substring(colon + 1)) : Optional.empty();
+    }
+
+    /** The reference without its tag or digest: the repository. */
+    public static String repository(String ref) {
+        String name = withoutDigest(ref);
+        return tag(name).map(t -> name.substring(0, name.length() - t.length() - 1)).orElse(name);
+    }
+
     /**
      * {@code name:tag@digest} as {@code name@digest}: podman pulls and looks up such a reference by its digest alone
      * (the tag is a comment), and a registry transport refuses a tag next to a digest.
@@ -54,10 +67,7 @@ public final class ImageRefs {
     public static String digestOnly(String ref) {
         Optional<String> digest = digest(ref);
         if (digest.isEmpty()) return ref;
-        String name = withoutDigest(ref);
-        int slash = name.lastIndexOf('/');
-        int colon = name.lastIndexOf(':');
-        return (colon > slash ? name.substring(0, colon) : name) + "@" + digest.get();
+        return repository(ref) + "@" + digest.get();
     }
 
     /** Each {@code sha256:} and 64 hex digits in the text cut to its first 12 digits, as podman shows image IDs. */

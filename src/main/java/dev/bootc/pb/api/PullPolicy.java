@@ -26,10 +26,7 @@ public enum PullPolicy {
     public static PullPolicy defaultFor(String image) {
         if (image == null || ImageRefs.digest(image).isPresent() || ImageRefs.fullId(image).isPresent()) return IfNotPresent;
         if (image.startsWith("localhost/")) return IfNotPresent;
-        int slash = image.lastIndexOf('/');
-        int colon = image.lastIndexOf(':');
-        boolean tagged = colon > slash;
-        return !tagged || image.substring(colon + 1).equals(LATEST) ? Always : IfNotPresent;
+        return ImageRefs.tag(image).map(LATEST::equals).orElse(true) ? Always : IfNotPresent;
     }
 
     /**

@@ -18,14 +18,8 @@ public final class VmNames {
     public static String fromImage(String image) {
         String ref = image.trim();
         boolean digested = ref.indexOf('@') >= 0;
-        ref = ImageRefs.withoutDigest(ref);
-        String tag = null;
-        int slash = ref.lastIndexOf('/');
-        int colon = ref.lastIndexOf(':');
-        if (colon > slash) {
-            tag = ref.substring(colon + 1);
-            ref = ref.substring(0, colon);
-        }
+        String tag = ImageRefs.tag(ref).orElse(null);
+        ref = ImageRefs.repository(ref);
         String base = ref.substring(ref.lastIndexOf('/') + 1);
         String suffix = tag != null ? tag : digested ? null : "latest";
         String name = (suffix == null ? base : base + "-" + suffix).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("-{2,}", "-");
