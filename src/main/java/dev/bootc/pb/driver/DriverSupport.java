@@ -83,6 +83,7 @@ public final class DriverSupport {
                 removeFinalizer(vm);
                 events.forget(key);
                 backoff.reset(key);
+                ownWrites.remove(key);
                 return new Pass(Optional.empty(), outcome, null);
             }
             BootcVm stored = writeStatus(vm, outcome);
