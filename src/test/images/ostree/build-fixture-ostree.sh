@@ -39,6 +39,9 @@
 #   * GRUB's blscfg (Debian's GRUB has none): libostree's grub2 back end runs grub-from-bls
 #     (OSTREE_GRUB2_EXEC) to turn ostree's boot entries into /boot/loader.N/grub.cfg, then swaps
 #     /boot/loader atomically; the ESP's GRUB reads /boot/loader/grub.cfg from the root file system;
+#   * GRUB's boot counting (Fedora's grub2 08_fallback_counting, which Debian's GRUB lacks): the same variables
+#     (boot_counter, boot_success in /boot/grub/grubenv, set with grub-editenv), a counted boot that starts at 0
+#     takes the second entry (the previous deployment); written into grub.cfg by grub-from-bls;
 #   * composefs and SELinux are absent: / is read-only only through the plain fixture's
 #     pb-fixture-ro-root.service (a per-mount read-only flag root could undo), as on the plain fixture.
 # Kept from the plain fixture (see ../build-fixture.sh): labels containers.bootc=1 and ostree.bootable=1,
