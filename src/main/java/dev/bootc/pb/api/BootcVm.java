@@ -18,6 +18,11 @@ public class BootcVm {
     public static final String PLURAL = "bootcvms";
     public static final String API_VERSION = GROUP + "/" + VERSION;
     public static final String FINALIZER = "bootc.dev/cleanup";
+    /**
+     * An upgrade request: a new value makes the VM's operator resolve spec.image again and update the VM in place when the
+     * tag moved ({@code pb upgrade} stamps it with the time, as {@code kubectl rollout restart} stamps its annotation).
+     */
+    public static final String UPGRADE_REQUESTED = "bootc.dev/upgrade-requested-at";
     /** The label that names the node whose operator owns the VM. */
     public static final String NODE_LABEL = "bootc.dev/node";
 
@@ -61,5 +66,11 @@ public class BootcVm {
     @JsonIgnore
     public boolean isDeleting() {
         return metadata.getDeletionTimestamp() != null;
+    }
+
+    /** The upgrade request this resource carries (its annotation), or null. */
+    @JsonIgnore
+    public String upgradeRequest() {
+        return metadata == null || metadata.getAnnotations() == null ? null : metadata.getAnnotations().get(UPGRADE_REQUESTED);
     }
 }

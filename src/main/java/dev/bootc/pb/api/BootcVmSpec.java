@@ -51,6 +51,14 @@ public class BootcVmSpec {
     @JsonPropertyDescription("cloud-init data (NoCloud): inline, or a folder on the host; attached read-only as a disk labelled CIDATA.")
     private CloudInitSpec cloudInit;
 
+    @JsonPropertyDescription("How a changed image reaches a VM that has its disk: InPlace (default; bootc stages it in the running"
+            + " guest, one reboot, the health check, an automatic rollback when it fails; /var is kept) or Recreate (a new disk"
+            + " from the new image; everything on the old disk is lost).")
+    private UpdateStrategy updateStrategy;
+
+    @JsonPropertyDescription("What an in-place update must pass after its reboot, besides SSH answering; failing it rolls the update back.")
+    private HealthCheck healthCheck;
+
     public BootcVmSpec() {
     }
 
@@ -84,6 +92,10 @@ public class BootcVmSpec {
     public void setVolumes(List<VolumeMount> volumes) { this.volumes = volumes; }
     public NetworkMode getNetwork() { return network; }
     public void setNetwork(NetworkMode network) { this.network = network; }
+    public UpdateStrategy getUpdateStrategy() { return updateStrategy; }
+    public void setUpdateStrategy(UpdateStrategy updateStrategy) { this.updateStrategy = updateStrategy; }
+    public HealthCheck getHealthCheck() { return healthCheck; }
+    public void setHealthCheck(HealthCheck healthCheck) { this.healthCheck = healthCheck; }
     public CloudInitSpec getCloudInit() { return cloudInit; }
     public void setCloudInit(CloudInitSpec cloudInit) { this.cloudInit = cloudInit; }
 

@@ -30,6 +30,8 @@ public class BootcVmStatus {
     private String startedAt;
     @JsonPropertyDescription("What the guest boots, from bootc status: read when the VM became ready and after each in-place update.")
     private GuestStatus guest;
+    @JsonPropertyDescription("What pb last applied of spec.image (and of an upgrade request), and the update that last failed.")
+    private UpdateStatus update;
     private String message;
 
     public Phase getPhase() { return phase; }
@@ -64,6 +66,8 @@ public class BootcVmStatus {
     public void setStartedAt(String startedAt) { this.startedAt = startedAt; }
     public GuestStatus getGuest() { return guest; }
     public void setGuest(GuestStatus guest) { this.guest = guest; }
+    public UpdateStatus getUpdate() { return update; }
+    public void setUpdate(UpdateStatus update) { this.update = update; }
     public String getMessage() { return message; }
     public void setMessage(String message) { this.message = message; }
 

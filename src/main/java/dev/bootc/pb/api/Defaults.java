@@ -14,6 +14,7 @@ public final class Defaults {
     public static final boolean TPM = true;
     public static final String SSH_USER = "root";
     public static final NetworkMode NETWORK = NetworkMode.user;
+    public static final UpdateStrategy UPDATE_STRATEGY = UpdateStrategy.InPlace;
     public static final Protocol PROTOCOL = Protocol.tcp;
     public static final String HOST_IP = "127.0.0.1";
 
@@ -75,6 +76,7 @@ public final class Defaults {
             }
         }
         if (s.getKernelArgs() == null) s.setKernelArgs(new ArrayList<>());
+        if (s.getUpdateStrategy() == null) s.setUpdateStrategy(UPDATE_STRATEGY);
         return vm;
     }
 }

@@ -2,5 +2,5 @@ package dev.bootc.pb.api;
 
 /** Lifecycle phase of a BootcVm, derived from its conditions. */
 public enum Phase {
-    Pending, Pulling, BuildingDisk, Starting, Running, Stopping, Stopped, Failed, Deleting
+    Pending, Pulling, BuildingDisk, Starting, Running, Updating, Stopping, Stopped, Failed, Deleting
 }

@@ -217,6 +217,17 @@ public final class Validation {
                 }
             }
         }
+        HealthCheck hc = s.getHealthCheck();
+        if (hc != null) {
+            if (hc.getCommand() != null && (hc.getCommand().isBlank() || hc.getCommand().length() > HealthCheck.COMMAND_MAX)) {
+                out.add(new Problem("spec.healthCheck.command", abbreviate(hc.getCommand()),
+                        "must be a shell command of 1 to " + HealthCheck.COMMAND_MAX + " characters, or unset for the default"));
+            }
+            Integer t = hc.getTimeoutSeconds();
+            if (t != null && (t < 1 || t > HealthCheck.TIMEOUT_MAX)) {
+                out.add(new Problem("spec.healthCheck.timeoutSeconds", t, "must be between 1 and " + HealthCheck.TIMEOUT_MAX));
+            }
+        }
         return out;
     }
 

@@ -188,16 +188,11 @@ public final class Root implements AutoCloseable {
 
     /** pb upgrade, switch, rollback: in place, waiting for the reboot as long as a VM may take to answer SSH. */
     public Updates updates() {
-        InPlaceUpdate update = new InPlaceUpdate(parts.images().get(), domains(), parts.ssh().get(), layout(), config.sshTimeout(),
-                Clock.systemUTC(), d -> {
-                    try {
-                        Thread.sleep(d.toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw dev.bootc.pb.api.Failure.Interrupted.with("interrupted while waiting for the VM");
-                    }
-                });
-        return new Updates(vms(), update);
+        java.util.function.Supplier<InPlaceUpdate> update = () -> new InPlaceUpdate(parts.images().get(), domains(), parts.ssh().get(), layout(),
+                config.sshTimeout(), Clock.systemUTC(), InPlaceUpdate.SLEEP);
+        // another process reconciles the kube store's VMs: pb upgrade asks it, and waits as long as an update may take
+        return inProcess() ? new Updates(vms(), update)
+                : new Updates(vms(), update, convergence(), config.sshTimeout().multipliedBy(3).plusMinutes(30));
     }
 
     public SerialConsoles consoles() {

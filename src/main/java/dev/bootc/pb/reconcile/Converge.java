@@ -50,9 +50,10 @@ final class Converge {
     private final Secrets secrets;
     private final HostPorts hostPorts;
     private final GuestMounts mounts;
+    private final SpecUpdate specUpdate;
 
     Converge(Images images, Disks disks, Domains domains, Ssh ssh, VmLayout layout, VmReconciler.Timeouts timeouts, Clock clock,
-             NodePolicy policy, Secrets secrets, HostPorts hostPorts, GuestMounts mounts) {
+             NodePolicy policy, Secrets secrets, HostPorts hostPorts, GuestMounts mounts, InPlaceUpdate inPlace) {
         this.images = images;
         this.disks = disks;
         this.domains = domains;
@@ -64,6 +65,7 @@ final class Converge {
         this.secrets = secrets;
         this.hostPorts = hostPorts;
         this.mounts = mounts;
+        this.specUpdate = new SpecUpdate(inPlace, domains, ssh, layout);
     }
 
     /** What one pass knows: the resource as stored and with its defaults, the status it builds, what happened, and its step. */
@@ -77,6 +79,8 @@ final class Converge {
         Optional<Domain> domain;
         /** The condition a failure now sets. */
         String step = Conditions.DOMAIN_READY;
+        /** Whether this pass changes the VM's image, decided from what the pass found before it changed anything. */
+        UpdateTrigger.Decision update;
 
         Pass(BootcVm vm, BootcVm eff, StatusBuilder sb, List<Outcome.Event> events, Optional<Domain> domain, Progress progress) {
             this.vm = vm;
@@ -117,6 +121,9 @@ final class Converge {
     Outcome run(Pass p) {
         try {
             policy.check(p.spec());
+            p.update = UpdateTrigger.decide(p.vm, p.vm.getStatus(), p.domain);
+            if (p.status().getUpdate() == null && p.update.applied() != null) p.status().setUpdate(p.update.applied());
+            if (p.update.action() == UpdateTrigger.Action.RECREATE) recreate(p);
             Provisioned made = provision(p);
             Booted booted = boot(p, made);
             return sshStep(p, made, booted);
@@ -127,6 +134,27 @@ final class Converge {
             boolean nowRunning = domains.find(layout.domainName(p.key)).map(Domain::running).orElse(false);
             return Outcome.failed(p.sb.finish(false, nowRunning, false), e, p.events);
         }
+    }
+
+    /** updateStrategy Recreate: the VM's disk goes (stopped first), so this pass makes a new one from the new image and boots it. */
+    private void recreate(Pass p) {
+        String name = layout.domainName(p.key);
+        p.progress.phase("Recreating VM " + p.key.name() + " from " + p.spec().getImage() + " (updateStrategy: Recreate)");
+        if (p.running()) {
+            p.progress.phase("Stopping VM " + p.key.name());
+            domains.shutdown(name, timeouts.shutdown());
+        }
+        disks.delete(layout.disk(p.key, p.spec().getDisk().getFormat()));
+        BootcVmStatus st = p.status();
+        st.setGuest(null);
+        st.setImageDigest(null);
+        st.setBaseDisk(null);
+        st.setStartedAt(null);
+        st.setUpdate(null);
+        p.sb.remove(Conditions.UPDATING);
+        p.sb.remove(Conditions.UPDATE_FAILED);
+        p.domain = domains.find(name);
+        p.event(VmEvent.Recreating, "Disk of VM " + p.key.name() + " removed: a new one is made from " + p.spec().getImage());
     }
 
     /** The host's ports, cloud-init's seed, the VM's disk (pulled and built when missing) and its SSH key. */
@@ -160,6 +188,7 @@ final class Converge {
         ImageNames.requireReference("spec.image", spec.getImage(), images::storedImages);
         Image image = images.resolve(spec.getImage(), Defaults.pullPolicy(spec), p.progress);
         sb.status().setImageDigest(image.digest());
+        sb.status().setUpdate(new dev.bootc.pb.api.UpdateStatus(spec.getImage(), p.vm.upgradeRequest()));
         GuestPaths.check(spec.getImage(), spec.volumesOrEmpty(), () -> images.topLevelEntries(image));
         // what the guest's systemd can do is learnt once, with the image: status and base disk keep it
         sb.status().setSystemdVersion(VmReconciler.boxed(images.systemdVersion(image)));
@@ -226,14 +255,14 @@ final class Converge {
         if (made.port() == null) {
             sb.set(Conditions.SSH_READY, false, "NoNetwork", "network: none, so no SSH");
             sb.set(Conditions.READY, true, "Running", "VM is running without a network");
-            return Outcome.settled(sb.finish(false, true, false), p.events);
+            return specUpdate.ready(p, null, null);
         }
         boolean pending = GuestMounts.pending(sb, booted.overSsh());
         String seenUuid = p.vm.getStatus() == null ? null : p.vm.getStatus().getDomainUUID();
         if (!booted.startedNow() && sb.isTrue(Conditions.SSH_READY) && seenUuid != null && seenUuid.equals(p.status().getDomainUUID()) && !pending) {
             // SSH answered this boot already (libvirt shows the same domain running): a resync costs no login
             sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + p.key.name());
-            return Outcome.settled(sb.finish(false, true, false), p.events);
+            return specUpdate.ready(p, made.port(), made.sshKey().privateKey());
         }
         if (booted.startedNow()) sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + made.port());
         return awaitSsh(p, made.port(), made.sshKey(), pending ? booted.desired().sharedFolders() : List.of());
@@ -257,7 +286,7 @@ final class Converge {
                 return Outcome.failed(sb.finish(false, true, false), unmounted, p.events);
             }
             sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + p.key.name());
-            return Outcome.settled(sb.finish(false, true, false), p.events);
+            return specUpdate.ready(p, port, sshKey.privateKey());
         }
         Path serial = layout.serialLog(p.key);
         String console = domains.serialLogTail(serial, SerialLogFailures.TAIL_BYTES);

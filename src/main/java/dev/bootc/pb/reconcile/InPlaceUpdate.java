@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * An in-place update of a running VM, as a bootc host updates itself ({@code pb upgrade}, {@code pb switch},
@@ -36,6 +37,7 @@ public final class InPlaceUpdate {
     private final Duration bootTimeout;
     private final Clock clock;
     private final Pause pause;
+    private final UpdateGate gate;
 
     /** What is asked: upgrade (the VM's own reference again), switch (to another reference), or roll back. */
     public enum Kind { UPGRADE, SWITCH, ROLLBACK }
@@ -56,11 +58,20 @@ public final class InPlaceUpdate {
         /** Staged (or staged already), rebooted once, and the guest boots the new digest. */
         UPDATED,
         /** Rebooted into the rollback deployment. */
-        ROLLED_BACK
+        ROLLED_BACK,
+        /**
+         * The new deployment failed the health gate (no SSH answer, or the health check failed): the previous deployment
+         * boots again, healthy, and is the default again; {@link Result#failure()} says what failed.
+         */
+        FAILED
     }
 
     /** What the update did: the booted image before and after, the host's digest, and the guest's status at the end. */
-    public record Result(String vm, Outcome outcome, GuestImage before, GuestImage after, String hostDigest, GuestStatus guest) {
+    public record Result(String vm, Outcome outcome, GuestImage before, GuestImage after, String hostDigest, GuestStatus guest,
+                         String failure) {
+        Result(String vm, Outcome outcome, GuestImage before, GuestImage after, String hostDigest, GuestStatus guest) {
+            this(vm, outcome, before, after, hostDigest, guest, null);
+        }
     }
 
     /** Waiting between looks (a test passes one that does not sleep). */
@@ -68,6 +79,16 @@ public final class InPlaceUpdate {
     public interface Pause {
         void sleep(Duration d);
     }
+
+    /** Waiting by sleeping; an interrupt ends the update. */
+    public static final Pause SLEEP = d -> {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failure.Interrupted.with("interrupted while waiting for the VM");
+        }
+    };
 
     public InPlaceUpdate(Images images, Domains domains, Ssh ssh, VmLayout layout, Duration bootTimeout, Clock clock, Pause pause) {
         this.images = images;
@@ -77,6 +98,7 @@ public final class InPlaceUpdate {
         this.bootTimeout = bootTimeout;
         this.clock = clock;
         this.pause = pause;
+        this.gate = new UpdateGate(ssh);
     }
 
     /** Runs the update; the VM must be running with SSH (its status records the port and key). */
@@ -103,9 +125,92 @@ public final class InPlaceUpdate {
             stage(vm, key, target, ref, before.status(), progress);
             UpdatePlan.checkStaged(name, digest, readGuest(name, target).status());
         }
-        Guest after = reboot(key, target, before.bootId(), progress);
-        UpdatePlan.checkBooted(name, digest, after.status());
-        return new Result(name, Outcome.UPDATED, before.status().getBooted(), after.status().getBooted(), digest, after.status());
+        return bootGated(vm, key, target, before, digest, progress);
+    }
+
+    /**
+     * Reboots into the staged deployment with the boot counted, and gates it: SSH within the timeout, the booted digest,
+     * the health check. A deployment that fails the gate is left: by {@code bootc rollback} and a reboot when it answers
+     * SSH, else by a power cycle after which the boot loader takes the previous deployment.
+     */
+    private Result bootGated(BootcVm vm, VmKey key, Ssh.Target target, Guest before, String digest, Progress progress) {
+        String name = key.name();
+        boolean counted = gate.arm(name, target, progress);
+        rebootCommand(name, target, progress);
+        Optional<Guest> after = awaitBoot(name, target, before.bootId(), progress);
+        if (after.isEmpty()) {
+            String why = "VM " + name + " gave no SSH answer within " + bootTimeout.toSeconds() + " s of its reboot into " + digest;
+            return fallBack(vm, key, target, before, digest, counted, why, progress);
+        }
+        try {
+            UpdatePlan.checkBooted(name, digest, after.get().status());
+        } catch (PbException e) {
+            gate.disarm(name, target, progress); // it booted what it booted before: nothing new to fall back from
+            throw e;
+        }
+        Optional<String> unhealthy = gate.check(vm.getSpec().getHealthCheck(), target, progress);
+        if (unhealthy.isPresent()) return rollBackUnhealthy(vm, key, target, before, after.get(), digest, unhealthy.get(), progress);
+        gate.disarm(name, target, progress);
+        return new Result(name, Outcome.UPDATED, before.status().getBooted(), after.get().status().getBooted(), digest, after.get().status());
+    }
+
+    /** The new deployment answers SSH but is not healthy: bootc rollback, one reboot, and the previous one must be healthy. */
+    private Result rollBackUnhealthy(BootcVm vm, VmKey key, Ssh.Target target, Guest before, Guest after, String digest, String why,
+                                     Progress progress) {
+        String name = key.name();
+        progress.phase("VM " + name + " is not healthy in " + digest + " (" + why + "): rolling back");
+        Ssh.Exec r = ssh.exec(target, GuestView.asRoot(target, "bootc rollback"), Duration.ofMinutes(5));
+        if (!r.ok()) throw Failure.UpdateFailed.with("VM " + name + " is not healthy in " + digest + " (" + why + ") and bootc rollback failed: " + tail(r));
+        // the rollback boots the deployment known good: uncounted, or the boot loader's fallback would take the failed one
+        gate.disarm(name, target, progress);
+        rebootCommand(name, target, progress);
+        Guest back = awaitBoot(name, target, after.bootId(), progress).orElseThrow(() -> Failure.SshTimeout.with("VM " + name
+                + " is not healthy in " + digest + " (" + why + ") and gave no SSH answer within " + bootTimeout.toSeconds()
+                + " s of the reboot into its previous deployment: see " + layout.serialLog(key)));
+        return rolledBack(vm, key, target, before, back, digest, why, progress);
+    }
+
+    /**
+     * The new deployment never answered SSH: a power cycle, after which a counted boot falls back to the previous
+     * deployment; that one is made the default again (bootc rollback reverts the queued rollback) and must be healthy.
+     */
+    private Result fallBack(BootcVm vm, VmKey key, Ssh.Target target, Guest before, String digest, boolean counted, String why,
+                            Progress progress) {
+        String name = key.name();
+        if (!counted) {
+            throw Failure.SshTimeout.with(why + ", and its boot loader counts no boots (no grub2-editenv in the guest), so pb cannot boot"
+                    + " the previous deployment without a login: see " + layout.serialLog(key) + "; choose the previous entry in the boot menu"
+                    + " (pb console " + name + ") and run pb rollback " + name);
+        }
+        String domain = layout.domainName(key);
+        progress.phase(why + ": power-cycling it, so its boot loader falls back to the previous deployment");
+        domains.destroy(domain);
+        domains.start(domain);
+        Guest back = awaitBoot(name, target, before.bootId(), progress).orElseThrow(() -> Failure.SshTimeout.with(why
+                + ", nor within " + bootTimeout.toSeconds() + " s of the power cycle that should boot its previous deployment: see "
+                + layout.serialLog(key)));
+        if (Boolean.TRUE.equals(back.status().getRollbackQueued()) && back.status().getRollback() != null
+                && digest.equals(back.status().getRollback().getDigest())) {
+            // booted as the boot loader's fallback: the failed deployment is still the default; bootc rollback reverts that
+            progress.phase("Making VM " + name + "'s previous deployment the default again (bootc rollback)");
+            Ssh.Exec r = ssh.exec(target, GuestView.asRoot(target, "bootc rollback"), Duration.ofMinutes(5));
+            if (!r.ok()) throw Failure.UpdateFailed.with(why + "; it booted its previous deployment again, but bootc rollback failed: " + tail(r));
+            back = readGuest(name, target);
+        }
+        return rolledBack(vm, key, target, before, back, digest, why, progress);
+    }
+
+    /** After a rollback: the previous digest must boot and be healthy; the counting stops; the update is reported failed. */
+    private Result rolledBack(BootcVm vm, VmKey key, Ssh.Target target, Guest before, Guest back, String digest, String why, Progress progress) {
+        String name = key.name();
+        String previous = before.status().bootedDigest().orElse(null);
+        if (previous == null || !previous.equals(back.status().bootedDigest().orElse(null))) {
+            throw Failure.UpdateFailed.with(why + "; rolling back booted " + back.status().bootedDigest().orElse(null) + ", not the previous " + previous);
+        }
+        Optional<String> stillBad = gate.check(vm.getSpec().getHealthCheck(), target, progress);
+        if (stillBad.isPresent()) throw Failure.UpdateFailed.with(why + "; rolled back to " + previous + ", which is not healthy either: " + stillBad.get());
+        gate.disarm(name, target, progress);
+        return new Result(name, Outcome.FAILED, before.status().getBooted(), back.status().getBooted(), digest, back.status(), why);
     }
 
     private Result rollback(VmKey key, Ssh.Target target, Guest before, boolean check, Progress progress) {
@@ -162,22 +267,28 @@ public final class InPlaceUpdate {
 
     /** Reboots the guest and waits for a new boot (another boot id) to answer SSH; then reads its status. */
     private Guest reboot(VmKey key, Ssh.Target target, String bootId, Progress progress) {
-        String name = key.name();
+        rebootCommand(key.name(), target, progress);
+        return awaitBoot(key.name(), target, bootId, progress).orElseThrow(() -> Failure.SshTimeout.with("VM " + key.name()
+                + " did not answer SSH within " + bootTimeout.toSeconds() + " s of its reboot: see " + layout.serialLog(key)));
+    }
+
+    private void rebootCommand(String name, Ssh.Target target, Progress progress) {
         progress.phase("Rebooting VM " + name);
         ssh.exec(target, GuestView.asRoot(target, "systemctl reboot"), Duration.ofSeconds(30)); // the connection may drop before it answers
+    }
+
+    /** Waits for a boot other than {@code bootId} to answer SSH within the boot timeout, and reads its status; empty if none did. */
+    private Optional<Guest> awaitBoot(String name, Ssh.Target target, String bootId, Progress progress) {
         Instant deadline = clock.instant().plus(bootTimeout);
         progress.phase("Waiting for VM " + name + " to boot again");
         while (true) {
-            pause.sleep(Duration.ofSeconds(2));
             Ssh.Exec r = ssh.exec(target, "cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(30));
             if (r.ok() && !r.stdout().strip().isEmpty() && !r.stdout().strip().equals(bootId)) break;
-            if (clock.instant().isAfter(deadline)) {
-                throw Failure.SshTimeout.with("VM " + name + " did not answer SSH within " + bootTimeout.toSeconds()
-                        + " s of its reboot: see " + layout.serialLog(key));
-            }
+            if (clock.instant().isAfter(deadline)) return Optional.empty();
+            pause.sleep(Duration.ofSeconds(2));
         }
         progress.phase("Reading what VM " + name + " boots now");
-        return readGuest(name, target);
+        return Optional.of(readGuest(name, target));
     }
 
     /** The guest's boot id and bootc status, in one login. */
@@ -213,7 +324,7 @@ public final class InPlaceUpdate {
                 : vm.getSpec().getSsh().getUser(), Path.of(st.getSshKeyPath()), layout.knownHosts(key));
     }
 
-    private static String tail(Ssh.Exec r) {
+    static String tail(Ssh.Exec r) {
         String text = (r.stderr() == null || r.stderr().isBlank() ? r.stdout() : r.stderr()).strip();
         String[] lines = text.split("\n");
         String last = lines.length == 0 ? "" : lines[lines.length - 1];

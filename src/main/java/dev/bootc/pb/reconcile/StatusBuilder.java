@@ -98,7 +98,7 @@ final class StatusBuilder {
         boolean sshOk = st.isTrue(Conditions.SSH_READY)
                 || "NoNetwork".equals(st.condition(Conditions.SSH_READY).map(Condition::getReason).orElse(null));
         if (!st.isTrue(Conditions.DOMAIN_READY) || !domainRunning || !sshOk) return Phase.Starting;
-        return Phase.Running;
+        return st.isTrue(Conditions.UPDATING) ? Phase.Updating : Phase.Running;
     }
 
     private static int order(String type) {

@@ -81,8 +81,10 @@ public final class VmReconciler {
         this.timeouts = timeouts;
         this.clock = clock;
         this.hostPorts = new HostPorts(ssh, layout);
+        // a clock a test moves is also what its waits wait on
+        InPlaceUpdate.Pause pause = clock instanceof InPlaceUpdate.Pause p ? p : InPlaceUpdate.SLEEP;
         this.converge = new Converge(images, disks, domains, ssh, layout, timeouts, clock, policy, secrets, hostPorts,
-                new GuestMounts(images, disks, ssh, layout));
+                new GuestMounts(images, disks, ssh, layout), new InPlaceUpdate(images, domains, ssh, layout, timeouts.ssh(), clock, pause));
     }
 
     /** Where this core keeps its VMs, and how it names their domains. */

@@ -1,6 +1,7 @@
 package dev.bootc.pb.verbs;
 
 import dev.bootc.pb.api.BootcVm;
+import dev.bootc.pb.api.Conditions;
 import dev.bootc.pb.api.Failure;
 import dev.bootc.pb.api.PbException;
 import dev.bootc.pb.api.VmKey;
@@ -88,11 +89,19 @@ public final class ApplyVerb {
         return new Applied(after, changed ? "configured" : "unchanged");
     }
 
-    /** {@code pb apply --wait}: each resource until it is Ready, Stopped, gone or failed. */
+    /**
+     * {@code pb apply --wait}: each resource until it is Ready, Stopped, gone or failed. An update of the image that failed
+     * (rolled back, the VM Ready on its previous image) fails the wait too, after all have settled, as a rollout's status does.
+     */
     public void awaitSettled(List<BootcVm> docs, Consumer<String> progress) {
+        List<String> failedUpdates = new java.util.ArrayList<>();
         for (BootcVm d : docs) {
             String name = d.getMetadata().getName();
-            convergence.await(VmKey.of(d), Vms.SETTLED, timeouts.up(), s -> progress.accept(name + ": " + s));
+            convergence.await(VmKey.of(d), Vms.SETTLED, timeouts.up(), s -> progress.accept(name + ": " + s))
+                    .flatMap(v -> v.getStatus() == null ? java.util.Optional.empty() : v.getStatus().condition(Conditions.UPDATE_FAILED))
+                    .filter(c -> "True".equals(c.getStatus()))
+                    .ifPresent(c -> failedUpdates.add("VM " + name + ": " + c.getMessage()));
         }
+        if (!failedUpdates.isEmpty()) throw Failure.UpdateFailed.with(String.join("; ", failedUpdates));
     }
 }

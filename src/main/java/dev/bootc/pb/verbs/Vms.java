@@ -62,9 +62,9 @@ public final class Vms {
         vm.getMetadata().setLabels(labels);
     }
 
-    /** Ready, for the generation it has now. */
+    /** Ready, for the generation it has now, and not in the middle of an update of its image. */
     static final Predicate<Optional<BootcVm>> UP = v -> v.isPresent() && v.get().getStatus() != null
-            && v.get().getStatus().isTrue(Conditions.READY) && observedNow(v.get());
+            && v.get().getStatus().isTrue(Conditions.READY) && observedNow(v.get()) && v.get().getStatus().getPhase() != Phase.Updating;
 
     static final Predicate<Optional<BootcVm>> STOPPED = v -> v.isPresent() && v.get().getStatus() != null
             && v.get().getStatus().getPhase() == Phase.Stopped && observedNow(v.get());

@@ -76,7 +76,7 @@ public final class CrdFiles {
 
     /** The generator sorts printer columns by name; kubectl shows them in the order of DESIGN.md. */
     private static void orderPrinterColumns(ObjectNode version) {
-        var order = java.util.List.of("Image", "Phase", "Ready", "SSH", "Node", "Age");
+        var order = java.util.List.of("Image", "Booted", "Phase", "Ready", "SSH", "Node", "Age");
         var cols = new java.util.ArrayList<JsonNode>();
         version.get("additionalPrinterColumns").forEach(cols::add);
         cols.sort(java.util.Comparator.comparingInt(c -> order.indexOf(c.get("name").asText())));

@@ -38,7 +38,7 @@ class CrdTest {
         assertTrue(v.at("/subresources/status").isObject(), "status subresource");
         var cols = new java.util.ArrayList<String>();
         v.get("additionalPrinterColumns").forEach(c -> cols.add(c.get("name").asText().toUpperCase()));
-        assertEquals(java.util.List.of("IMAGE", "PHASE", "READY", "SSH", "NODE", "AGE"), cols);
+        assertEquals(java.util.List.of("IMAGE", "BOOTED", "PHASE", "READY", "SSH", "NODE", "AGE"), cols);
         JsonNode spec = v.at("/schema/openAPIV3Schema/properties/spec");
         assertTrue(spec.get("required").toString().contains("image"));
         assertEquals(Validation.MEMORY_PATTERN, spec.at("/properties/resources/properties/memory/pattern").asText());

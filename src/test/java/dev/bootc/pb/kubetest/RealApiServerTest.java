@@ -62,6 +62,9 @@ class RealApiServerTest {
             Map.entry("filesystem.yaml", "spec.disk.filesystem"),
             Map.entry("disk-format.yaml", "spec.disk.format"),
             Map.entry("firmware.yaml", "spec.firmware"),
+            Map.entry("health-command-empty.yaml", "spec.healthCheck.command"),
+            Map.entry("health-timeout.yaml", "spec.healthCheck.timeoutSeconds"),
+            Map.entry("update-strategy.yaml", "spec.updateStrategy"),
             Map.entry("host-ip.yaml", "spec.ports[0].hostIP"),
             Map.entry("image-metacharacters.yaml", "spec.image"),
             Map.entry("image-missing.yaml", "spec.image"),
@@ -173,19 +176,19 @@ class RealApiServerTest {
         RealApiServer.Result apply = server.kubectl(vm, "apply", "-f", "-");
         assertEquals(0, apply.exitCode(), apply.output());
         RealApiServer.Result status = server.kubectl(null, "patch", "bvm", "columns", "--subresource=status", "--type=merge", "-p",
-                "{\"status\":{\"phase\":\"Running\",\"sshPort\":2222,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+                "{\"status\":{\"phase\":\"Running\",\"imageDigest\":\"sha256:1f2e\",\"sshPort\":2222,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
         assertEquals(0, status.exitCode(), status.output());
 
         RealApiServer.Result get = server.kubectl(null, "get", "bvm", "columns");
         assertEquals(0, get.exitCode(), get.output());
         List<String> lines = get.output().lines().toList();
         assertEquals(2, lines.size(), get.output());
-        assertEquals(List.of("NAME", "IMAGE", "PHASE", "READY", "SSH", "NODE", "AGE"), Arrays.asList(lines.get(0).trim().split("\\s+")),
+        assertEquals(List.of("NAME", "IMAGE", "BOOTED", "PHASE", "READY", "SSH", "NODE", "AGE"), Arrays.asList(lines.get(0).trim().split("\\s+")),
                 get.output());
         List<String> row = Arrays.asList(lines.get(1).trim().split("\\s+"));
-        assertEquals(List.of("columns", "quay.io/fedora/fedora-bootc:42", "Running", "True", "2222", "host-a"), row.subList(0, 6),
+        assertEquals(List.of("columns", "quay.io/fedora/fedora-bootc:42", "sha256:1f2e", "Running", "True", "2222", "host-a"), row.subList(0, 7),
                 get.output());
-        assertTrue(row.get(6).matches("\\d+s"), "AGE: " + get.output());
+        assertTrue(row.get(7).matches("\\d+s"), "AGE: " + get.output());
     }
 
     private static HttpResponse<String> post(String yaml, boolean strict) throws Exception {

@@ -163,12 +163,82 @@ class InPlaceUpdateTest {
     }
 
     @Test
-    void aGuestThatDoesNotComeBackIsAnSshTimeout() {
+    void aGuestThatDoesNotComeBackAndCountsNoBootsIsAnSshTimeoutThatSaysWhatToDo() {
         world.images.digests.put(REF, "sha256:2222");
         world.guest.comesBack = false;
+        world.guest.editenv = false;
         PbException e = assertThrows(PbException.class, () -> update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress));
         assertEquals(Failure.SshTimeout, e.failure());
         assertTrue(e.getMessage().contains("within 300 s of its reboot"), e.getMessage());
+        assertTrue(e.getMessage().contains("counts no boots") && e.getMessage().contains("pb rollback demo"), e.getMessage());
+        assertTrue(!world.calls.contains("destroy"), "no power cycle that could not help: " + world.calls);
+    }
+
+    @Test
+    void aHealthyUpdateCountsItsBootAndThenStopsCounting() {
+        world.images.digests.put(REF, "sha256:2222");
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress);
+        assertEquals(InPlaceUpdate.Outcome.UPDATED, r.outcome());
+        List<String> cmds = world.guest.commands;
+        int arm = indexOf(cmds, "boot_counter=1");
+        int reboot = cmds.indexOf("systemctl reboot");
+        int health = indexOf(cmds, "systemctl is-system-running --wait");
+        int disarm = indexOf(cmds, "boot_success=1");
+        assertTrue(arm >= 0 && arm < reboot && reboot < health && health < disarm, "arm, reboot, health check, disarm: " + cmds);
+        assertNull(world.guest.bootCounter, "counting stopped");
+        assertTrue(cmds.get(arm).contains("mount -o remount,rw /boot"), "a read-only /boot is written as greenboot does: " + cmds.get(arm));
+    }
+
+    @Test
+    void aDeploymentThatNeverAnswersSshIsLeftByAPowerCycleAndTheBootLoadersFallback() {
+        world.images.digests.put(REF, "sha256:bad3");
+        world.guest.silent.add("sha256:bad3");
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress);
+        assertEquals(InPlaceUpdate.Outcome.FAILED, r.outcome());
+        assertTrue(r.failure().contains("no SSH answer within 300 s of its reboot into sha256:bad3"), r.failure());
+        assertEquals("sha256:feed", r.after().getDigest(), "the previous deployment boots again");
+        assertEquals("sha256:feed", world.guest.booted.getDigest());
+        assertEquals(false, world.guest.rollbackQueued, "bootc rollback made it the default again");
+        assertEquals("sha256:bad3", r.guest().getRollback().getDigest(), "the failed one is only the rollback now");
+        assertTrue(world.calls.containsAll(List.of("destroy", "start")), "a power cycle: " + world.calls);
+        assertTrue(world.guest.commands.contains("bootc rollback"), world.guest.commands.toString());
+        assertNull(world.guest.bootCounter, "counting stopped once the previous deployment was healthy");
+    }
+
+    @Test
+    void anUnhealthyDeploymentIsRolledBackWithBootcAndOneMoreReboot() {
+        world.images.digests.put(REF, "sha256:2222");
+        world.guest.unhealthy.add("sha256:2222");
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress);
+        assertEquals(InPlaceUpdate.Outcome.FAILED, r.outcome());
+        assertTrue(r.failure().contains("systemctl is-system-running: maintenance"), r.failure());
+        assertEquals("sha256:feed", world.guest.booted.getDigest());
+        assertEquals(2, world.guest.commands.stream().filter("systemctl reboot"::equals).count(), world.guest.commands.toString());
+        assertTrue(!world.calls.contains("destroy"), "no power cycle: it answered");
+    }
+
+    @Test
+    void theSpecsHealthCheckCommandIsWhatRuns() {
+        vm.getSpec().setHealthCheck(new dev.bootc.pb.api.HealthCheck("test-health --strict", 30));
+        world.images.digests.put(REF, "sha256:2222");
+        update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress);
+        assertTrue(world.guest.commands.contains("test-health --strict"), world.guest.commands.toString());
+        assertTrue(world.guest.commands.stream().noneMatch(c -> c.contains("is-system-running")), world.guest.commands.toString());
+    }
+
+    @Test
+    void aPreviousDeploymentThatIsNotHealthyEitherIsAnUpdateFailure() {
+        world.images.digests.put(REF, "sha256:2222");
+        world.guest.unhealthy.add("sha256:2222");
+        world.guest.unhealthy.add("sha256:feed");
+        PbException e = assertThrows(PbException.class, () -> update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress));
+        assertEquals(Failure.UpdateFailed, e.failure());
+        assertTrue(e.getMessage().contains("which is not healthy either"), e.getMessage());
+    }
+
+    private static int indexOf(List<String> commands, String part) {
+        for (int i = 0; i < commands.size(); i++) if (commands.get(i).contains(part)) return i;
+        return -1;
     }
 
     @Test
@@ -184,7 +254,13 @@ class InPlaceUpdateTest {
         vm.getSpec().setSsh(new dev.bootc.pb.api.SshSpec());
         vm.getSpec().getSsh().setUser("core");
         world.images.digests.put(REF, "sha256:2222");
-        assertThrows(PbException.class, () -> update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress));
+        try {
+            update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress); // the fake guest knows no sudo: how it ends is not the point
+        } catch (PbException expected) {
+            // ditto
+        }
         assertEquals("cat /proc/sys/kernel/random/boot_id && sudo -n sh -c 'bootc status --json'", world.guest.commands.get(0));
+        assertTrue(world.guest.commands.stream().skip(1).allMatch(c -> c.startsWith("sudo -n sh -c ") || c.startsWith("cat /proc/sys/kernel/random/boot_id")),
+                "every command as root through sudo: " + world.guest.commands);
     }
 }

@@ -285,6 +285,7 @@ public final class FakeWorld {
         public void start(String name) {
             calls.add("start");
             set(name, Domain.State.RUNNING);
+            if (guest.poweredOff) guest.powerOn();
         }
 
         @Override
@@ -298,6 +299,7 @@ public final class FakeWorld {
         public void destroy(String name) {
             calls.add("destroy");
             if (domains.containsKey(name)) set(name, Domain.State.SHUTOFF);
+            guest.poweredOff = true;
         }
 
         @Override
@@ -545,11 +547,21 @@ public final class FakeWorld {
         public volatile boolean comesBack = true;
         /** When set the stage fails with this message on stderr. */
         public volatile String failStage;
+        /** Digests whose boots never answer SSH (sshd masked: the e2e's v3). */
+        public final Set<String> silent = ConcurrentHashMap.newKeySet();
+        /** Digests whose health check fails. */
+        public final Set<String> unhealthy = ConcurrentHashMap.newKeySet();
+        /** Whether the guest has grub2-editenv (its GRUB counts boots as Fedora's does). */
+        public volatile boolean editenv = true;
+        /** GRUB's environment: boot_counter (null: unset) and boot_success. */
+        public volatile Integer bootCounter;
+        public volatile boolean bootSuccess = true;
+        volatile boolean poweredOff;
         public final List<String> commands = new CopyOnWriteArrayList<>();
 
         Ssh.Exec exec(String line) {
             commands.add(line);
-            if (!comesBack && down) return new Ssh.Exec(255, "", "ssh: connect to host 127.0.0.1: Connection refused");
+            if (down) return new Ssh.Exec(255, "", "ssh: connect to host 127.0.0.1: Connection refused");
             if (line.startsWith("cat /proc/sys/kernel/random/boot_id")) {
                 String id = "boot-" + bootId + "\n";
                 if (!line.contains("bootc status")) return new Ssh.Exec(0, id, "");
@@ -569,6 +581,21 @@ public final class FakeWorld {
                 staged = new dev.bootc.pb.api.GuestImage(ref, "containers-storage", images.digestOf(ref), "new");
                 return new Ssh.Exec(0, "Queued for next boot: " + ref + "\n", "");
             }
+            if (line.contains("grub2-editenv")) {
+                if (!editenv) return new Ssh.Exec(3, "", "");
+                if (line.contains("boot_counter=1")) {
+                    bootCounter = 1;
+                    bootSuccess = false;
+                } else {
+                    bootSuccess = true;
+                    bootCounter = null;
+                }
+                return new Ssh.Exec(0, "", "");
+            }
+            if (line.contains("systemctl is-system-running") || line.startsWith("test-health")) {
+                return unhealthy.contains(booted.getDigest()) ? new Ssh.Exec(1, "systemctl is-system-running: maintenance\n", "")
+                        : new Ssh.Exec(0, "", "");
+            }
             if (line.equals("bootc rollback")) {
                 if (rollback == null) return new Ssh.Exec(1, "", "ERROR Rollback: No rollback available");
                 rollbackQueued = !rollbackQueued;
@@ -578,6 +605,7 @@ public final class FakeWorld {
             if (line.equals("systemctl reboot")) {
                 if (!comesBack) {
                     down = true;
+                    bootId++;
                     return new Ssh.Exec(255, "", "Connection closed by remote host");
                 }
                 if (staged != null) {
@@ -590,13 +618,37 @@ public final class FakeWorld {
                     rollback = b;
                 }
                 rollbackQueued = false;
-                bootId++;
+                boot();
                 return new Ssh.Exec(255, "", "Connection closed by remote host");
             }
             return new Ssh.Exec(127, "", "sh: " + line + ": not found");
         }
 
         private volatile boolean down;
+
+        /** GRUB, then the kernel: a counted boot that starts at 0 without success takes the second entry (the previous deployment). */
+        private void boot() {
+            if (bootCounter != null && !bootSuccess) {
+                if (bootCounter <= 0) {
+                    var b = booted;
+                    booted = rollback;
+                    rollback = b;
+                    rollbackQueued = true; // the failed deployment is still the default
+                    bootCounter = -1;
+                } else {
+                    bootCounter--;
+                }
+            }
+            bootSuccess = false;
+            bootId++;
+            down = silent.contains(booted.getDigest());
+        }
+
+        /** The domain was destroyed and started: a boot from power on. */
+        void powerOn() {
+            poweredOff = false;
+            boot();
+        }
 
         String statusJson() {
             return "{\"apiVersion\":\"org.containers.bootc/v1\",\"kind\":\"BootcHost\",\"status\":{\"booted\":" + entry(booted)

@@ -253,4 +253,39 @@ class VerbsTest {
         assertEquals(List.of(), root.cache().list());
         assertEquals("localhost/pb-fixture", root.cache().images().get(0).repository());
     }
+
+    @Test
+    void applyWaitReportsAnImageUpdateThatWasRolledBackAndTheVmStaysReadyOnItsImage() {
+        root.run().run(request("web", "localhost/os:v1", true, List.of()), feedback);
+        world.images.digests.put("localhost/os:v2", "sha256:2222");
+        world.guest.unhealthy.add("sha256:2222");
+        BootcVm doc = root.views().get("web");
+        BootcVm changed = new BootcVm("default", "web", doc.getSpec().copy());
+        changed.getSpec().setImage("localhost/os:v2");
+        root.apply().apply(List.of(changed));
+        PbException e = assertThrows(PbException.class, () -> root.apply().awaitSettled(List.of(changed), heard::add));
+        assertEquals(Failure.UpdateFailed, e.failure());
+        assertTrue(e.getMessage().startsWith("VM web: Update to localhost/os:v2 (sha256:2222) failed: the health check"), e.getMessage());
+        BootcVm vm = root.views().get("web");
+        assertEquals(Phase.Running, vm.getStatus().getPhase());
+        assertEquals("sha256:feed", vm.getStatus().getImageDigest(), "the previous image runs");
+        assertTrue(heard.stream().anyMatch(l -> l.contains("rolling back")), heard.toString());
+    }
+
+    @Test
+    void upgradeOnAStoreAnOperatorReconcilesStampsTheRequestAndWaitsForTheOperator() {
+        root.run().run(request("web", "localhost/os:latest", true, List.of()), feedback);
+        world.images.digests.put("localhost/os:latest", "sha256:3333");
+        // the operator: passes of the real core in this process; pb upgrade itself must not update the guest
+        Updates asking = new Updates(root.vms(), () -> {
+            throw new AssertionError("pb upgrade ran the update itself");
+        }, new dev.bootc.pb.driver.InProcessConvergence(root.support()), java.time.Duration.ofMinutes(1));
+        List<Updates.Report> r = asking.upgrade(List.of("web"), false, null, dev.bootc.pb.port.Progress.none());
+        assertEquals(Updates.Outcome.UPDATED, r.get(0).outcome());
+        assertEquals("sha256:3333", r.get(0).after().getDigest());
+        BootcVm vm = root.views().get("web");
+        String stamp = vm.getMetadata().getAnnotations().get(BootcVm.UPGRADE_REQUESTED);
+        assertEquals(stamp, vm.getStatus().getUpdate().getRequest(), "the operator recorded acting on this request");
+        assertEquals("sha256:3333", vm.getStatus().getImageDigest());
+    }
 }
