@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InPlaceUpdateIT {
     static final String TAG = "localhost/pb-update-it:latest";
     static final String OTHER_REF = "localhost/pb-update-it-other:v1";
+    static final String BAD_REF = "localhost/pb-update-it-bad:v3";
     static final String VM = "upd";
     static final ObjectMapper JSON = new ObjectMapper();
     static Path home;
@@ -55,7 +56,7 @@ class InPlaceUpdateIT {
     @AfterAll
     static void cleanUp() {
         if (pb != null) pb.run("rm", "-f", "--all");
-        Prerequisites.run("podman", "rmi", "-i", TAG, OTHER_REF);
+        Prerequisites.run("podman", "rmi", "-i", TAG, OTHER_REF, BAD_REF);
         System.out.printf("InPlaceUpdateIT wall time: %.1f s%n", (System.nanoTime() - suiteStart) / 1e9);
     }
 
@@ -148,6 +149,61 @@ class InPlaceUpdateIT {
         assertEquals("localhost/pb-fixture-ostree:v1", bootcStatus("ref-a").at("/status/booted/image/image/image").asText());
         assertEquals(OTHER_REF, bootcStatus("ref-b").at("/status/booted/image/image/image").asText(), "not the other reference's disk");
         pb.run("rm", "-f", "ref-a", "ref-b");
+    }
+
+    /**
+     * Issue 26: the resource drives the update. spec.image changed to v3 (sshd masked: its boot never answers) with pb
+     * apply, under pb's default SSH timeout: staged, one reboot, no answer, a power cycle after which GRUB's boot counting
+     * takes the previous deployment, which is made the default again; the VM Ready on v1, UpdateFailed naming v3's digest,
+     * and the same spec applied again tries nothing.
+     */
+    @Test
+    @Order(6)
+    void aChangedSpecImageWhoseBootNeverAnswersIsRolledBackByItselfAndNotTriedAgain() throws Exception {
+        Pb.host("podman", "build", "--pull=never", "--build-arg", "BASE=localhost/pb-fixture-ostree:v1", "-t", BAD_REF, "src/test/images/ostree/v3");
+        String v3 = digest(BAD_REF);
+        String boot = ssh(VM, "cat /proc/sys/kernel/random/boot_id");
+        ssh(VM, "echo before-v3 >/var/lib/before-v3");
+        JsonNode vm = JSON.readTree(pb.run("inspect", VM, "-o", "json").out());
+        var doc = JSON.createObjectNode();
+        doc.put("apiVersion", "bootc.dev/v1alpha1");
+        doc.put("kind", "BootcVm");
+        doc.putObject("metadata").put("name", VM);
+        assertTrue(vm.get("spec").isObject(), "pb inspect shows the spec: " + vm);
+        doc.set("spec", vm.get("spec").deepCopy());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("spec")).put("image", BAD_REF);
+        Path file = home.resolve("upd-v3.json");
+        Files.writeString(file, doc.toString());
+
+        Pb defaults = pb.withEnv("PB_SSH_TIMEOUT", "300"); // the wait a user gets, not the harness's
+        long t0 = System.nanoTime();
+        Pb.Result apply = defaults.run("apply", "-f", file.toString(), "--wait");
+        System.out.printf("pb apply --wait (v1 -> v3, rolled back) in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, apply);
+        assertEquals(1, apply.exit(), "the wait reports the failed update: " + apply);
+        assertTrue(apply.err().contains(v3) && apply.err().contains("rolled back"), apply.err());
+        for (String step : new String[] {"Staging " + BAD_REF, "Rebooting VM " + VM, "power-cycling", "previous deployment the default again"}) {
+            assertTrue(apply.err().contains(step), "progress shows " + step + ": " + apply.err());
+        }
+
+        JsonNode st = bootcStatus(VM);
+        assertEquals(v1, st.at("/status/booted/image/imageDigest").asText(), "v1 boots again: " + st);
+        assertEquals(v3, st.at("/status/rollback/image/imageDigest").asText(), st.toString());
+        assertEquals(false, st.at("/status/rollbackQueued").asBoolean(), "and is the default again: " + st);
+        assertEquals("before-v3\nv1", ssh(VM, "cat /var/lib/before-v3; cat /usr/share/pb-fixture/release"), "/var kept, v1's /usr");
+        assertTrue(ssh(VM, "grub-editenv list").lines().noneMatch(l -> l.startsWith("boot_counter=")), "counting stopped");
+        assertEquals("True", inspect(VM, "{.status.conditions[?(@.type==\"Ready\")].status}"));
+        assertEquals("Running", inspect(VM, "{.status.phase}"));
+        assertEquals("RolledBack", inspect(VM, "{.status.conditions[?(@.type==\"UpdateFailed\")].reason}"));
+        assertTrue(inspect(VM, "{.status.conditions[?(@.type==\"UpdateFailed\")].message}").contains(v3));
+        assertEquals(v3, inspect(VM, "{.status.update.failedDigest}"));
+        assertEquals(v1, inspect(VM, "{.status.imageDigest}"));
+        String afterBoot = ssh(VM, "cat /proc/sys/kernel/random/boot_id");
+        assertNotEquals(boot, afterBoot);
+
+        Pb.Result again = defaults.run("apply", "-f", file.toString(), "--wait");
+        assertEquals(1, again.exit(), "still failed: " + again);
+        assertTrue(!again.err().contains("Staging") && !again.err().contains("Rebooting"), "no second attempt: " + again.err());
+        assertEquals(afterBoot, ssh(VM, "cat /proc/sys/kernel/random/boot_id"), "no reboot");
     }
 
     static String digest(String image) {

@@ -41,6 +41,8 @@ public final class Pb {
 
     private final Path home;
     private final FailedBoots failedBoots;
+    /** Set in every pb process this runs (over what the harness sets). */
+    private final Map<String, String> env = new java.util.TreeMap<>();
 
     public Pb(Path home) {
         this(home, FailedBoots.HERE);
@@ -63,6 +65,14 @@ public final class Pb {
         Path home = Files.createTempDirectory(prefix);
         home.toFile().setExecutable(true, false);
         return new Pb(home);
+    }
+
+    /** This store's pb with {@code name=value} in its environment: a case that needs pb's defaults (PB_SSH_TIMEOUT=300), say. */
+    public Pb withEnv(String name, String value) {
+        Pb other = new Pb(home, failedBoots);
+        other.env.putAll(env);
+        other.env.put(name, value);
+        return other;
     }
 
     /** Where this pb keeps its store, data and the test's own files. */
@@ -111,6 +121,7 @@ public final class Pb {
         // Several TCG guests boot at once on this 2-core machine, from two classes at a time (70 s alone,
         // 170-340 s four at a time): pb's default of 300 s is for one VM on a normal host. RootlessIT keeps the default.
         env.putIfAbsent("PB_SSH_TIMEOUT", "900");
+        env.putAll(this.env);
         return pb;
     }
 
