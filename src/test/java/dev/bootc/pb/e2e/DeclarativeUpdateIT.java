@@ -19,7 +19,6 @@ import java.util.function.Predicate;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,7 +34,8 @@ class DeclarativeUpdateIT {
     static final String NODE = "node-decl";
     static final String NS = "default";
     static final String VM = "decl";
-    static final String V1 = "localhost/pb-decl-it:v1";
+    /** The fixture's own name: its base disk (per reference) is shared with InPlaceUpdateIT's second VM, not built twice. */
+    static final String V1 = "localhost/pb-fixture-ostree:v1";
     static final String V2 = "localhost/pb-decl-it:v2";
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,7 +53,6 @@ class DeclarativeUpdateIT {
         suiteStart = System.nanoTime();
         Prerequisites.ensure();
         assertEquals(0, Prerequisites.run("src/test/images/ostree/build-fixture-ostree.sh", "--version", "v1"), "build the ostree fixture v1");
-        Pb.host("podman", "tag", "localhost/pb-fixture-ostree:v1", V1);
         Pb.host("podman", "build", "--pull=never", "--build-arg", "BASE=" + V1, "-t", V2, "src/test/images/ostree/v2");
         v1 = InPlaceUpdateIT.digest(V1);
         v2 = InPlaceUpdateIT.digest(V2);
@@ -88,7 +87,7 @@ class DeclarativeUpdateIT {
             System.out.println("operator log (tail):\n" + String.join("\n", Files.readAllLines(operatorLog).stream()
                     .skip(Math.max(0, Files.readAllLines(operatorLog).size() - 40)).toList()));
         }
-        Prerequisites.run("podman", "rmi", "-i", V1, V2);
+        Prerequisites.run("podman", "rmi", "-i", V2);
         System.out.printf("DeclarativeUpdateIT wall time: %.1f s%n", (System.nanoTime() - suiteStart) / 1e9);
     }
 
@@ -134,14 +133,11 @@ class DeclarativeUpdateIT {
     @Test
     @Order(3)
     void recreateGivesAFreshDiskOfTheNewImage() throws Exception {
-        String diskPath = kubeVm().at("/status/diskPath").asText();
-        Object disk = Files.readAttributes(Path.of(diskPath), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         long t0 = System.nanoTime();
         apply(V1, "  updateStrategy: Recreate\n");
         JsonNode vm = awaitVm(v -> v1.equals(v.at("/status/imageDigest").asText()) && isTrue(v, "Ready"), Duration.ofMinutes(15));
         System.out.printf("kubectl apply (v2 -> v1, Recreate) to Ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        assertNotEquals(disk, Files.readAttributes(Path.of(diskPath), java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
-                "a new disk");
+        // (a new file may get the old one's inode number: the fresh install shows in the guest instead)
         assertEquals("none\nv1", ssh("cat /var/lib/keep 2>/dev/null || echo none; cat /usr/share/pb-fixture/release"), "/var is new");
         assertEquals(v1, vm.at("/status/guest/booted/digest").asText(), vm.toPrettyString());
         assertTrue(vm.at("/status/guest/rollback").isMissingNode() || vm.at("/status/guest/rollback").isNull(), "a fresh install: " + vm);
