@@ -89,6 +89,12 @@ class ArgoHealthTest {
         assertEquals("Progressing|Building the base disk", health(vm(1, status("BuildingDisk", 1, "False", "Building the base disk"))));
         assertEquals("Degraded|image x not found", health(vm(1, status("Failed", 1, "False", "image x not found"))));
         assertEquals("Suspended|runStrategy is Halted: pb start vm", health(vm(1, status("Stopped", 1, "False", "runStrategy is Halted: pb start vm"))));
+        String updating = "{\"phase\":\"Updating\",\"observedGeneration\":2,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+                + "\"message\":\"VM is running\"},{\"type\":\"Updating\",\"status\":\"True\",\"message\":\"Updating in place to img:2\"}]}";
+        assertEquals("Progressing|Updating in place to img:2", health(vm(2, updating)));
+        String rolledBack = "{\"phase\":\"Running\",\"observedGeneration\":2,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+                + "\"message\":\"VM is running\"},{\"type\":\"UpdateFailed\",\"status\":\"True\",\"message\":\"Update to img:2 failed\"}]}";
+        assertEquals("Degraded|Update to img:2 failed", health(vm(2, rolledBack)), "the image asked for does not run");
         assertEquals("Progressing|A change of the spec is not applied yet", health(vm(2, status("Running", 1, "True", "VM is running"))),
                 "a Ready status of an older generation is not healthy yet");
     }
