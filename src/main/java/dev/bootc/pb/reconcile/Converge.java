@@ -145,6 +145,8 @@ final class Converge {
             domains.shutdown(name, timeouts.shutdown());
         }
         disks.delete(layout.disk(p.key, p.spec().getDisk().getFormat()));
+        // a fresh install makes new SSH host keys: the key pinned at first contact goes with the disk that had it
+        disks.delete(layout.knownHosts(p.key));
         BootcVmStatus st = p.status();
         st.setGuest(null);
         st.setImageDigest(null);

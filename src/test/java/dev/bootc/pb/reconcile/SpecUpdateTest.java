@@ -141,8 +141,11 @@ class SpecUpdateTest extends CoreTest {
     @Test
     void recreateGivesTheVmANewDiskFromTheNewImage() {
         vm.getSpec().setUpdateStrategy(UpdateStrategy.Recreate);
+        java.nio.file.Path pinned = layout.knownHosts(dev.bootc.pb.api.VmKey.of(vm));
+        world.disks.files.add(pinned);
         newSpec(V2);
         Outcome o = pass(vm);
+        assertFalse(world.disks.files.contains(pinned), "the old install's pinned host key is forgotten: the new one has its own");
         assertEquals(List.of("shutdown", "resolve", "build", "overlay", "define", "start", "probe"), world.calls);
         assertEquals("sha256:2222", vm.getStatus().getImageDigest());
         assertEquals(V2, vm.getStatus().getUpdate().getImage());
