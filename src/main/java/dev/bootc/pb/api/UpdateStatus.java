@@ -41,6 +41,15 @@ public class UpdateStatus {
     public String getFailedRequest() { return failedRequest; }
     public void setFailedRequest(String failedRequest) { this.failedRequest = failedRequest; }
 
+    /** What was applied, with {@code image} at {@code digest} (for {@code request}) as the update that failed. */
+    public UpdateStatus withFailed(String image, String digest, String request) {
+        UpdateStatus u = new UpdateStatus(this.image, this.request);
+        u.failedImage = image;
+        u.failedDigest = digest;
+        u.failedRequest = request;
+        return u;
+    }
+
     /** Whether the failed update was of this image and this request. */
     public boolean failed(String image, String request) {
         return failedImage != null && failedImage.equals(image) && Objects.equals(failedRequest, request);

@@ -98,11 +98,7 @@ final class SpecUpdate {
     }
 
     private static UpdateStatus failedTarget(UpdateTrigger.Decision d, String digest) {
-        UpdateStatus u = new UpdateStatus(d.applied().getImage(), d.applied().getRequest());
-        u.setFailedImage(d.image());
-        u.setFailedDigest(digest);
-        u.setFailedRequest(d.request());
-        return u;
+        return d.applied().withFailed(d.image(), digest, d.request());
     }
 
     private static String retry(String name) {

@@ -140,11 +140,8 @@ public final class Updates {
             if (changed && r.after() != null && r.after().getDigest() != null) v.getStatus().setImageDigest(r.after().getDigest());
             UpdateStatus applied = v.getStatus().getUpdate();
             if (failed) {
-                UpdateStatus u = applied != null ? applied : new UpdateStatus(v.getSpec().getImage(), v.upgradeRequest());
-                u.setFailedImage(switchedTo != null ? switchedTo : v.getSpec().getImage());
-                u.setFailedDigest(r.hostDigest());
-                u.setFailedRequest(v.upgradeRequest());
-                v.getStatus().setUpdate(u);
+                UpdateStatus was = applied != null ? applied : new UpdateStatus(v.getSpec().getImage(), v.upgradeRequest());
+                v.getStatus().setUpdate(was.withFailed(switchedTo != null ? switchedTo : v.getSpec().getImage(), r.hostDigest(), v.upgradeRequest()));
             } else if (r.outcome() != InPlaceUpdate.Outcome.AVAILABLE) {
                 v.getStatus().setUpdate(new UpdateStatus(v.getSpec().getImage(), v.upgradeRequest()));
             }
