@@ -1,6 +1,8 @@
 package dev.bootc.pb.ssh;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.junit.jupiter.api.Test;
@@ -13,6 +15,8 @@ import java.net.Socket;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,5 +83,42 @@ class SshReadinessProbeTest {
         } finally {
             sshd.stop(true);
         }
+    }
+
+    /**
+     * OpenSSH 9.8+ (Fedora 42, CentOS Stream 10, the Debian trixie fixture) penalises a source address for every
+     * connection closed without attempting authentication ({@code PerSourcePenalties noauth:1s}, enforced from
+     * 15 s on), and every host connection reaches a guest from one address (the user network's gateway): measured,
+     * a probe that read the banner on a connection of its own locked pb and the user's own ssh out for 33 s. So
+     * every connection the probe makes to an SSH server goes on to authenticate.
+     */
+    @Test
+    void everyConnectionToAnSshServerAttemptsAuthentication() throws Exception {
+        KeyPair good = ed25519();
+        Set<Session> attempted = ConcurrentHashMap.newKeySet();
+        AtomicInteger withoutAttempt = new AtomicInteger();
+        SshServer sshd = SshServer.setUpDefaultServer();
+        sshd.setHost("127.0.0.1");
+        sshd.setPort(0);
+        sshd.setKeyPairProvider(new SimpleGeneratorHostKeyProvider());
+        sshd.setPublickeyAuthenticator((user, key, session) -> {
+            attempted.add(session);
+            return KeyUtils.compareKeys(key, good.getPublic());
+        });
+        sshd.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionClosed(Session session) {
+                if (!attempted.contains(session)) withoutAttempt.incrementAndGet();
+            }
+        });
+        sshd.start();
+        try {
+            SshReadinessProbe patient = new SshReadinessProbe(Duration.ofSeconds(30));
+            assertTrue(patient.check("127.0.0.1", sshd.getPort(), "root", good).ready());
+            assertEquals(SshReadinessProbe.Outcome.AUTH_FAILED, patient.check("127.0.0.1", sshd.getPort(), "root", ed25519()).outcome());
+        } finally {
+            sshd.stop(true);
+        }
+        assertEquals(0, withoutAttempt.get(), "connections closed without attempting authentication (OpenSSH's noauth penalty)");
     }
 }
