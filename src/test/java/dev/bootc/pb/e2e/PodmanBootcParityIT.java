@@ -93,10 +93,9 @@ class PodmanBootcParityIT {
         assertEquals("ok\n", ok.out());
         assertEquals(7, pb.run("ssh", "vm-a", "--", "sh", "-c", "exit 7").exit());
         // the fixture's OpenSSH 10.0 penalises a source for connections closed without authenticating; pb's wait must not earn one
-        for (String vm : new String[] {"vm-a", "vm-b"}) {
-            Pb.Result penalties = pb.run("ssh", vm, "--", "sh", "-c", "journalctl -b --no-pager | grep -i 'drop connection' || true");
-            assertEquals("", penalties.out(), vm + "'s sshd dropped connections while pb waited for it: " + penalties);
-        }
+        Pb.Result penalties = pb.run("ssh", "vm-a", "--", "sh", "-c", "journalctl -b --no-pager | grep -i 'drop connection' || true");
+        assertEquals(0, penalties.exit(), penalties.toString());
+        assertEquals("", penalties.out(), "vm-a's sshd dropped connections while pb waited for it (vm-b's user cannot read the journal): " + penalties);
         Pb.Result origin = pb.run("ssh", "vm-a", "--", "sh", "-c", "cat " + ORIGIN);
         assertTrue(origin.out().contains("container-image-reference=ostree-unverified-registry:" + IMAGE + "\n"), "vm-a follows " + IMAGE + ": " + origin);
         String images = pb.run("images").out();
