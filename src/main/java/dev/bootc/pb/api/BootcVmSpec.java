@@ -45,8 +45,14 @@ public class BootcVmSpec {
     private List<PortForward> ports;
     private List<VolumeMount> volumes;
 
-    @JsonPropertyDescription("user: QEMU user networking with port forwards. none: no network.")
+    @JsonPropertyDescription("user: QEMU user networking, SSH and ports forwarded on the host's 127.0.0.1 (default). none: no network."
+            + " bridge: the host bridge networkName. libvirt: the libvirt network networkName (such as default). On a bridge or"
+            + " libvirt network the guest has its own address (status.address), where SSH goes; ports are the guest's own.")
     private NetworkMode network;
+
+    @Pattern(Validation.NETWORK_NAME_PATTERN)
+    @JsonPropertyDescription("The bridge (network: bridge) or libvirt network (network: libvirt) the VM joins; only with those.")
+    private String networkName;
 
     @JsonPropertyDescription("cloud-init data (NoCloud): inline, or a folder on the host; attached read-only as a disk labelled CIDATA.")
     private CloudInitSpec cloudInit;
@@ -92,6 +98,8 @@ public class BootcVmSpec {
     public void setVolumes(List<VolumeMount> volumes) { this.volumes = volumes; }
     public NetworkMode getNetwork() { return network; }
     public void setNetwork(NetworkMode network) { this.network = network; }
+    public String getNetworkName() { return networkName; }
+    public void setNetworkName(String networkName) { this.networkName = networkName; }
     public UpdateStrategy getUpdateStrategy() { return updateStrategy; }
     public void setUpdateStrategy(UpdateStrategy updateStrategy) { this.updateStrategy = updateStrategy; }
     public HealthCheck getHealthCheck() { return healthCheck; }

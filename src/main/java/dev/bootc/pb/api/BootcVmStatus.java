@@ -24,7 +24,11 @@ public class BootcVmStatus {
             + " guest ignores the fstab.extra credential, so pb mounts its volumes over SSH.")
     private Integer systemdVersion;
     private String diskPath;
+    @JsonPropertyDescription("Where SSH answers: a port of the host's 127.0.0.1 (network: user), or 22 at status.address.")
     private Integer sshPort;
+    @JsonPropertyDescription("The guest's own address on its bridge or libvirt network, found from libvirt (DHCP lease, or the host's"
+            + " ARP table for a bridge) in this boot; SSH goes there. Unset with network: user.")
+    private String address;
     private String sshUser;
     private String sshKeyPath;
     private String startedAt;
@@ -58,6 +62,10 @@ public class BootcVmStatus {
     public void setDiskPath(String diskPath) { this.diskPath = diskPath; }
     public Integer getSshPort() { return sshPort; }
     public void setSshPort(Integer sshPort) { this.sshPort = sshPort; }
+    public String getAddress() { return address; }
+    public void setAddress(String address) { this.address = address; }
+    /** Where SSH goes: the guest's address on its own network, else the host's 127.0.0.1 (forwarded port). */
+    public String sshHost() { return address != null ? address : NodePolicy.LOOPBACK; }
     public String getSshUser() { return sshUser; }
     public void setSshUser(String sshUser) { this.sshUser = sshUser; }
     public String getSshKeyPath() { return sshKeyPath; }

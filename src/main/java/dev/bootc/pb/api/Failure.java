@@ -35,6 +35,8 @@ public enum Failure {
     HostPathNotAllowed(ExitCodes.INVALID, true),
     /** A host address this node's admin does not let forwarded ports bind ({@link NodePolicy}). */
     HostAddressNotAllowed(ExitCodes.INVALID, true),
+    /** A bridge or libvirt network this node's admin does not let BootcVms join ({@link NodePolicy}). */
+    NetworkNotAllowed(ExitCodes.INVALID, true),
     /** Volumes the image's guest cannot mount as the spec asks (its systemd, or no SSH to mount them over). */
     VolumesUnsupported(ExitCodes.INVALID, true),
 
@@ -74,6 +76,8 @@ public enum Failure {
     FirmwareMissing(ExitCodes.FAILURE, true),
     NoOperator(ExitCodes.FAILURE, true),
     UnsupportedArch(ExitCodes.FAILURE, true),
+    /** The bridge or libvirt network a VM names is not on this host, or not active. */
+    NetworkUnavailable(ExitCodes.FAILURE, true),
 
     // the VM cannot come up as it is (exit 1): terminal
     RegistryUnreachable(ExitCodes.FAILURE, true),

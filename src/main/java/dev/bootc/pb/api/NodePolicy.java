@@ -21,23 +21,31 @@ import java.util.Optional;
  * @param allowedHostPaths folders under which host paths may be shared or read (tenants only)
  * @param allowedAddresses host addresses besides 127.0.0.1 that forwarded ports may bind (tenants only)
  */
-public record NodePolicy(boolean tenants, List<String> trustedImages, List<Path> allowedHostPaths, List<String> allowedAddresses) {
+public record NodePolicy(boolean tenants, List<String> trustedImages, List<Path> allowedHostPaths, List<String> allowedAddresses,
+                         List<String> allowedNetworks) {
     public static final String LOOPBACK = "127.0.0.1";
 
     public NodePolicy {
         trustedImages = List.copyOf(trustedImages);
         allowedHostPaths = allowedHostPaths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         allowedAddresses = List.copyOf(allowedAddresses);
+        allowedNetworks = List.copyOf(allowedNetworks);
     }
 
     /** The host's own user: what they name is theirs. */
     public static NodePolicy owner() {
-        return new NodePolicy(false, List.of(), List.of(), List.of());
+        return new NodePolicy(false, List.of(), List.of(), List.of(), List.of());
     }
 
     /** Tenants: only what the admin listed. */
     public static NodePolicy tenants(List<String> trustedImages, List<Path> allowedHostPaths, List<String> allowedAddresses) {
-        return new NodePolicy(true, trustedImages, allowedHostPaths, allowedAddresses);
+        return tenants(trustedImages, allowedHostPaths, allowedAddresses, List.of());
+    }
+
+    /** Tenants: only what the admin listed; {@code allowedNetworks} as {@code bridge=NAME} or {@code libvirt=NAME}. */
+    public static NodePolicy tenants(List<String> trustedImages, List<Path> allowedHostPaths, List<String> allowedAddresses,
+                                     List<String> allowedNetworks) {
+        return new NodePolicy(true, trustedImages, allowedHostPaths, allowedAddresses, allowedNetworks);
     }
 
     /**
@@ -101,6 +109,21 @@ public record NodePolicy(boolean tenants, List<String> trustedImages, List<Path>
             Optional<Validation.Problem> p = addressProblem("spec.ports[" + i + "].hostIP", ports.get(i).getHostIP());
             if (p.isPresent()) throw Failure.HostAddressNotAllowed.with(p.get().toString());
         }
+        NetworkMode mode = spec.getNetwork() == null ? NetworkMode.user : spec.getNetwork();
+        if (tenants && mode.ownAddress() && !allowedNetworks.contains(mode + "=" + spec.getNetworkName())) {
+            throw Failure.NetworkNotAllowed.with(new Validation.Problem("spec.networkName", spec.getNetworkName(), allowedNetworks.isEmpty()
+                    ? "this node puts BootcVms on no " + mode + " network (its admin allows none; user networking is always there)"
+                    : "must be a network this node's admin allows: " + String.join(", ", allowedNetworks)).toString());
+        }
+    }
+
+    /** An admin's allowed network for BootcVms: {@code bridge=NAME} or {@code libvirt=NAME}. */
+    public static String requireNetwork(String setting, String network) {
+        if (network == null || !network.matches("^(bridge|libvirt)=" + Validation.NETWORK_NAME_PATTERN.substring(1))) {
+            throw Failure.InvalidConfig.with(setting + ": invalid value " + Validation.quote(network)
+                    + ": give bridge=NAME or libvirt=NAME, like libvirt=default");
+        }
+        return network;
     }
 
     /** An admin's trusted image prefix: the start of an image reference (registry, repository path), never empty. */

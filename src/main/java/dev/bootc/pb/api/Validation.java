@@ -34,6 +34,8 @@ public final class Validation {
     public static final String IPV4_PATTERN =
             "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
     public static final int MAX_CPUS = 512;
+    /** A bridge (an interface name) or a libvirt network: letters, digits, _ . - (no path, no space, no markup). */
+    public static final String NETWORK_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
     /** A label's name part, and a label value (which may also be empty): Kubernetes' rule. */
     public static final String LABEL_NAME_PATTERN = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
     public static final int LABEL_NAME_MAX = 63;
@@ -172,6 +174,7 @@ public final class Validation {
                 }
             }
         }
+        networkProblems(s, out);
         List<PortForward> ports = s.getPorts();
         if (ports != null) {
             for (int i = 0; i < ports.size(); i++) {
@@ -301,5 +304,25 @@ public final class Validation {
     private static String abbreviate(String s) {
         if (s == null) return null;
         return s.length() > 40 ? s.substring(0, 37) + "..." : s;
+    }
+
+    /** bridge and libvirt name their network, the others name none; ports are forwarded on the host only with user networking. */
+    private static void networkProblems(BootcVmSpec s, List<Problem> out) {
+        NetworkMode mode = s.getNetwork() == null ? NetworkMode.user : s.getNetwork();
+        String name = s.getNetworkName();
+        if (mode.ownAddress()) {
+            if (name == null) {
+                out.add(new Problem("spec.networkName", null, "name the " + (mode == NetworkMode.bridge ? "host bridge, like --network bridge=br0"
+                        : "libvirt network, like --network libvirt=default") + " (network: " + mode + ")"));
+            } else if (!name.matches(NETWORK_NAME_PATTERN)) {
+                out.add(new Problem("spec.networkName", name, "must be a bridge or libvirt network name: letters, digits, _ . - (at most 64)"));
+            }
+            if (s.getPorts() != null && !s.getPorts().isEmpty()) {
+                out.add(new Problem("spec.ports", s.getPorts().size() + " forward(s)", "none with network: " + mode
+                        + ": the guest has its own address there, so its ports are its own (reach them at status.address)"));
+            }
+        } else if (name != null) {
+            out.add(new Problem("spec.networkName", name, "only with network: bridge or libvirt (network is " + mode + ")"));
+        }
     }
 }

@@ -107,7 +107,7 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
     public Config withPolicy(List<String> trustedImages, List<Path> allowedHostPaths, List<String> allowedAddresses) {
         if (!policy.tenants()) return this;
         NodePolicy p = NodePolicy.tenants(concat(policy.trustedImages(), trustedImages), concat(policy.allowedHostPaths(), allowedHostPaths),
-                concat(policy.allowedAddresses(), allowedAddresses));
+                concat(policy.allowedAddresses(), allowedAddresses), policy.allowedNetworks());
         return new Config(store, storeDir, namespace, kubeContext, libvirtUri, dataRoot, imagesRoot, root, node, accel, sshTimeout,
                 shutdownTimeout, runTimeout, quiet, verbose, kubeconfig, leaderElection, diskBuilder, p);
     }
@@ -126,7 +126,9 @@ public record Config(StoreKind store, Path storeDir, String namespace, String ku
         for (String p : list(env, "PB_ALLOWED_HOST_PATHS")) paths.add(real(NodePolicy.requireFolder("PB_ALLOWED_HOST_PATHS", p)));
         List<String> addresses = list(env, "PB_ALLOWED_HOST_ADDRESSES");
         for (String a : addresses) NodePolicy.requireAddress("PB_ALLOWED_HOST_ADDRESSES", a);
-        return NodePolicy.tenants(images, paths, addresses);
+        List<String> networks = list(env, "PB_ALLOWED_NETWORKS");
+        for (String n : networks) NodePolicy.requireNetwork("PB_ALLOWED_NETWORKS", n);
+        return NodePolicy.tenants(images, paths, addresses, networks);
     }
 
     /** An admin's folder as where it really is (tenants' paths are compared after their links are resolved too). */

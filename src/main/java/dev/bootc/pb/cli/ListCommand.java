@@ -43,7 +43,7 @@ class ListCommand extends BaseCommand {
                     String repo = ImageRefs.shortened(r.image());
                     String image = r.invalid() ? "(invalid: " + r.problem() + ")" : r.orphan() ? repo + " (orphaned)" : repo;
                     cells.add(List.of(r.name(), image, r.size(), Output.ago(r.created()),
-                            Boolean.toString(r.running()), r.sshPort() == null ? "-" : r.sshPort().toString()));
+                            Boolean.toString(r.running()), r.sshPort() == null ? "-" : r.address() != null ? r.address() + ":" + r.sshPort() : r.sshPort().toString()));
                 }
                 String table = Output.table(List.of("NAME", "REPO", "SIZE", "CREATED", "RUNNING", "SSH PORT"), cells);
                 out().print(noHeaders ? table.substring(table.indexOf('\n') + 1) : table);

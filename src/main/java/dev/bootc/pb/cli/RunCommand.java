@@ -92,8 +92,10 @@ class RunCommand extends BaseCommand {
             description = "Type of the VM's own SSH key (default ed25519; rsa gives RSA 4096, for guests in FIPS mode).")
     SshKeyType sshKeyType;
 
-    @Option(names = "--network", paramLabel = "user|none", description = "Networking (default user).")
-    NetworkMode network;
+    @Option(names = "--network", paramLabel = "user|none|bridge=NAME|libvirt=NAME", description = {"Networking (default user: SSH and -p",
+            "on the host's 127.0.0.1). bridge=NAME: the host bridge NAME; libvirt=NAME: the libvirt network NAME (like default,",
+            "NAT with DHCP). There the guest has its own address (pb list, pb inspect), SSH goes to it and -p is refused."})
+    String network;
 
     @Option(names = "--firmware", paramLabel = "uefi|uefi-secure|bios",
             description = "Boot firmware (default uefi): uefi-secure has Secure Boot on with Microsoft's keys enrolled. libvirt picks the firmware build.")
@@ -228,7 +230,21 @@ class RunCommand extends BaseCommand {
             if (s.getVolumes() == null) s.setVolumes(new ArrayList<>());
             s.getVolumes().add(new VolumeMount(parts[0], parts[1], ro));
         }
-        s.setNetwork(network);
+        if (network != null) {
+            String[] kv = network.split("=", 2);
+            NetworkMode mode;
+            try {
+                mode = NetworkMode.valueOf(kv[0]);
+            } catch (IllegalArgumentException e) {
+                mode = null;
+            }
+            if (mode == null || mode.ownAddress() != (kv.length == 2)) {
+                throw Failure.Invalid.with("--network: invalid value " + Validation.quote(network)
+                        + ": give user, none, bridge=NAME (a host bridge) or libvirt=NAME (a libvirt network, like libvirt=default)");
+            }
+            s.setNetwork(mode);
+            if (kv.length == 2) s.setNetworkName(kv[1]);
+        }
         if (firmware != null) s.setFirmware(Firmware.parse(firmware));
         if (noTpm) s.setTpm(false);
         if (cloudInit != null) {

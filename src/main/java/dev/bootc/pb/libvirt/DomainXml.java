@@ -47,7 +47,7 @@ public final class DomainXml {
     /** Root ports left free in every domain, for shares hot-plugged while it runs (an in-place update takes one). */
     static final int FREE_PCIE_PORTS = 2;
     /** The devices pb writes that libvirt puts on a PCIe root port of their own (virtio disks, virtiofs shares, the rng). */
-    private static final List<String> PCIE_DEVICES = List.of("disk", "filesystem", "rng");
+    private static final List<String> PCIE_DEVICES = List.of("disk", "filesystem", "rng", "interface");
     public static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
     private static final String XMLNS_NS = XMLConstants.XMLNS_ATTRIBUTE_NS_URI;
     /** Our NIC sits at a fixed PCI address: libvirt does not know it and q35 will not pick one. */
@@ -175,6 +175,8 @@ public final class DomainXml {
             filesystem(devices, folder, folder.readOnly() ? spec.virtiofsdReadOnly() : spec.virtiofsd());
         }
 
+        if (spec.network().ownAddress()) writeOwnNetwork(devices, spec);
+
         Element serial = add(devices, "serial");
         serial.setAttribute("type", "pty");
         if (spec.serialLogPath() != null) {
@@ -221,6 +223,30 @@ public final class DomainXml {
             port.setAttribute("model", "pcie-root-port");
         }
         add(devices, "memballoon").setAttribute("model", "none");
+    }
+
+    /**
+     * A NIC on a host bridge or a libvirt network: the guest is a host of that network. Its MAC is made from the
+     * domain's name, so a DHCP server gives it the same address on every boot and the domain's XML is the same each time.
+     */
+    private static void writeOwnNetwork(Element devices, DomainSpec spec) {
+        boolean bridge = spec.network() == NetworkMode.bridge;
+        Element nic = add(devices, "interface");
+        nic.setAttribute("type", bridge ? "bridge" : "network");
+        add(nic, "mac").setAttribute("address", mac(spec.name()));
+        add(nic, "source").setAttribute(bridge ? "bridge" : "network", spec.networkName());
+        add(nic, "model").setAttribute("type", "virtio");
+    }
+
+    /** A locally administered address in QEMU's 52:54:00 range, from the domain's name. */
+    public static String mac(String domainName) {
+        byte[] h;
+        try {
+            h = java.security.MessageDigest.getInstance("SHA-256").digest(domainName.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return String.format("52:54:00:%02x:%02x:%02x", h[0] & 0xff, h[1] & 0xff, h[2] & 0xff);
     }
 
     /** libvirt 9.0 has no passt backend, so QEMU's own user networking goes on its command line. */

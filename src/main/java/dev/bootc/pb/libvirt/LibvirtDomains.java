@@ -223,6 +223,48 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
+    public Optional<String> guestAddress(String name, dev.bootc.pb.api.NetworkMode network) {
+        int source = network == dev.bootc.pb.api.NetworkMode.libvirt ? org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE
+                : org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP;
+        String mac = DomainXml.mac(name);
+        return connection.call("read the addresses of domain " + name, c -> {
+            org.libvirt.Domain d = lookup(c, name);
+            if (d == null || d.isActive() != 1) return Optional.<String>empty();
+            for (org.libvirt.DomainInterface nic : d.interfaceAddresses(source, 0)) {
+                if (nic.hwAddr != null && !nic.hwAddr.equalsIgnoreCase(mac)) continue;
+                for (org.libvirt.DomainInterface.InterfaceAddress a : nic.addrs) {
+                    if (a.address instanceof java.net.Inet4Address) return Optional.of(a.address.getHostAddress());
+                }
+            }
+            return Optional.<String>empty();
+        });
+    }
+
+    @Override
+    public Optional<String> networkProblem(dev.bootc.pb.api.NetworkMode network, String networkName) {
+        if (network == dev.bootc.pb.api.NetworkMode.bridge) {
+            return java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/class/net", networkName, "bridge")) ? Optional.empty()
+                    : Optional.of("this host has no bridge " + networkName + " (ip -d link show type bridge lists them): make it, or name another");
+        }
+        if (network != dev.bootc.pb.api.NetworkMode.libvirt) return Optional.empty();
+        return connection.call("look up network " + networkName, c -> {
+            org.libvirt.Network n;
+            try {
+                n = c.networkLookupByName(networkName);
+            } catch (org.libvirt.LibvirtException e) {
+                return Optional.of("libvirt has no network " + networkName + " (virsh net-list --all lists them): name another, or define it");
+            }
+            try {
+                return n.isActive() == 1 ? Optional.<String>empty()
+                        : Optional.of("libvirt network " + networkName + " is not active: virsh net-start " + networkName
+                        + " (and virsh net-autostart " + networkName + " to start it with libvirt)");
+            } finally {
+                n.free();
+            }
+        });
+    }
+
+    @Override
     public List<Domain> listOwned() {
         return connection.call("list domains", c -> {
             List<Domain> owned = new ArrayList<>();

@@ -38,7 +38,8 @@ public record DomainSpec(
         Path virtiofsd,
         Path virtiofsdReadOnly,
         SeedDisk cloudInitSeed,
-        PbMetadata metadata) {
+        PbMetadata metadata,
+        String networkName) {
 
     private static final Pattern IPV4 = Pattern.compile(Validation.IPV4_PATTERN);
 
@@ -111,6 +112,13 @@ public record DomainSpec(
         } else if (!forwards.isEmpty()) {
             throw new IllegalArgumentException("port forwards need network mode 'user'");
         }
+        if (network.ownAddress() != (networkName != null)) {
+            throw new IllegalArgumentException("a bridge or libvirt network, and only those, names its network: " + network + " " + networkName);
+        }
+        // the name goes into libvirt's XML and the host's interface lookups
+        if (networkName != null && !networkName.matches(Validation.NETWORK_NAME_PATTERN)) {
+            throw new IllegalArgumentException("not a network name: " + networkName);
+        }
         if (!sharedFolders.isEmpty()) Objects.requireNonNull(virtiofsd, "virtiofsd (shared folders need it)");
         if (sharedFolders.stream().anyMatch(SharedFolder::readOnly)) {
             Objects.requireNonNull(virtiofsdReadOnly, "virtiofsdReadOnly (read-only folders are read-only on the host's side)");
@@ -157,6 +165,7 @@ public record DomainSpec(
         private Path virtiofsdReadOnly;
         private SeedDisk cloudInitSeed;
         private PbMetadata metadata;
+        private String networkName;
 
         private Builder(String name) {
             this.name = name;
@@ -175,6 +184,7 @@ public record DomainSpec(
         public Builder smbiosStrings(List<String> v) { this.smbiosStrings.addAll(v); return this; }
         public Builder network(NetworkMode v) { this.network = v; return this; }
         public Builder sshPort(Integer v) { this.sshPort = v; return this; }
+        public Builder networkName(String v) { this.networkName = v; return this; }
         public Builder forward(HostForward v) { this.forwards.add(v); return this; }
         public Builder forwards(List<PortForward> v) { v.forEach(p -> forwards.add(HostForward.of(p))); return this; }
         public Builder virtiofsd(Path v) { this.virtiofsd = v; return this; }
@@ -197,7 +207,7 @@ public record DomainSpec(
         public DomainSpec build() {
             return new DomainSpec(name, memoryMiB, vcpus, accel, arch, firmware, tpm, nvramPath, diskPath,
                     serialLogPath, smbiosStrings, network, sshPort, forwards, sharedFolders, virtiofsd, virtiofsdReadOnly, cloudInitSeed,
-                    metadata);
+                    metadata, networkName);
         }
     }
 }

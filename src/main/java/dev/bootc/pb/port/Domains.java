@@ -39,6 +39,15 @@ public interface Domains extends AutoCloseable {
 
     Optional<Domain> find(String name);
 
+    /**
+     * The guest's IPv4 address on its bridge or libvirt network as libvirt knows it now: the network's DHCP lease
+     * (network: libvirt), else the host's ARP table (network: bridge). Empty until the guest has one.
+     */
+    Optional<String> guestAddress(String name, dev.bootc.pb.api.NetworkMode network);
+
+    /** Why a VM cannot join {@code networkName} now (no such bridge or libvirt network, or it is not active), if so. */
+    Optional<String> networkProblem(dev.bootc.pb.api.NetworkMode network, String networkName);
+
     /** Every domain whose metadata holds our element. */
     List<Domain> listOwned();
 

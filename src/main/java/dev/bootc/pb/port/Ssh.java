@@ -32,8 +32,8 @@ public interface Ssh {
     /** Gives back every port {@code owner} holds, {@code sshPort} (as its domain recorded it) too, once its VM is gone. */
     void releasePorts(String owner, Integer sshPort);
 
-    /** One SSH handshake with the VM's key: logged in, or why not. */
-    Probe probe(int port, String user, Path privateKey);
+    /** One SSH handshake with the VM's key at host:port (127.0.0.1 and its forwarded port, or the guest's own address): logged in, or why not. */
+    Probe probe(String host, int port, String user, Path privateKey);
 
     /** An SSH session (a shell, or a command) with the caller's terminal; returns the remote status, 255 when SSH failed. */
     int connect(Target target, List<String> command);
@@ -102,7 +102,7 @@ public interface Ssh {
     record Probe(boolean ready, String reason) {
     }
 
-    /** Where a session goes: 127.0.0.1:port as user, with the VM's key and its pinned host key. */
-    record Target(int port, String user, Path privateKey, Path knownHosts) {
+    /** Where a session goes: host:port (127.0.0.1 and the VM's forwarded port, or the guest's own address) as user, with the VM's key and its pinned host key. */
+    record Target(String host, int port, String user, Path privateKey, Path knownHosts) {
     }
 }

@@ -163,8 +163,20 @@ final class Converge {
     private Provisioned provision(Pass p) {
         BootcVmSpec spec = p.spec();
         // the host's ports first: a port another VM holds fails now, not after a disk build of minutes
-        Integer port = spec.getNetwork() == NetworkMode.none ? null : hostPorts.reserve(p.key, spec, VmReconciler.recordedPort(p.vm, p.domain));
+        Integer port = switch (network(spec)) {
+            case none -> null;
+            case user -> hostPorts.reserve(p.key, spec, VmReconciler.recordedPort(p.vm, p.domain));
+            case bridge, libvirt -> {
+                // a network the host lacks fails now, before anything is made for the VM
+                domains.networkProblem(spec.getNetwork(), spec.getNetworkName()).ifPresent(why -> {
+                    throw Failure.NetworkUnavailable.with("VM " + p.key.name() + " cannot join " + spec.getNetwork() + " network "
+                            + spec.getNetworkName() + ": " + why);
+                });
+                yield GUEST_SSH_PORT;
+            }
+        };
         p.status().setSshPort(port);
+        if (!network(spec).ownAddress()) p.status().setAddress(null);
         p.step = Conditions.DISK_READY;
         // cloud-init's input (a host folder, a Secret) is read, or refused, before anything is made for the VM
         Path seedPath = layout.cloudInitSeed(p.key);
@@ -242,6 +254,7 @@ final class Converge {
         domains.resetSerialLog(layout.serialLog(p.key));
         domains.start(desired.name());
         st.setStartedAt(p.sb.timestamp());
+        st.setAddress(null); // found again in this boot
         p.sb.remove(Conditions.RESTART_REQUIRED);
         GuestMounts.started(p.sb, overSsh);
         p.event(VmEvent.Started, "Domain " + desired.name() + " started");
@@ -266,7 +279,7 @@ final class Converge {
             sb.set(Conditions.READY, true, "Running", "VM is running: pb ssh " + p.key.name());
             return specUpdate.ready(p, made.port(), made.sshKey().privateKey());
         }
-        if (booted.startedNow()) sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + made.port());
+        if (booted.startedNow()) sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on " + where(p, made.port()));
         return awaitSsh(p, made.port(), made.sshKey(), pending ? booted.desired().sharedFolders() : List.of());
     }
 
@@ -275,13 +288,20 @@ final class Converge {
         StatusBuilder sb = p.sb;
         BootcVmStatus st = sb.status();
         String user = p.spec().getSsh().getUser();
-        p.progress.phase("Waiting for SSH on 127.0.0.1:" + port);
-        Ssh.Probe probe = ssh.probe(port, user, sshKey.privateKey());
+        NetworkMode network = network(p.spec());
+        if (network.ownAddress() && st.getAddress() == null) {
+            domains.guestAddress(layout.domainName(p.key), network).ifPresent(st::setAddress);
+        }
+        p.progress.phase("Waiting for SSH on " + where(p, port));
+        Ssh.Probe probe = network.ownAddress() && st.getAddress() == null
+                ? new Ssh.Probe(false, "the guest has no address on " + network + " network " + p.spec().getNetworkName() + " yet ("
+                        + (network == NetworkMode.libvirt ? "no DHCP lease" : "not in the host's ARP table") + ")")
+                : ssh.probe(st.sshHost(), port, user, sshKey.privateKey());
         if (probe.ready()) {
-            if (!sb.isTrue(Conditions.SSH_READY)) p.event(VmEvent.SshReady, "SSH answers on 127.0.0.1:" + port);
-            st.setGuest(GuestView.read(ssh, new Ssh.Target(port, user, sshKey.privateKey(), layout.knownHosts(p.key)), clock).orElse(null));
-            sb.set(Conditions.SSH_READY, true, "Handshake", "SSH answers on 127.0.0.1:" + port);
-            PbException unmounted = sshMounts.isEmpty() ? null : mounts.mount(p.key, port, sshKey.privateKey(), sshMounts, sb, p.progress);
+            if (!sb.isTrue(Conditions.SSH_READY)) p.event(VmEvent.SshReady, "SSH answers on " + where(p, port));
+            st.setGuest(GuestView.read(ssh, new Ssh.Target(st.sshHost(), port, user, sshKey.privateKey(), layout.knownHosts(p.key)), clock).orElse(null));
+            sb.set(Conditions.SSH_READY, true, "Handshake", "SSH answers on " + where(p, port));
+            PbException unmounted = sshMounts.isEmpty() ? null : mounts.mount(p.key, st.sshHost(), port, sshKey.privateKey(), sshMounts, sb, p.progress);
             if (unmounted != null) {
                 sb.set(Conditions.READY, false, unmounted.reason(), unmounted.getMessage());
                 p.events.add(new Outcome.Event(VmEvent.Failed, unmounted.getMessage(), true));
@@ -296,10 +316,10 @@ final class Converge {
         Duration waited = Duration.between(parse(st.getStartedAt(), clock.instant()), clock.instant());
         // startedAt has whole seconds (a Kubernetes timestamp), so waited may read up to 1 s more than it was
         if (waited.compareTo(timeouts.ssh().plusSeconds(1)) > 0) {
-            throw Failure.SshTimeout.with("VM " + p.key.name() + " gave no SSH answer on 127.0.0.1:" + port + " within " + timeouts.ssh().toSeconds()
+            throw Failure.SshTimeout.with("VM " + p.key.name() + " gave no SSH answer on " + where(p, port) + " within " + timeouts.ssh().toSeconds()
                     + " s (" + probe.reason() + "): " + ConsoleTail.describe(console, domains.serialLogWritten(serial), clock.instant(), serial));
         }
-        sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on 127.0.0.1:" + port + ": " + probe.reason());
+        sb.set(Conditions.SSH_READY, false, "WaitingForSsh", "Waiting for SSH on " + where(p, port) + ": " + probe.reason());
         sb.set(Conditions.READY, false, "Starting", "VM is booting");
         return Outcome.requeue(sb.finish(false, true, false), VmReconciler.POLL, p.events);
     }
@@ -309,6 +329,20 @@ final class Converge {
         Instant recorded = domain.flatMap(Domain::pbMetadata).map(PbMetadata::created).orElse(null);
         if (recorded != null) return recorded;
         return parse(vm.getMetadata().getCreationTimestamp(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    /** The port SSH answers on at a guest's own address (bridge, libvirt network). */
+    static final int GUEST_SSH_PORT = 22;
+
+    private static NetworkMode network(BootcVmSpec spec) {
+        return spec.getNetwork() == null ? NetworkMode.user : spec.getNetwork();
+    }
+
+    /** host:port where SSH goes, for messages: the guest's address when it has one of its own (or its network before). */
+    private static String where(Pass p, int port) {
+        BootcVmStatus st = p.status();
+        if (!network(p.spec()).ownAddress() || st.getAddress() != null) return st.sshHost() + ":" + port;
+        return p.spec().getNetwork() + " network " + p.spec().getNetworkName() + ", port " + port;
     }
 
     private static SshKeyType keyType(BootcVmSpec spec) {

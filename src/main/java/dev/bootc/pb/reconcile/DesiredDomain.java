@@ -71,6 +71,7 @@ final class DesiredDomain {
                 .serialLogPath(layout.serialLog(key))
                 .smbiosStrings(SshCredentials.smbiosStrings(spec.getSsh().getUser(), keys, overSsh ? facts.publicKey() : null))
                 .network(spec.getNetwork())
+                .networkName(spec.getNetworkName())
                 .sshPort(facts.sshPort())
                 .forwards(spec.portsOrEmpty())
                 .cloudInitSeed(facts.seed())
@@ -114,7 +115,7 @@ final class DesiredDomain {
      * Fields added to {@link DomainSpec} after domains were first hashed: left out of the text while unset, so a domain
      * an earlier pb defined is recognised by {@link #legacyHash}.
      */
-    private static final java.util.List<String> LATER_FIELDS = java.util.List.of("virtiofsdReadOnly");
+    private static final java.util.List<String> LATER_FIELDS = java.util.List.of("virtiofsdReadOnly", "networkName");
     /**
      * The XML made from a spec changed (shared memory and free PCIe ports for hot-plugged shares, pb upgrade; one vCPU
      * under TCG): the hash says which rendering it is of, so a domain defined before is redefined.
@@ -152,6 +153,6 @@ final class DesiredDomain {
     private static DomainSpec withMetadata(DomainSpec s, PbMetadata m) {
         return new DomainSpec(s.name(), s.memoryMiB(), s.vcpus(), s.accel(), s.arch(), s.firmware(), s.tpm(), s.nvramPath(),
                 s.diskPath(), s.serialLogPath(), s.smbiosStrings(), s.network(), s.sshPort(), s.forwards(), s.sharedFolders(),
-                s.virtiofsd(), s.virtiofsdReadOnly(), s.cloudInitSeed(), m);
+                s.virtiofsd(), s.virtiofsdReadOnly(), s.cloudInitSeed(), m, s.networkName());
     }
 }

@@ -204,19 +204,19 @@ final class GuestMounts {
      * Mounts the folders as root over SSH on {@code port} with the VM's key, recording VolumesReady. Returns the
      * failure (VolumeMountFailed, or what SSH failed with), which the caller records; null when they are mounted.
      */
-    PbException mount(VmKey key, int port, Path privateKey, List<SharedFolder> folders, StatusBuilder sb, Progress progress) {
+    PbException mount(VmKey key, String host, int port, Path privateKey, List<SharedFolder> folders, StatusBuilder sb, Progress progress) {
         String where = folders.stream().map(SharedFolder::guestPath).collect(Collectors.joining(", "));
         progress.phase("Mounting volumes over SSH: " + where);
         PbException failed;
         try {
-            Ssh.ScriptRun r = ssh.runScript(new Ssh.Target(port, "root", privateKey, layout.knownHosts(key)), script(folders), SCRIPT_TIMEOUT);
+            Ssh.ScriptRun r = ssh.runScript(new Ssh.Target(host, port, "root", privateKey, layout.knownHosts(key)), script(folders), SCRIPT_TIMEOUT);
             if (r.ok()) {
                 sb.set(Conditions.VOLUMES_READY, true, "Mounted", "Mounted over SSH (systemd units, kept across reboots): " + where);
                 return null;
             }
             String why = lastLine(r.output());
             failed = Failure.VolumeMountFailed.with("cannot mount the volumes of VM " + key.name() + " (" + where + ") "
-                    + (r.exitCode() == 255 ? "over SSH as root on 127.0.0.1:" + port + ": " : "in the guest: ") + why);
+                    + (r.exitCode() == 255 ? "over SSH as root on " + host + ":" + port + ": " : "in the guest: ") + why);
         } catch (PbException e) {
             failed = e;
         }

@@ -320,7 +320,7 @@ public final class InPlaceUpdate {
         if (!running || st == null || st.getSshPort() == null || st.getSshKeyPath() == null) {
             throw Failure.VmNotRunning.with("VM " + key.name() + " is not running with SSH: pb start " + key.name() + " first");
         }
-        return new Ssh.Target(st.getSshPort(), vm.getSpec().getSsh() == null || vm.getSpec().getSsh().getUser() == null ? "root"
+        return new Ssh.Target(st.sshHost(), st.getSshPort(), vm.getSpec().getSsh() == null || vm.getSpec().getSsh().getUser() == null ? "root"
                 : vm.getSpec().getSsh().getUser(), Path.of(st.getSshKeyPath()), layout.knownHosts(key));
     }
 

@@ -57,7 +57,7 @@ final class SpecUpdate {
         try {
             r = inPlace.run(p.vm, req, p.progress);
         } catch (PbException e) {
-            boolean answers = ssh.probe(port, p.spec().getSsh().getUser(), key).ready();
+            boolean answers = ssh.probe(p.status().sshHost(), port, p.spec().getSsh().getUser(), key).ready();
             return failed(p, d, e, answers);
         }
         BootcVmStatus st = p.status();

@@ -59,9 +59,9 @@ public final class GuestSsh implements Ssh {
     }
 
     @Override
-    public Probe probe(int port, String user, Path privateKey) {
+    public Probe probe(String host, int port, String user, Path privateKey) {
         SshKeyPair keys = new SshKeyPair(privateKey, SshKeyPair.publicKeyFileOf(privateKey), null);
-        SshReadinessProbe.Result r = probe.check("127.0.0.1", port, user, keys.keyPair());
+        SshReadinessProbe.Result r = probe.check(host, port, user, keys.keyPair());
         return new Probe(r.ready(), r.message());
     }
 

@@ -29,7 +29,8 @@ import java.util.Objects;
  */
 public final class SshConnector {
     public static final Path SSH = Path.of("/usr/bin/ssh");
-    static final String HOST = "127.0.0.1";
+    /** An IPv4 or IPv6 literal: a target's host comes from a VM's status, so never a name or anything ssh reads as an option. */
+    static final String ADDRESS_PATTERN = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$";
     static final String KEY_CHANGED_MARK = "REMOTE HOST IDENTIFICATION HAS CHANGED";
 
     private final Path ssh;
@@ -59,7 +60,10 @@ public final class SshConnector {
         args.add(interactive ? "-t" : "-T");
         args.add("-l");
         args.add(t.user());
-        args.add(HOST);
+        if (t.host() == null || !t.host().matches(ADDRESS_PATTERN)) {
+            throw new IllegalArgumentException("not an IP address to SSH to: " + t.host());
+        }
+        args.add(t.host());
         if (!remoteCommand.isEmpty()) {
             args.add("--");
             args.add(remoteCommandLine(remoteCommand));

@@ -68,6 +68,7 @@ public final class Sessions {
         Path vmDir = layout.vmDir(key);
         Path privateKey = ssh.existingKey(vmDir).map(Ssh.SshKey::privateKey).orElseThrow(() ->
                 Failure.NoSsh.with("VM " + key.name() + " has no SSH key in " + vmDir + ": pb rm -f " + key.name() + " and run it again"));
-        return ssh.connect(new Ssh.Target(port, login, privateKey, layout.knownHosts(key)), command);
+        String host = vm.getStatus() == null ? dev.bootc.pb.api.NodePolicy.LOOPBACK : vm.getStatus().sshHost();
+        return ssh.connect(new Ssh.Target(host, port, login, privateKey, layout.knownHosts(key)), command);
     }
 }

@@ -87,7 +87,7 @@ public final class Views {
             rows.add(new VmRow(vm.getMetadata().getName(), vm.getMetadata().getNamespace(), vm.getSpec().getImage(),
                     Defaults.diskSize(vm.getSpec()), vm.getMetadata().getCreationTimestamp(), d != null && d.running(),
                     d == null ? (libvirtOk ? "undefined" : "unknown") : d.state().name().toLowerCase(),
-                    port, st == null || st.getPhase() == null ? null : st.getPhase().name(),
+                    port, d != null && d.running() && st != null ? st.getAddress() : null, st == null || st.getPhase() == null ? null : st.getPhase().name(),
                     st != null && st.isTrue(Conditions.READY) ? "True" : "False", false, null, vm.getMetadata().getLabels(),
                     st == null ? null : st.getGuest()));
         }
@@ -96,14 +96,14 @@ public final class Views {
             Domain d = Validation.nameProblem("name", u.name()).isEmpty() && Validation.nameProblem("namespace", u.namespace()).isEmpty()
                     ? byName.remove(layout.domainName(new VmKey(u.namespace(), u.name()))) : null;
             rows.add(new VmRow(u.name(), u.namespace(), "-", "-", null, d != null && d.running(), d == null ? "undefined" : d.state().name().toLowerCase(),
-                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), "Invalid", "False", false, u.problem(), null, null));
+                    d == null ? null : d.pbMetadata().map(PbMetadata::sshPort).orElse(null), null, "Invalid", "False", false, u.problem(), null, null));
         }
         for (Domain d : byName.values()) {
             PbMetadata m = d.pbMetadata().orElse(null);
             // the other store's domains are not this store's orphans
             if (m == null || !ns.equals(m.ownerNamespace()) || !Ownership.isThisStores(d, layout)) continue;
             rows.add(new VmRow(m.ownerName(), m.ownerNamespace(), m.image(), "-", m.created() == null ? null : m.created().toString(),
-                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, "False", true, null, null, null));
+                    d.running(), d.state().name().toLowerCase(), m.sshPort(), null, null, "False", true, null, null, null));
         }
         return new Listing(rows, warning);
     }
@@ -143,6 +143,11 @@ public final class Views {
             runtime.put("running", d.map(Domain::running).orElse(false));
             runtime.put("state", d.map(x -> x.state().name().toLowerCase()).orElse("undefined"));
             d.ifPresent(x -> runtime.put("uuid", x.uuid()));
+            dev.bootc.pb.api.NetworkMode network = vm.getSpec().getNetwork() == null ? dev.bootc.pb.api.NetworkMode.user : vm.getSpec().getNetwork();
+            runtime.put("network", network.ownAddress() ? network + "=" + vm.getSpec().getNetworkName() : network.name());
+            if (network.ownAddress() && d.map(Domain::running).orElse(false)) {
+                runtime.put("address", domains.guestAddress(layout.domainName(key), network).orElse(null));
+            }
             d.flatMap(Domain::pbMetadata).ifPresent(m -> {
                 runtime.put("sshPort", m.sshPort());
                 runtime.put("sshUser", m.sshUser());

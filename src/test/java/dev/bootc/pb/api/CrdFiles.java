@@ -47,6 +47,7 @@ public final class CrdFiles {
             metadata.putObject("properties").set("name", name);
             props.set("metadata", metadata);
             cloudInitIsOneSource((ObjectNode) props.get("spec").get("properties").get("cloudInit"));
+            networkNameGoesWithItsNetwork((ObjectNode) props.get("spec"));
             orderPrinterColumns((ObjectNode) crd.at("/spec/versions/0"));
             return YAML.writeValueAsString(crd);
         } finally {
@@ -67,6 +68,20 @@ public final class CrdFiles {
         oneOf.addObject().putArray("required").add("secretRef");
         var anyOf = oneOf.addObject().putArray("anyOf");
         for (String f : new String[] {"userData", "metaData", "networkConfig"}) anyOf.addObject().putArray("required").add(f);
+    }
+
+    /**
+     * spec.networkName is given with network bridge or libvirt, and only with those: value validations only
+     * (enum, required, not), as a structural schema allows in anyOf, so the API server and JSON Schema agree.
+     */
+    private static void networkNameGoesWithItsNetwork(ObjectNode spec) {
+        var anyOf = spec.putArray("anyOf");
+        ObjectNode named = anyOf.addObject();
+        named.putArray("required").add("network").add("networkName");
+        named.putObject("properties").putObject("network").putArray("enum").add("bridge").add("libvirt");
+        ObjectNode unnamed = anyOf.addObject();
+        unnamed.putObject("not").putArray("required").add("networkName");
+        unnamed.putObject("properties").putObject("network").putArray("enum").add("user").add("none");
     }
 
     /** The OpenAPI schema of the committed CRD. */

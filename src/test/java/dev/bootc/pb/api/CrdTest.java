@@ -46,7 +46,7 @@ class CrdTest {
         assertEquals(65535, spec.at("/properties/ports/items/properties/hostPort/maximum").asInt());
         assertEquals("[\"Always\",\"Halted\"]", spec.at("/properties/runStrategy/enum").toString());
         assertEquals("[\"bios\",\"uefi\",\"uefi-secure\"]", sorted(spec.at("/properties/firmware/enum")));
-        assertEquals("[\"none\",\"user\"]", sorted(spec.at("/properties/network/enum")));
+        assertEquals("[\"bridge\",\"libvirt\",\"none\",\"user\"]", sorted(spec.at("/properties/network/enum")));
         assertEquals("[\"btrfs\",\"ext4\",\"xfs\"]", sorted(spec.at("/properties/disk/properties/filesystem/enum")));
         assertEquals("[\"qcow2\",\"raw\"]", sorted(spec.at("/properties/disk/properties/format/enum")));
         assertEquals(Validation.ABSOLUTE_PATH_PATTERN, spec.at("/properties/volumes/items/properties/hostPath/pattern").asText());

@@ -90,7 +90,7 @@ class PrivateFilesTest {
         ssh.reservePorts(key.toString(), null, List.of(new Ssh.HostPort(dev.bootc.pb.api.Protocol.tcp, 8080)));
         // /bin/true plays ssh: what is checked is the known_hosts file pb gives it
         new SshConnector(Path.of("/bin/true"), new PrintStream(PrintStream.nullOutputStream()))
-                .run(new Ssh.Target(2222, "root", sshKey.privateKey(), layout.knownHosts(key)), List.of("true"),
+                .run(new Ssh.Target("127.0.0.1", 2222, "root", sshKey.privateKey(), layout.knownHosts(key)), List.of("true"),
                         ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD);
 
         BootcVmSpec spec = new BootcVmSpec(IMAGE.reference());

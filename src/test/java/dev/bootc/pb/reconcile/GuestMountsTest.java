@@ -108,7 +108,7 @@ class GuestMountsTest {
         Outcome o = pass(vm);
         assertEquals(List.of("probe", "script"), world.calls);
         Ssh.Target t = world.ssh.scriptTargets.get(0);
-        assertEquals(new Ssh.Target(40022, "root", Path.of("/data/vms/default/c9/id_ed25519"), layout.knownHosts(VmKey.of(vm))), t);
+        assertEquals(new Ssh.Target("127.0.0.1", 40022, "root", Path.of("/data/vms/default/c9/id_ed25519"), layout.knownHosts(VmKey.of(vm))), t);
         assertEquals(GuestMounts.script(folders), world.ssh.scripts.get(0));
         assertEquals("True Mounted: Mounted over SSH (systemd units, kept across reboots): /mnt/share, /mnt/ro",
                 condition(vm, Conditions.VOLUMES_READY));

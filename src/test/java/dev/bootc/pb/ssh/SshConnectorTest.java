@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SshConnectorTest {
     final SshConnector connector = new SshConnector(Path.of("/usr/bin/ssh"), new PrintStream(PrintStream.nullOutputStream()));
-    final Ssh.Target target = new Ssh.Target(20022, "root", Path.of("/var/lib/pb/vms/default/web/id_ed25519"), Path.of("/var/lib/pb/vms/default/web/known_hosts"));
+    final Ssh.Target target = new Ssh.Target("127.0.0.1", 20022, "root", Path.of("/var/lib/pb/vms/default/web/id_ed25519"), Path.of("/var/lib/pb/vms/default/web/known_hosts"));
 
     @Test
     void commandForACommand() {
@@ -56,7 +56,7 @@ class SshConnectorTest {
 
     @Test
     void captureRunsAScriptInBatchModeWithNothingOnStdinAndKeepsItsOutputAndStatus() throws Exception {
-        Ssh.Target t = new Ssh.Target(20022, "root", tmp.resolve("id_ed25519"), tmp.resolve("known_hosts"));
+        Ssh.Target t = new Ssh.Target("127.0.0.1", 20022, "root", tmp.resolve("id_ed25519"), tmp.resolve("known_hosts"));
         SshConnector.Captured r = fake().capture(t, "echo out; echo err >&2; exit 3", Duration.ofSeconds(20));
         assertEquals(3, r.exitCode());
         assertTrue(r.output().contains("-o ConnectTimeout=20 -o ServerAliveInterval=15 -i " + tmp.resolve("id_ed25519")), r.output());
@@ -68,7 +68,7 @@ class SshConnectorTest {
 
     @Test
     void captureKillsWhatOutlivesItsTimeAndKeepsOnlyTheEndOfALongOutput() throws Exception {
-        Ssh.Target t = new Ssh.Target(20022, "root", tmp.resolve("id_ed25519"), tmp.resolve("known_hosts"));
+        Ssh.Target t = new Ssh.Target("127.0.0.1", 20022, "root", tmp.resolve("id_ed25519"), tmp.resolve("known_hosts"));
         long t0 = System.nanoTime();
         SshConnector.Captured slow = fake().capture(t, "echo started; sleep 30", Duration.ofSeconds(1));
         assertEquals(255, slow.exitCode());

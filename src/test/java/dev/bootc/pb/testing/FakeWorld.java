@@ -342,6 +342,22 @@ public final class FakeWorld {
             return Optional.ofNullable(domains.get(name));
         }
 
+        /** The address each running domain's guest has on its bridge or libvirt network (none until set). */
+        public final Map<String, String> addresses = new ConcurrentHashMap<>();
+        /** Networks (by name) this host does not give, and why. */
+        public final Map<String, String> networkProblems = new ConcurrentHashMap<>();
+
+        @Override
+        public Optional<String> guestAddress(String name, dev.bootc.pb.api.NetworkMode network) {
+            calls.add("guestAddress");
+            return find(name).filter(Domain::running).map(d -> addresses.get(name));
+        }
+
+        @Override
+        public Optional<String> networkProblem(dev.bootc.pb.api.NetworkMode network, String networkName) {
+            return Optional.ofNullable(networkProblems.get(networkName));
+        }
+
         @Override
         public List<Domain> listOwned() {
             return domains.values().stream().filter(Domain::owned).toList();
@@ -427,6 +443,8 @@ public final class FakeWorld {
      */
     public final class FakeSsh implements Ssh {
         public volatile boolean ready;
+        /** Where each probe went: host:port. */
+        public final List<String> probed = new CopyOnWriteArrayList<>();
         /** Owner to SSH port. */
         public final Map<String, Integer> ports = new ConcurrentHashMap<>();
         /** Every host port held, SSH and forwards, to its owner. */
@@ -493,8 +511,9 @@ public final class FakeWorld {
         }
 
         @Override
-        public Probe probe(int port, String user, Path privateKey) {
+        public Probe probe(String host, int port, String user, Path privateKey) {
             calls.add("probe");
+            probed.add(host + ":" + port);
             return ready ? new Probe(true, "ok") : new Probe(false, "connection refused");
         }
 

@@ -145,7 +145,7 @@ public final class TestDriverWorld implements AutoCloseable {
             }
 
             @Override
-            public Probe probe(int port, String user, Path privateKey) {
+            public Probe probe(String host, int port, String user, Path privateKey) {
                 return new Probe(true, "no guest on the test driver");
             }
 
