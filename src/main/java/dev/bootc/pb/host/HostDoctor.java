@@ -104,6 +104,9 @@ public final class HostDoctor implements HostSetup {
                         : "missing: base disks cannot be built without root", List.of(Need.VIRTIOFSD),
                 (host.root() ? "" : "as root: ") + hint(List.of(Need.VIRTIOFSD))));
         out.add(program("newuidmap (rootless podman)", "newuidmap", Need.UIDMAP));
+        Path release = host.which("dhcp_release");
+        out.add(new Finding("dhcp_release (libvirt networks)", release != null, false, release != null ? release.toString()
+                : "missing: pb rm leaves a VM's DHCP lease on its libvirt network until it expires", List.of(Need.DHCP_RELEASE), hint(List.of(Need.DHCP_RELEASE))));
         if (!host.root()) {
             out.addAll(Rootless.findings(System.getProperty("user.name"), Path.of("/etc/subuid"), Path.of("/etc/subgid"), Path.of("/dev/kvm")));
         }
@@ -118,7 +121,8 @@ public final class HostDoctor implements HostSetup {
     public List<List<String>> installCommands(List<Finding> checks) {
         if (pm == null) return List.of();
         Set<Need> needs = new LinkedHashSet<>();
-        for (Finding c : checks) if (!c.ok() && c.required()) needs.addAll(c.needs());
+        // a missing optional program too (dhcp_release, virtiofsd for root's --volume): what pb can use, --fix installs
+        for (Finding c : checks) if (!c.ok()) needs.addAll(c.needs());
         return pm.installCommands(needs, host.arch().archName());
     }
 

@@ -20,7 +20,7 @@ public enum PackageManager {
 
     /** One thing the host needs, independent of how a distribution packages it. */
     public enum Need {
-        PODMAN, QEMU_IMG, QEMU_SYSTEM, SSH_CLIENT, UEFI_FIRMWARE, LIBVIRT, SWTPM, VIRTIOFSD, ISO_TOOL, UIDMAP
+        PODMAN, QEMU_IMG, QEMU_SYSTEM, SSH_CLIENT, UEFI_FIRMWARE, LIBVIRT, SWTPM, VIRTIOFSD, ISO_TOOL, UIDMAP, DHCP_RELEASE
     }
 
     /** The packages that give {@code need} on this family, for a host of architecture {@code arch} (uname -m). */
@@ -40,6 +40,8 @@ public enum PackageManager {
                 // genisoimage gives isoinfo too (what a person reads a seed back with)
                 case ISO_TOOL -> List.of("genisoimage");
                 case UIDMAP -> List.of("uidmap");
+                // libvirt networks' DHCP server, and dhcp_release, which pb rm tells it a removed guest's lease is free with
+                case DHCP_RELEASE -> List.of("dnsmasq-base", "dnsmasq-utils");
             };
             case DNF -> switch (need) {
                 case PODMAN -> List.of("podman");
@@ -52,6 +54,7 @@ public enum PackageManager {
                 case VIRTIOFSD -> List.of("virtiofsd");
                 case ISO_TOOL -> List.of("xorriso");
                 case UIDMAP -> List.of("shadow-utils");
+                case DHCP_RELEASE -> List.of("dnsmasq", "dnsmasq-utils");
             };
         };
     }

@@ -278,6 +278,18 @@ public final class DomainXml {
         return uuid == null ? null : uuid.getTextContent().trim();
     }
 
+    /** The libvirt network the domain's first {@code <interface type='network'>} is on, or null. */
+    public static String readNetworkSource(String domainXml) {
+        org.w3c.dom.NodeList nics = parse(domainXml).getElementsByTagName("interface");
+        for (int i = 0; i < nics.getLength(); i++) {
+            Element nic = (Element) nics.item(i);
+            if (!"network".equals(nic.getAttribute("type"))) continue;
+            Element source = MetadataXml.firstChild(nic, null, "source");
+            if (source != null && !source.getAttribute("network").isEmpty()) return source.getAttribute("network");
+        }
+        return null;
+    }
+
     // -- DOM plumbing
 
     private static Element add(Element parent, String name) {

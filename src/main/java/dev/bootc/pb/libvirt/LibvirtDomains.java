@@ -10,6 +10,7 @@ import dev.bootc.pb.port.DomainSpec;
 import dev.bootc.pb.port.Domains;
 import dev.bootc.pb.port.HostArch;
 import dev.bootc.pb.port.PbMetadata;
+import dev.bootc.pb.api.NetworkMode;
 import org.jboss.logging.Logger;
 import org.libvirt.Connect;
 import org.libvirt.Error.ErrorNumber;
@@ -54,6 +55,7 @@ public final class LibvirtDomains implements Domains {
     private HostFacts facts;
     private final String uri;
     private final LibvirtConnection connection;
+    private final LibvirtNetworks networks;
     private final List<Consumer<DomainEvent>> listeners = new CopyOnWriteArrayList<>();
     /** Owners of domains seen lately: an UNDEFINED event can no longer be looked up. */
     private final Map<String, PbMetadata> knownOwners = new ConcurrentHashMap<>();
@@ -68,6 +70,7 @@ public final class LibvirtDomains implements Domains {
         this.baseFacts = new HostFacts(uri, accel, arch, virtiofsd);
         this.uri = uri;
         this.connection = new LibvirtConnection(uri, this::onLifecycle, this::onReconnected);
+        this.networks = new LibvirtNetworks(connection);
     }
 
     @Override
@@ -223,46 +226,13 @@ public final class LibvirtDomains implements Domains {
     }
 
     @Override
-    public Optional<String> guestAddress(String name, dev.bootc.pb.api.NetworkMode network) {
-        int source = network == dev.bootc.pb.api.NetworkMode.libvirt ? org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE
-                : org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP;
-        String mac = DomainXml.mac(name);
-        return connection.call("read the addresses of domain " + name, c -> {
-            org.libvirt.Domain d = lookup(c, name);
-            if (d == null || d.isActive() != 1) return Optional.<String>empty();
-            for (org.libvirt.DomainInterface nic : d.interfaceAddresses(source, 0)) {
-                if (nic.hwAddr != null && !nic.hwAddr.equalsIgnoreCase(mac)) continue;
-                for (org.libvirt.DomainInterface.InterfaceAddress a : nic.addrs) {
-                    if (a.address instanceof java.net.Inet4Address) return Optional.of(a.address.getHostAddress());
-                }
-            }
-            return Optional.<String>empty();
-        });
-    }
+    public Optional<String> guestAddress(String name, NetworkMode network) { return networks.guestAddress(name, network); }
 
     @Override
-    public Optional<String> networkProblem(dev.bootc.pb.api.NetworkMode network, String networkName) {
-        if (network == dev.bootc.pb.api.NetworkMode.bridge) {
-            return java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/class/net", networkName, "bridge")) ? Optional.empty()
-                    : Optional.of("this host has no bridge " + networkName + " (ip -d link show type bridge lists them): make it, or name another");
-        }
-        if (network != dev.bootc.pb.api.NetworkMode.libvirt) return Optional.empty();
-        return connection.call("look up network " + networkName, c -> {
-            org.libvirt.Network n;
-            try {
-                n = c.networkLookupByName(networkName);
-            } catch (org.libvirt.LibvirtException e) {
-                return Optional.of("libvirt has no network " + networkName + " (virsh net-list --all lists them): name another, or define it");
-            }
-            try {
-                return n.isActive() == 1 ? Optional.<String>empty()
-                        : Optional.of("libvirt network " + networkName + " is not active: virsh net-start " + networkName
-                        + " (and virsh net-autostart " + networkName + " to start it with libvirt)");
-            } finally {
-                n.free();
-            }
-        });
-    }
+    public void releaseLeases(String name) { networks.releaseLeases(name); }
+
+    @Override
+    public Optional<String> networkProblem(NetworkMode network, String networkName) { return networks.problem(network, networkName); }
 
     @Override
     public List<Domain> listOwned() {
@@ -388,7 +358,7 @@ public final class LibvirtDomains implements Domains {
         };
     }
 
-    private static org.libvirt.Domain lookup(Connect c, String name) throws LibvirtException {
+    static org.libvirt.Domain lookup(Connect c, String name) throws LibvirtException {
         try {
             return c.domainLookupByName(name);
         } catch (LibvirtException e) {

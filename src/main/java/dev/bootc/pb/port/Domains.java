@@ -45,6 +45,12 @@ public interface Domains extends AutoCloseable {
      */
     Optional<String> guestAddress(String name, dev.bootc.pb.api.NetworkMode network);
 
+    /**
+     * Tells a running domain's libvirt network that the guest's DHCP leases are free (the guest is about to be
+     * destroyed and never says so itself): nothing for a domain on no libvirt network.
+     */
+    void releaseLeases(String name);
+
     /** Why a VM cannot join {@code networkName} now (no such bridge or libvirt network, or it is not active), if so. */
     Optional<String> networkProblem(dev.bootc.pb.api.NetworkMode network, String networkName);
 

@@ -25,6 +25,7 @@ final class Cleanup {
 
     void remove(VmKey key, Optional<Domain> domain, Integer port) {
         if (domain.isPresent()) {
+            domains.releaseLeases(domain.get().name());
             domains.destroy(domain.get().name());
             domains.undefine(domain.get().name());
         }

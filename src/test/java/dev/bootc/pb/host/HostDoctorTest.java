@@ -57,7 +57,7 @@ class HostDoctorTest {
         assertEquals(List.of(
                 List.of("apt-get", "update", "-qq"),
                 List.of("apt-get", "install", "-y", "-qq", "podman", "runc", "qemu-utils", "qemu-system-x86", "openssh-client",
-                        "ovmf", "swtpm", "swtpm-tools", "genisoimage", "uidmap", "libvirt-daemon-system", "libvirt-clients")),
+                        "ovmf", "swtpm", "swtpm-tools", "genisoimage", "uidmap", "dnsmasq-base", "dnsmasq-utils", "libvirt-daemon-system", "libvirt-clients")),
                 d.installCommands(checks));
         HostDoctor.Finding libvirt = checks.stream().filter(c -> c.name().startsWith("libvirt")).findFirst().orElseThrow();
         assertEquals("apt-get install -y -qq libvirt-daemon-system libvirt-clients && virtlogd -d && libvirtd -d", libvirt.fix());
@@ -68,7 +68,7 @@ class HostDoctorTest {
         HostDoctor d = bareHost("NAME=\"Fedora Linux\"\nID=fedora\n", true);
         assertEquals(PackageManager.DNF, d.packageManager());
         assertEquals(List.of(List.of("dnf", "install", "-y", "-q", "podman", "qemu-img", "qemu-kvm", "openssh-clients", "edk2-ovmf",
-                        "swtpm", "swtpm-tools", "xorriso", "shadow-utils", "libvirt-daemon-kvm", "libvirt-client")),
+                        "swtpm", "swtpm-tools", "xorriso", "shadow-utils", "dnsmasq", "dnsmasq-utils", "libvirt-daemon-kvm", "libvirt-client")),
                 d.installCommands(d.findings()));
         assertEquals(List.of("virtiofsd"), PackageManager.DNF.packages(PackageManager.Need.VIRTIOFSD, "x86_64"));
     }

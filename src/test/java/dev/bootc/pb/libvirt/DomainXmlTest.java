@@ -310,6 +310,23 @@ class DomainXmlTest {
         return free;
     }
 
+    @Test
+    void aBridgeOrLibvirtNetworkIsANicOfItsOwnTheQemuDriverAccepts() throws Exception {
+        for (NetworkMode mode : new NetworkMode[] {NetworkMode.libvirt, NetworkMode.bridge}) {
+            DomainSpec s = DomainSpec.builder("pb-net").accel(Accel.TCG).arch(HostArch.X86_64).memoryMiB(512).vcpus(1)
+                    .nvramPath(Path.of("/tmp/pb-net.nvram")).diskPath(Path.of("/tmp/pb-net.qcow2")).network(mode)
+                    .networkName(mode == NetworkMode.libvirt ? "default" : "br0").sshPort(22).build();
+            String xml = DomainXml.write(s);
+            assertFalse(xml.contains("qemu:"), "no QEMU arguments for networking: " + xml);
+            Document defined = assertQemuDriverAccepts(xml);
+            org.w3c.dom.Element nic = (org.w3c.dom.Element) defined.getElementsByTagName("interface").item(0);
+            assertEquals(mode == NetworkMode.libvirt ? "network" : "bridge", nic.getAttribute("type"));
+            assertEquals(DomainXml.mac("pb-net"), ((org.w3c.dom.Element) nic.getElementsByTagName("mac").item(0)).getAttribute("address"));
+            assertEquals("virtio", ((org.w3c.dom.Element) nic.getElementsByTagName("model").item(0)).getAttribute("type"));
+            assertEquals(mode == NetworkMode.libvirt ? "default" : null, DomainXml.readNetworkSource(xml));
+        }
+    }
+
     private static String virsh(String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("virsh", "-c", "qemu:///system"));
         cmd.addAll(List.of(args));

@@ -174,4 +174,23 @@ class LibvirtDomainsTest {
             return e;
         }
     }
+
+    @Test
+    void aDomainOnALibvirtNetworkIsDefinedOnItAndANetworkTheHostLacksIsNamed() {
+        DomainSpec base = spec("pb-nat", "nat");
+        DomainSpec onNat = DomainSpec.builder("pb-nat").accel(Accel.TCG).arch(HostArch.X86_64).firmware(Firmware.uefi).memoryMiB(512).vcpus(1)
+                .nvramPath(base.nvramPath()).diskPath(base.diskPath()).serialLogPath(base.serialLogPath())
+                .network(NetworkMode.libvirt).networkName("default").sshPort(22).metadata(base.metadata()).build();
+        hv.define(onNat);
+        hv.start("pb-nat");
+        assertTrue(hv.find("pb-nat").orElseThrow().running());
+        // the test driver makes up a lease for every running domain's NIC
+        assertTrue(hv.guestAddress("pb-nat", NetworkMode.libvirt).orElseThrow().matches("^192\\.168\\.122\\.[0-9]+$"));
+        hv.releaseLeases("pb-nat"); // dhcp_release, when the host has it, on a bridge the test driver names
+        assertEquals(java.util.Optional.empty(), hv.networkProblem(NetworkMode.libvirt, "default"), "the test driver's default network is active");
+        assertEquals("libvirt has no network nosuch (virsh net-list --all lists them): name another, or define it",
+                hv.networkProblem(NetworkMode.libvirt, "nosuch").orElseThrow());
+        assertTrue(hv.networkProblem(NetworkMode.bridge, "pb-no-such-br").orElseThrow().startsWith("this host has no bridge pb-no-such-br"));
+        assertEquals(java.util.Optional.empty(), hv.networkProblem(NetworkMode.user, null));
+    }
 }

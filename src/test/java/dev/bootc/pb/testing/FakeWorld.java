@@ -354,6 +354,11 @@ public final class FakeWorld {
         }
 
         @Override
+        public void releaseLeases(String name) {
+            if (addresses.remove(name) != null) calls.add("releaseLeases");
+        }
+
+        @Override
         public Optional<String> networkProblem(dev.bootc.pb.api.NetworkMode network, String networkName) {
             return Optional.ofNullable(networkProblems.get(networkName));
         }
