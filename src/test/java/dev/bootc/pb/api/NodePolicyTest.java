@@ -89,10 +89,14 @@ class NodePolicyTest {
     @Test
     void theAdminsListsComeFromTheEnvironmentOnlyForTheKubeStoreAndAreChecked() {
         Map<String, String> env = Map.of("PB_STORE", "kube", "PB_TRUSTED_IMAGES", "quay.io/fedora/, quay.io/centos-bootc/",
-                "PB_ALLOWED_HOST_PATHS", "/srv/shares", "PB_ALLOWED_HOST_ADDRESSES", "192.0.2.10", "PB_LIBVIRT_URI", "test:///default");
+                "PB_ALLOWED_HOST_PATHS", "/srv/shares", "PB_ALLOWED_HOST_ADDRESSES", "192.0.2.10", "PB_LIBVIRT_URI", "test:///default",
+                "PB_ALLOWED_NETWORKS", "libvirt=default,bridge=br-lab");
         Config c = Config.load(env, "root", Path.of("/root"), Config.Options.none());
-        assertEquals(NodePolicy.tenants(List.of("quay.io/fedora/", "quay.io/centos-bootc/"), List.of(Path.of("/srv/shares")), List.of("192.0.2.10")),
-                c.policy());
+        assertEquals(NodePolicy.tenants(List.of("quay.io/fedora/", "quay.io/centos-bootc/"), List.of(Path.of("/srv/shares")), List.of("192.0.2.10"),
+                List.of("libvirt=default", "bridge=br-lab")), c.policy());
+        assertEquals("PB_ALLOWED_NETWORKS: invalid value \"default\": give bridge=NAME or libvirt=NAME, like libvirt=default",
+                assertThrows(PbException.class, () -> Config.load(Map.of("PB_STORE", "kube", "PB_ALLOWED_NETWORKS", "default"), "root",
+                        Path.of("/root"), Config.Options.none())).getMessage());
         Config file = Config.load(Map.of("PB_TRUSTED_IMAGES", "x/"), "root", Path.of("/root"), Config.Options.none());
         assertFalse(file.policy().tenants(), "the file store is the host's own user's");
         PbException root = assertThrows(PbException.class, () -> Config.load(Map.of("PB_STORE", "kube", "PB_ALLOWED_HOST_PATHS", "/"), "root",
