@@ -136,22 +136,22 @@ public final class InPlaceUpdate {
     private Result bootGated(BootcVm vm, VmKey key, Ssh.Target target, Guest before, String digest, Progress progress) {
         String name = key.name();
         boolean counted = gate.arm(name, target, progress);
-        rebootCommand(name, target, progress);
-        Optional<Guest> after = awaitBoot(name, target, before.bootId(), progress);
-        if (after.isEmpty()) {
-            String why = "VM " + name + " gave no SSH answer within " + bootTimeout.toSeconds() + " s of its reboot into " + digest;
+        Boot after = awaitBoot(key, target, before.bootId(), rebootCommand(key, target, progress), progress);
+        if (after.guest().isEmpty()) {
+            String why = "VM " + name + " gave no SSH answer " + after.silence() + " (its reboot into " + digest + ")";
             return fallBack(vm, key, target, before, digest, counted, why, progress);
         }
         try {
-            UpdatePlan.checkBooted(name, digest, after.get().status());
+            UpdatePlan.checkBooted(name, digest, after.guest().get().status());
         } catch (PbException e) {
             gate.disarm(name, target, progress); // it booted what it booted before: nothing new to fall back from
             throw e;
         }
         Optional<String> unhealthy = gate.check(vm.getSpec().getHealthCheck(), target, progress);
-        if (unhealthy.isPresent()) return rollBackUnhealthy(vm, key, target, before, after.get(), digest, unhealthy.get(), progress);
+        Guest booted = after.guest().get();
+        if (unhealthy.isPresent()) return rollBackUnhealthy(vm, key, target, before, booted, digest, unhealthy.get(), progress);
         gate.disarm(name, target, progress);
-        return new Result(name, Outcome.UPDATED, before.status().getBooted(), after.get().status().getBooted(), digest, after.get().status());
+        return new Result(name, Outcome.UPDATED, before.status().getBooted(), booted.status().getBooted(), digest, booted.status());
     }
 
     /** The new deployment answers SSH but is not healthy: bootc rollback, one reboot, and the previous one must be healthy. */
@@ -163,10 +163,9 @@ public final class InPlaceUpdate {
         if (!r.ok()) throw Failure.UpdateFailed.with("VM " + name + " is not healthy in " + digest + " (" + why + ") and bootc rollback failed: " + tail(r));
         // the rollback boots the deployment known good: uncounted, or the boot loader's fallback would take the failed one
         gate.disarm(name, target, progress);
-        rebootCommand(name, target, progress);
-        Guest back = awaitBoot(name, target, after.bootId(), progress).orElseThrow(() -> Failure.SshTimeout.with("VM " + name
-                + " is not healthy in " + digest + " (" + why + ") and gave no SSH answer within " + bootTimeout.toSeconds()
-                + " s of the reboot into its previous deployment: see " + layout.serialLog(key)));
+        Boot backBoot = awaitBoot(key, target, after.bootId(), rebootCommand(key, target, progress), progress);
+        Guest back = backBoot.guest().orElseThrow(() -> Failure.SshTimeout.with("VM " + name + " is not healthy in " + digest + " (" + why
+                + ") and gave no SSH answer " + backBoot.silence() + " (the reboot into its previous deployment): see " + layout.serialLog(key)));
         return rolledBack(vm, key, target, before, back, digest, why, progress);
     }
 
@@ -184,11 +183,12 @@ public final class InPlaceUpdate {
         }
         String domain = layout.domainName(key);
         progress.phase(why + ": power-cycling it, so its boot loader falls back to the previous deployment");
+        ConsolePrompt console = new ConsolePrompt(domains, layout.serialLog(key), clock);
         domains.destroy(domain);
         domains.start(domain);
-        Guest back = awaitBoot(name, target, before.bootId(), progress).orElseThrow(() -> Failure.SshTimeout.with(why
-                + ", nor within " + bootTimeout.toSeconds() + " s of the power cycle that should boot its previous deployment: see "
-                + layout.serialLog(key)));
+        Boot backBoot = awaitBoot(key, target, before.bootId(), console, progress);
+        Guest back = backBoot.guest().orElseThrow(() -> Failure.SshTimeout.with(why + ", nor " + backBoot.silence()
+                + " (the power cycle that should boot its previous deployment): see " + layout.serialLog(key)));
         if (Boolean.TRUE.equals(back.status().getRollbackQueued()) && back.status().getRollback() != null
                 && digest.equals(back.status().getRollback().getDigest())) {
             // booted as the boot loader's fallback: the failed deployment is still the default; bootc rollback reverts that
@@ -267,28 +267,42 @@ public final class InPlaceUpdate {
 
     /** Reboots the guest and waits for a new boot (another boot id) to answer SSH; then reads its status. */
     private Guest reboot(VmKey key, Ssh.Target target, String bootId, Progress progress) {
-        rebootCommand(key.name(), target, progress);
-        return awaitBoot(key.name(), target, bootId, progress).orElseThrow(() -> Failure.SshTimeout.with("VM " + key.name()
-                + " did not answer SSH within " + bootTimeout.toSeconds() + " s of its reboot: see " + layout.serialLog(key)));
+        Boot boot = awaitBoot(key, target, bootId, rebootCommand(key, target, progress), progress);
+        return boot.guest().orElseThrow(() -> Failure.SshTimeout.with("VM " + key.name()
+                + " did not answer SSH " + boot.silence() + " (its reboot): see " + layout.serialLog(key)));
     }
 
-    private void rebootCommand(String name, Ssh.Target target, Progress progress) {
-        progress.phase("Rebooting VM " + name);
+    /** Reboots the guest; returns its console as it was just before, so what the next boot writes is told apart. */
+    private ConsolePrompt rebootCommand(VmKey key, Ssh.Target target, Progress progress) {
+        ConsolePrompt console = new ConsolePrompt(domains, layout.serialLog(key), clock);
+        progress.phase("Rebooting VM " + key.name());
         ssh.exec(target, GuestView.asRoot(target, "systemctl reboot"), Duration.ofSeconds(30)); // the connection may drop before it answers
+        return console;
     }
 
-    /** Waits for a boot other than {@code bootId} to answer SSH within the boot timeout, and reads its status; empty if none did. */
-    private Optional<Guest> awaitBoot(String name, Ssh.Target target, String bootId, Progress progress) {
+    /** A boot waited for: the guest and its status once it answered SSH, else how long it stayed silent. */
+    private record Boot(Optional<Guest> guest, String silence) {
+    }
+
+    /**
+     * Waits for a boot other than {@code bootId} to answer SSH, and reads its status: within the boot timeout, or
+     * {@link ConsolePrompt#GRACE} after the console showed that boot's login prompt, whichever comes first.
+     */
+    private Boot awaitBoot(VmKey key, Ssh.Target target, String bootId, ConsolePrompt console, Progress progress) {
+        String name = key.name();
         Instant deadline = clock.instant().plus(bootTimeout);
         progress.phase("Waiting for VM " + name + " to boot again");
         while (true) {
             Ssh.Exec r = ssh.exec(target, "cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(30));
             if (r.ok() && !r.stdout().strip().isEmpty() && !r.stdout().strip().equals(bootId)) break;
-            if (clock.instant().isAfter(deadline)) return Optional.empty();
+            if (clock.instant().isAfter(deadline)) return new Boot(Optional.empty(), "within " + bootTimeout.toSeconds() + " s");
+            if (console.promptLongAgo()) {
+                return new Boot(Optional.empty(), "in the " + ConsolePrompt.GRACE.toSeconds() + " s after its console showed the login prompt");
+            }
             pause.sleep(Duration.ofSeconds(2));
         }
         progress.phase("Reading what VM " + name + " boots now");
-        return Optional.of(readGuest(name, target));
+        return new Boot(Optional.of(readGuest(name, target)), null);
     }
 
     /** The guest's boot id and bootc status, in one login. */

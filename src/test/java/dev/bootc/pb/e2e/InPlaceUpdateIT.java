@@ -169,6 +169,8 @@ class InPlaceUpdateIT {
         System.out.printf("pb apply --wait (v1 -> v3, rolled back) in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, apply);
         assertEquals(1, apply.exit(), "the wait reports the failed update: " + apply);
         assertTrue(apply.err().contains(v3) && apply.err().contains("rolled back"), apply.err());
+        // its boot reached the login prompt: 2 minutes later pb stopped waiting for an sshd that was not coming
+        assertTrue(apply.err().contains("in the 120 s after its console showed the login prompt"), apply.err());
         for (String step : new String[] {"Staging " + BAD_REF, "Rebooting VM " + VM, "power-cycling", "previous deployment the default again"}) {
             assertTrue(apply.err().contains(step), "progress shows " + step + ": " + apply.err());
         }

@@ -169,7 +169,7 @@ class InPlaceUpdateTest {
         world.guest.editenv = false;
         PbException e = assertThrows(PbException.class, () -> update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress));
         assertEquals(Failure.SshTimeout, e.failure());
-        assertTrue(e.getMessage().contains("within 300 s of its reboot"), e.getMessage());
+        assertTrue(e.getMessage().contains("within 300 s (its reboot"), e.getMessage());
         assertTrue(e.getMessage().contains("counts no boots") && e.getMessage().contains("pb rollback demo"), e.getMessage());
         assertTrue(!world.calls.contains("destroy"), "no power cycle that could not help: " + world.calls);
     }
@@ -195,7 +195,7 @@ class InPlaceUpdateTest {
         world.guest.silent.add("sha256:bad3");
         InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress);
         assertEquals(InPlaceUpdate.Outcome.FAILED, r.outcome());
-        assertTrue(r.failure().contains("no SSH answer within 300 s of its reboot into sha256:bad3"), r.failure());
+        assertTrue(r.failure().contains("no SSH answer within 300 s (its reboot into sha256:bad3)"), r.failure());
         assertEquals("sha256:feed", r.after().getDigest(), "the previous deployment boots again");
         assertEquals("sha256:feed", world.guest.booted.getDigest());
         assertEquals(false, world.guest.rollbackQueued, "bootc rollback made it the default again");
@@ -203,6 +203,33 @@ class InPlaceUpdateTest {
         assertTrue(world.calls.containsAll(List.of("destroy", "start")), "a power cycle: " + world.calls);
         assertTrue(world.guest.commands.contains("bootc rollback"), world.guest.commands.toString());
         assertNull(world.guest.bootCounter, "counting stopped once the previous deployment was healthy");
+    }
+
+    @Test
+    void aBootThatShowedItsLoginPromptAndStillRefusesSshTwoMinutesLaterIsLeftWithoutWaitingOutTheTimeout() {
+        world.images.digests.put(REF, "sha256:bad3");
+        world.guest.silent.add("sha256:bad3");
+        world.guest.console = layout.serialLog(dev.bootc.pb.api.VmKey.of(vm));
+        world.domains.bootLog(world.guest.console, "[    0.000000] Linux version 6.12 (the boot before)\r\npb-fixture login: ");
+        java.time.Instant began = clock.instant();
+        InPlaceUpdate.Result r = update.run(vm, InPlaceUpdate.Request.upgrade(false, null), progress);
+        assertEquals(InPlaceUpdate.Outcome.FAILED, r.outcome());
+        assertTrue(r.failure().contains("no SSH answer in the 120 s after its console showed the login prompt (its reboot into sha256:bad3)"), r.failure());
+        assertEquals("sha256:feed", world.guest.booted.getDigest(), "the previous deployment boots again");
+        Duration took = Duration.between(began, clock.instant());
+        assertTrue(took.compareTo(Duration.ofSeconds(150)) < 0, "left about 2 minutes after its prompt, not after the 300 s timeout: " + took);
+    }
+
+    @Test
+    void theBootBeforesPromptOrAPromptWithoutAKernelBannerDecidesNothing() {
+        assertEquals(false, ConsolePrompt.prompted("pb-fixture login: "), "no kernel of a new boot");
+        assertEquals(false, ConsolePrompt.prompted("[ 0.0] Linux version 6.12\r\nReached target\r\n"), "no prompt yet");
+        assertEquals(true, ConsolePrompt.prompted("x login: \r\n[ 0.0] Linux version 6.12\r\nfedora login: "));
+        world.guest.console = layout.serialLog(dev.bootc.pb.api.VmKey.of(vm));
+        world.domains.bootLog(world.guest.console, "[    0.000000] Linux version 6.12 (the boot before)\r\npb-fixture login: ");
+        ConsolePrompt after = new ConsolePrompt(world.domains, world.guest.console, clock);
+        clock.advance(Duration.ofMinutes(10));
+        assertEquals(false, after.promptLongAgo(), "what the console wrote before it began is not the new boot's");
     }
 
     @Test

@@ -571,6 +571,8 @@ public final class FakeWorld {
         public volatile boolean comesBack = true;
         /** When set the stage fails with this message on stderr. */
         public volatile String failStage;
+        /** When set, each boot writes a kernel banner and a getty's login prompt to this serial log, as the fixture's do. */
+        public volatile Path console;
         /** Digests whose boots never answer SSH (sshd masked: the e2e's v3). */
         public final Set<String> silent = ConcurrentHashMap.newKeySet();
         /** Digests whose health check fails. */
@@ -666,6 +668,11 @@ public final class FakeWorld {
             bootSuccess = false;
             bootId++;
             down = silent.contains(booted.getDigest());
+            if (console != null) {
+                domains.appendLog(console, "[    0.000000] Linux version 6.12.57+deb13-amd64 (debian-kernel@lists.debian.org)\r\n"
+                        + "[  OK  ] Reached target multi-user.target - Multi-User System.\r\n\r\nDebian GNU/Linux 13 pb-fixture ttyS0\r\n\r\n"
+                        + "pb-fixture login: ");
+            }
         }
 
         /** The domain was destroyed and started: a boot from power on. */
