@@ -53,10 +53,13 @@ public class CliClassPath {
      * generating an accessor class. -Xlog: the JVM's own warnings go to stderr, never into pb's output.
      * JNA loads its dispatch library from cli/native instead of unpacking it on every run; jboss-logging
      * goes to the JDK's logging; SSHD's slf4j goes nowhere (no provider to search for).
+     * --enable-native-access: JNA's System.load is a restricted method from JDK 24 on, which otherwise
+     * prints a four-line warning on stderr on every verb that reaches libvirt (JDK 17 accepts the flag).
+     * It is in the archive's dump too: the archive refuses a run whose native-access flag differs.
      */
     static final String FLAGS = String.join(" ",
             "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:+UseSerialGC", "-Xmn4m", "-XX:-UsePerfData",
-            "-Xshare:auto", "-Xlog:all=warning:stderr", "-Dsun.reflect.inflationThreshold=2147483647",
+            "-Xshare:auto", "-Xlog:all=warning:stderr", "--enable-native-access=ALL-UNNAMED", "-Dsun.reflect.inflationThreshold=2147483647",
             "-Djna.boot.library.path=@APP@/cli/native", "-Djna.nounpack=true",
             "-Dorg.jboss.logging.provider=jdk", "-Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider", "-Dslf4j.internal.verbosity=WARN");
 

@@ -4,6 +4,7 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.helpers.MissingAttachedSessionException;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -106,6 +107,9 @@ public final class SshReadinessProbe {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof NoRouteToHostException) return Outcome.REFUSED;
             if (t instanceof SocketTimeoutException) return Outcome.TIMEOUT;
+            // the peer reset the connection while the client was still setting its session up (QEMU/slirp
+            // with no sshd behind it): SSHD tore the session down before the connect future could return it
+            if (t instanceof MissingAttachedSessionException) return Outcome.CLOSED;
         }
         String m = messages(e).toLowerCase(Locale.ROOT);
         if (m.contains("connection refused")) return Outcome.REFUSED;
