@@ -45,6 +45,22 @@ class CliExperienceTest extends InProcessCliTest {
     }
 
     @Test
+    void sshToAVmOnALibvirtNetworkGoesToItsAddressAndNeverToTheHostsOwnPort22() {
+        world.domains.addresses.put("default_nat", "192.168.122.40");
+        ok("run", "-B", "--name", "nat", "--network", "libvirt=default", "img");
+        ok("ssh", "nat", "--", "true");
+        assertEquals(List.of("192.168.122.40:22"), world.ssh.targets);
+        assertTrue(ok("list").out().contains("192.168.122.40:22"), "pb list shows where SSH goes");
+        ok("stop", "nat");
+        world.domains.addresses.clear();
+        world.ssh.targets.clear();
+        pb.run("start", "nat"); // running, but libvirt has no lease for it: it never settles
+        // refused, not 127.0.0.1:22
+        assertOneLineError(pb.run("ssh", "nat", "--", "true"), 1, "VM nat has no address on its libvirt network default yet");
+        assertEquals(List.of(), world.ssh.targets);
+    }
+
+    @Test
     void removeIsRm() {
         ok("run", "-B", "--name", "vm", "img");
         assertOneLineError(pb.run("remove", "vm"), 4, "vm is running");

@@ -448,6 +448,8 @@ public final class FakeWorld {
      */
     public final class FakeSsh implements Ssh {
         public volatile boolean ready;
+        /** Where each session went: host:port. */
+        public final List<String> targets = new CopyOnWriteArrayList<>();
         /** Where each probe went: host:port. */
         public final List<String> probed = new CopyOnWriteArrayList<>();
         /** Owner to SSH port. */
@@ -547,6 +549,7 @@ public final class FakeWorld {
         @Override
         public int connect(Target target, List<String> command) {
             calls.add("connect");
+            targets.add(target.host() + ":" + target.port());
             String owner = ports.entrySet().stream().filter(e -> e.getValue() == target.port()).map(Map.Entry::getKey).findFirst().orElse("?");
             sessions.add((owner + " " + String.join(" ", command)).strip());
             return 0;
