@@ -27,8 +27,11 @@ public final class Validation {
     public static final String DISK_SIZE_PATTERN = "^[1-9][0-9]*(Mi|Gi|Ti|M|G|T)$";
     public static final String USER_PATTERN = "^[a-z_][a-z0-9_-]{0,31}$";
     public static final String PUBLIC_KEY_PATTERN = "^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$";
-    /** One kernel argument: no whitespace, no control character. */
-    public static final String KARG_PATTERN = "^[^\\s\\x00-\\x1f\\x7f]+$";
+    /**
+     * One kernel argument: no whitespace, no control character, Unicode's included (NEL U+0085 and the line and
+     * paragraph separators are line breaks to YAML, which turned a refused value into one this let through).
+     */
+    public static final String KARG_PATTERN = "^[^\\s\\p{Z}\\x00-\\x1f\\x7f-\\x9f]+$";
     /** An absolute path without control characters (they cannot be in libvirt's XML, and NUL in no path). */
     public static final String ABSOLUTE_PATH_PATTERN = "^/[^\\x00-\\x1f\\x7f]*$";
     public static final String IPV4_PATTERN =

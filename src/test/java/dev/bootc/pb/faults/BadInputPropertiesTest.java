@@ -216,6 +216,9 @@ class BadInputPropertiesTest {
         Files.write(f, yaml.writeValueAsBytes(doc));
         // the value as YAML gives it back (line breaks normalised, say)
         var node = yaml.readTree(f.toFile()).at("/" + bad.path().replace(".", "/").replace("[0]", "/0"));
+        // Jackson's YAML writer turns a lone surrogate and the character after it into one valid character (U+D837 U+0000
+        // was written as U+10000): a kernel argument that came back valid is no bad field any more
+        net.jqwik.api.Assume.that(!(bad.path().startsWith("spec.kernelArgs") && node.isTextual() && node.asText().matches(Validation.KARG_PATTERN)));
         if (node.isValueNode()) assertRefused(List.of("apply", "-f", f.toString()), bad.path(), String.valueOf(bad.value()), node.asText());
         else assertRefused(List.of("apply", "-f", f.toString()), bad.path()); // a list or mapping where a scalar belongs: "wrong type"
     }

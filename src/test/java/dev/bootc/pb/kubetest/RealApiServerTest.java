@@ -71,6 +71,7 @@ class RealApiServerTest {
             Map.entry("image-too-long.yaml", "spec.image"),
             Map.entry("karg-control-character.yaml", "spec.kernelArgs[0]"),
             Map.entry("karg-space.yaml", "spec.kernelArgs[0]"),
+            Map.entry("karg-line-separator.yaml", "spec.kernelArgs[0]"),
             Map.entry("memory-too-small.yaml", "spec.resources.memory"),
             Map.entry("memory-word.yaml", "spec.resources.memory"),
             Map.entry("memory-zero.yaml", "spec.resources.memory"),
