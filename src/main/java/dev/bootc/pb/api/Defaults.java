@@ -32,6 +32,11 @@ public final class Defaults {
     }
 
     /** The SSH user this spec gets, without copying it. */
+    /** The spec's network, else user networking. */
+    public static NetworkMode network(BootcVmSpec s) {
+        return s == null || s.getNetwork() == null ? NETWORK : s.getNetwork();
+    }
+
     public static String sshUser(BootcVmSpec s) {
         return s == null || s.getSsh() == null || s.getSsh().getUser() == null ? SSH_USER : s.getSsh().getUser();
     }

@@ -109,7 +109,7 @@ public record NodePolicy(boolean tenants, List<String> trustedImages, List<Path>
             Optional<Validation.Problem> p = addressProblem("spec.ports[" + i + "].hostIP", ports.get(i).getHostIP());
             if (p.isPresent()) throw Failure.HostAddressNotAllowed.with(p.get().toString());
         }
-        NetworkMode mode = spec.getNetwork() == null ? NetworkMode.user : spec.getNetwork();
+        NetworkMode mode = Defaults.network(spec);
         if (tenants && mode.ownAddress() && !allowedNetworks.contains(mode + "=" + spec.getNetworkName())) {
             throw Failure.NetworkNotAllowed.with(new Validation.Problem("spec.networkName", spec.getNetworkName(), allowedNetworks.isEmpty()
                     ? "this node puts BootcVms on no " + mode + " network (its admin allows none; user networking is always there)"

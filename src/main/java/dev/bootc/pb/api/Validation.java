@@ -311,7 +311,7 @@ public final class Validation {
 
     /** bridge and libvirt name their network, the others name none; ports are forwarded on the host only with user networking. */
     private static void networkProblems(BootcVmSpec s, List<Problem> out) {
-        NetworkMode mode = s.getNetwork() == null ? NetworkMode.user : s.getNetwork();
+        NetworkMode mode = Defaults.network(s);
         String name = s.getNetworkName();
         if (mode.ownAddress()) {
             if (name == null) {

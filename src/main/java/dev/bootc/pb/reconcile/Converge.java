@@ -163,7 +163,7 @@ final class Converge {
     private Provisioned provision(Pass p) {
         BootcVmSpec spec = p.spec();
         // the host's ports first: a port another VM holds fails now, not after a disk build of minutes
-        Integer port = switch (network(spec)) {
+        Integer port = switch (Defaults.network(spec)) {
             case none -> null;
             case user -> hostPorts.reserve(p.key, spec, VmReconciler.recordedPort(p.vm, p.domain));
             case bridge, libvirt -> {
@@ -176,7 +176,7 @@ final class Converge {
             }
         };
         p.status().setSshPort(port);
-        if (!network(spec).ownAddress()) p.status().setAddress(null);
+        if (!Defaults.network(spec).ownAddress()) p.status().setAddress(null);
         p.step = Conditions.DISK_READY;
         // cloud-init's input (a host folder, a Secret) is read, or refused, before anything is made for the VM
         Path seedPath = layout.cloudInitSeed(p.key);
@@ -288,7 +288,7 @@ final class Converge {
         StatusBuilder sb = p.sb;
         BootcVmStatus st = sb.status();
         String user = p.spec().getSsh().getUser();
-        NetworkMode network = network(p.spec());
+        NetworkMode network = Defaults.network(p.spec());
         if (network.ownAddress() && st.getAddress() == null) {
             domains.guestAddress(layout.domainName(p.key), network).ifPresent(st::setAddress);
         }
@@ -334,14 +334,10 @@ final class Converge {
     /** The port SSH answers on at a guest's own address (bridge, libvirt network). */
     static final int GUEST_SSH_PORT = 22;
 
-    private static NetworkMode network(BootcVmSpec spec) {
-        return spec.getNetwork() == null ? NetworkMode.user : spec.getNetwork();
-    }
-
     /** host:port where SSH goes, for messages: the guest's address when it has one of its own (or its network before). */
     private static String where(Pass p, int port) {
         BootcVmStatus st = p.status();
-        if (!network(p.spec()).ownAddress() || st.getAddress() != null) return st.sshHost() + ":" + port;
+        if (!Defaults.network(p.spec()).ownAddress() || st.getAddress() != null) return st.sshHost() + ":" + port;
         return p.spec().getNetwork() + " network " + p.spec().getNetworkName() + ", port " + port;
     }
 

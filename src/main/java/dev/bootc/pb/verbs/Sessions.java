@@ -68,7 +68,7 @@ public final class Sessions {
         Path vmDir = layout.vmDir(key);
         Path privateKey = ssh.existingKey(vmDir).map(Ssh.SshKey::privateKey).orElseThrow(() ->
                 Failure.NoSsh.with("VM " + key.name() + " has no SSH key in " + vmDir + ": pb rm -f " + key.name() + " and run it again"));
-        boolean ownAddress = vm.getSpec().getNetwork() != null && vm.getSpec().getNetwork().ownAddress();
+        boolean ownAddress = Defaults.network(vm.getSpec()).ownAddress();
         if (ownAddress && (vm.getStatus() == null || vm.getStatus().getAddress() == null)) {
             // never 127.0.0.1:22, the host's own sshd
             throw Failure.NoSsh.with("VM " + key.name() + " has no address on its " + vm.getSpec().getNetwork() + " network "

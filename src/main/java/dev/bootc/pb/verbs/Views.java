@@ -143,7 +143,7 @@ public final class Views {
             runtime.put("running", d.map(Domain::running).orElse(false));
             runtime.put("state", d.map(x -> x.state().name().toLowerCase()).orElse("undefined"));
             d.ifPresent(x -> runtime.put("uuid", x.uuid()));
-            dev.bootc.pb.api.NetworkMode network = vm.getSpec().getNetwork() == null ? dev.bootc.pb.api.NetworkMode.user : vm.getSpec().getNetwork();
+            dev.bootc.pb.api.NetworkMode network = Defaults.network(vm.getSpec());
             runtime.put("network", network.ownAddress() ? network + "=" + vm.getSpec().getNetworkName() : network.name());
             if (network.ownAddress() && d.map(Domain::running).orElse(false)) {
                 runtime.put("address", domains.guestAddress(layout.domainName(key), network).orElse(null));
