@@ -26,18 +26,23 @@ final class LibvirtNetworks {
             // (/proc/net/arp: IP, type, flags, MAC, mask, device) says the same
             return HostArp.address(java.nio.file.Path.of("/proc/net/arp"), mac);
         }
-        int source = org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE;
         return connection.call("read the addresses of domain " + name, c -> {
             org.libvirt.Domain d = LibvirtDomains.lookup(c, name);
             if (d == null || d.isActive() != 1) return Optional.<String>empty();
-            for (org.libvirt.DomainInterface nic : d.interfaceAddresses(source, 0)) {
-                if (nic.hwAddr != null && !nic.hwAddr.equalsIgnoreCase(mac)) continue;
-                for (org.libvirt.DomainInterface.InterfaceAddress a : nic.addrs) {
-                    if (a.address instanceof java.net.Inet4Address) return Optional.of(a.address.getHostAddress());
-                }
-            }
-            return Optional.<String>empty();
+            return leased(d, mac).stream().findFirst();
         });
+    }
+
+    /** The IPv4 addresses libvirt's DHCP server leased the NIC with {@code mac} of a running domain. */
+    private static List<String> leased(org.libvirt.Domain d, String mac) throws org.libvirt.LibvirtException {
+        List<String> out = new ArrayList<>();
+        for (org.libvirt.DomainInterface nic : d.interfaceAddresses(org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0)) {
+            if (nic.hwAddr != null && !nic.hwAddr.equalsIgnoreCase(mac)) continue;
+            for (org.libvirt.DomainInterface.InterfaceAddress a : nic.addrs) {
+                if (a.address instanceof java.net.Inet4Address) out.add(a.address.getHostAddress());
+            }
+        }
+        return out;
     }
 
     void releaseLeases(String name) {
@@ -54,14 +59,7 @@ final class LibvirtNetworks {
             } finally {
                 n.free();
             }
-            List<String[]> out = new ArrayList<>();
-            for (org.libvirt.DomainInterface nic : d.interfaceAddresses(org.libvirt.Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0)) {
-                if (nic.hwAddr != null && !nic.hwAddr.equalsIgnoreCase(mac)) continue;
-                for (org.libvirt.DomainInterface.InterfaceAddress a : nic.addrs) {
-                    if (a.address instanceof java.net.Inet4Address) out.add(new String[] {bridge, a.address.getHostAddress()});
-                }
-            }
-            return out;
+            return leased(d, mac).stream().map(address -> new String[] {bridge, address}).toList();
         });
         for (String[] lease : leases) {
             // dnsmasq's own tool (as OpenStack frees its ports' leases): a DHCPRELEASE on the network's bridge
