@@ -73,4 +73,15 @@ public class BootcVm {
     public String upgradeRequest() {
         return metadata == null || metadata.getAnnotations() == null ? null : metadata.getAnnotations().get(UPGRADE_REQUESTED);
     }
+
+    /**
+     * Where SSH to this VM goes: the guest's address on its bridge or libvirt network, empty until libvirt has given
+     * it one (never 127.0.0.1:22, the host's own sshd); else the host's 127.0.0.1, where its port is forwarded.
+     */
+    @JsonIgnore
+    public java.util.Optional<String> sshHost() {
+        boolean ownAddress = Defaults.network(spec).ownAddress();
+        if (status == null) return ownAddress ? java.util.Optional.empty() : java.util.Optional.of(NodePolicy.LOOPBACK);
+        return ownAddress && status.getAddress() == null ? java.util.Optional.empty() : java.util.Optional.of(status.sshHost());
+    }
 }

@@ -334,8 +334,9 @@ public final class InPlaceUpdate {
         if (!running || st == null || st.getSshPort() == null || st.getSshKeyPath() == null) {
             throw Failure.VmNotRunning.with("VM " + key.name() + " is not running with SSH: pb start " + key.name() + " first");
         }
-        return new Ssh.Target(st.sshHost(), st.getSshPort(), vm.getSpec().getSsh() == null || vm.getSpec().getSsh().getUser() == null ? "root"
-                : vm.getSpec().getSsh().getUser(), Path.of(st.getSshKeyPath()), layout.knownHosts(key));
+        String host = vm.sshHost().orElseThrow(() -> Failure.VmNotRunning.with("VM " + key.name() + " has no address on its "
+                + vm.getSpec().getNetwork() + " network " + vm.getSpec().getNetworkName() + " yet: wait for pb start " + key.name() + " to finish"));
+        return new Ssh.Target(host, st.getSshPort(), Defaults.sshUser(vm.getSpec()), Path.of(st.getSshKeyPath()), layout.knownHosts(key));
     }
 
     static String tail(Ssh.Exec r) {

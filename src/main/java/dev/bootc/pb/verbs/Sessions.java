@@ -68,13 +68,8 @@ public final class Sessions {
         Path vmDir = layout.vmDir(key);
         Path privateKey = ssh.existingKey(vmDir).map(Ssh.SshKey::privateKey).orElseThrow(() ->
                 Failure.NoSsh.with("VM " + key.name() + " has no SSH key in " + vmDir + ": pb rm -f " + key.name() + " and run it again"));
-        boolean ownAddress = Defaults.network(vm.getSpec()).ownAddress();
-        if (ownAddress && (vm.getStatus() == null || vm.getStatus().getAddress() == null)) {
-            // never 127.0.0.1:22, the host's own sshd
-            throw Failure.NoSsh.with("VM " + key.name() + " has no address on its " + vm.getSpec().getNetwork() + " network "
-                    + vm.getSpec().getNetworkName() + " yet: wait for it (pb inspect " + key.name() + " shows the address once libvirt knows it)");
-        }
-        String host = vm.getStatus() == null ? dev.bootc.pb.api.NodePolicy.LOOPBACK : vm.getStatus().sshHost();
+        String host = vm.sshHost().orElseThrow(() -> Failure.NoSsh.with("VM " + key.name() + " has no address on its " + vm.getSpec().getNetwork()
+                + " network " + vm.getSpec().getNetworkName() + " yet: wait for it (pb inspect " + key.name() + " shows the address once libvirt knows it)"));
         return ssh.connect(new Ssh.Target(host, port, login, privateKey, layout.knownHosts(key)), command);
     }
 }

@@ -70,6 +70,17 @@ class OwnNetworkTest extends CoreTest {
     }
 
     @Test
+    void sshGoesToTheGuestsAddressOnlyOnceItHasOneAndToLoopbackWithUserNetworking() {
+        BootcVm nat = onNetwork(NetworkMode.libvirt, "default");
+        assertTrue(nat.sshHost().isEmpty(), "no status: no address, and never the host's own port 22");
+        nat.setStatus(new dev.bootc.pb.api.BootcVmStatus());
+        assertTrue(nat.sshHost().isEmpty());
+        nat.getStatus().setAddress("192.168.122.7");
+        assertEquals(java.util.Optional.of("192.168.122.7"), nat.sshHost());
+        assertEquals(java.util.Optional.of("127.0.0.1"), vm("u", "uid-u").sshHost());
+    }
+
+    @Test
     void noAddressWithinTheSshTimeoutFailsNamingTheNetwork() {
         BootcVm vm = onNetwork(NetworkMode.bridge, "br0");
         pass(vm);
