@@ -52,8 +52,6 @@ public final class Pb {
     public Pb(Path home, FailedBoots failedBoots) {
         this.home = home;
         this.failedBoots = failedBoots;
-        // pb uses the host's libvirt: not while an end-to-end class has it alone (under failsafe, which names the launcher)
-        if (System.getProperty("pb.launcher") != null) HostVmLock.shared();
     }
 
     /**

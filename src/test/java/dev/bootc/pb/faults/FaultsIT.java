@@ -2,7 +2,6 @@ package dev.bootc.pb.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bootc.pb.e2e.HostVmLock;
 import dev.bootc.pb.e2e.Pb;
 import dev.bootc.pb.e2e.Prerequisites;
 import dev.bootc.pb.libvirt.LibvirtDomains;
@@ -42,17 +41,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The fault suite on real components: the packaged pb, libvirtd and QEMU on qemu:///system, podman and
+ * The fault suite on real components: the packaged pb, libvirtd and QEMU on the system driver, podman and
  * the offline fixture image. Each case injects one fault and checks that pb recovers, loses nothing and
  * leaves nothing behind; the table at the end says how long each recovery took. VMs are shared between
  * cases to keep boots few (a TCG boot takes 60-200 s here): the VM two racing `pb run`s bring up is the
  * one whose libvirtd and QEMU are killed later, under an operator that is itself handed over.
- * It holds {@link HostVmLock} alone: by hand, {@code ./mvnw -B verify -Dit.test=FaultsIT -Dtest=NoShellTest}.
+ * The libvirtd it kills is its own ({@link PrivateLibvirtd}: the host's binaries, its own sockets and state), so it
+ * runs beside the other end-to-end classes. By hand: {@code ./mvnw -B verify -Dit.test=FaultsIT -Dtest=NoShellTest}.
  */
 @Tag("vm")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultsIT {
-    static final String URI = "qemu:///system";
+    /** The libvirtd this suite kills, and its URI (pb's PB_LIBVIRT_URI). */
+    static PrivateLibvirtd libvirtd;
+    static String URI;
     static final String VM = "fault-vm";
     static final String DOMAIN = "default_" + VM;
     static final String TOKEN = "pb-fault-token-" + Long.toHexString(System.nanoTime());
@@ -75,9 +77,12 @@ class FaultsIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        HostVmLock.alone(); // it stops libvirtd: no other JVM's class may use it meanwhile
-        pb = Pb.onFreshHome("pb-faults-it");
-        home = pb.home();
+        Pb fresh = Pb.onFreshHome("pb-faults-it");
+        home = fresh.home();
+        libvirtd = new PrivateLibvirtd(home.resolve("libvirtd"));
+        libvirtd.start();
+        URI = libvirtd.uri();
+        pb = fresh.withEnv("PB_LIBVIRT_URI", URI);
     }
 
     /** Stops the operators this suite started (SIGTERM); whether they stopped in time. */
@@ -96,10 +101,11 @@ class FaultsIT {
     @AfterAll
     static void tearDown() throws Exception {
         stopOperators();
+        if (libvirtd == null) return; // set-up failed before anything was made
         ensureLibvirtd();
-        HostVmLock.share(); // libvirtd is up again
         if (pb != null) pb.run("rm", "-f", "--all");
         String left = host("virsh", "-c", URI, "list", "--all", "--name");
+        libvirtd.close();
         if (nonceKey != null) {
             for (String ext : new String[]{".qcow2", ".json", ".log"}) Files.deleteIfExists(Path.of("/var/lib/libvirt/images/pb/base", nonceKey + ext));
         }
@@ -269,6 +275,9 @@ class FaultsIT {
         // The operator is frozen for the moment of the kill: it restarts a dead domain faster than pb list starts,
         // so pb list would see the new QEMU; once thawed it gets the STOPPED event libvirt kept for it.
         String startedAt = getJson(VM).at("/status/startedAt").asText();
+        // the restarted libvirtd reconnects to the QEMUs it left running, a job of its own per domain (seconds under
+        // TCG): a query job waits for it, so the QEMU below dies under a libvirtd that watches it again
+        waitFor(() -> run("virsh", "-c", URI, "domblkstat", DOMAIN) == 0, Duration.ofSeconds(60), "libvirtd watches " + DOMAIN + " again");
         String pid = host("pgrep", "-f", "guest=" + DOMAIN + ",").strip().lines().findFirst().orElseThrow();
         host("kill", "-STOP", String.valueOf(operator.pid()));
         long killed = System.nanoTime();
@@ -515,24 +524,20 @@ class FaultsIT {
     /** Whatever a case did to libvirtd, the next one finds it running. */
     @AfterEach
     void libvirtdRuns() {
-        ensureLibvirtd();
+        if (libvirtd != null) ensureLibvirtd();
     }
 
     static void killLibvirtd() {
         ensureLibvirtd();
-        String pids = host("pgrep", "-x", "libvirtd").strip();
-        for (String pid : pids.lines().toList()) host("kill", "-9", pid.strip());
-        waitFor(() -> run("pgrep", "-x", "libvirtd") != 0, Duration.ofSeconds(10), "libvirtd gone");
+        libvirtd.kill();
     }
 
     static void startLibvirtd() {
-        if (run("pgrep", "-x", "virtlogd") != 0) run("virtlogd", "-d");
-        run("libvirtd", "-d");
-        waitFor(() -> run("virsh", "-c", URI, "uri") == 0, Duration.ofSeconds(60), "libvirtd answers");
+        libvirtd.start();
     }
 
     static void ensureLibvirtd() {
-        if (run("pgrep", "-x", "libvirtd") != 0) startLibvirtd();
+        if (!libvirtd.running()) startLibvirtd();
     }
 
     static int run(String... cmd) {
