@@ -35,14 +35,14 @@ public final class HostDoctor implements HostSetup {
     }
 
     /** What the doctor may see and touch; {@link Host#system(boolean)} is this host. */
-    public record Host(List<Path> path, Path osRelease, List<Path> firmwareDirs, Path containersConfDir, boolean root,
+    public record Host(List<Path> path, Path osRelease, List<Path> firmwareDirs, Path containersConfDir, Path devKvm, boolean root,
                        boolean systemd, HostArch arch, ProcessRunner runner) {
         public static Host system(boolean root) {
             String p = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
             List<Path> dirs = new ArrayList<>();
             for (String d : (p + ":/usr/sbin:/sbin").split(":")) if (!d.isEmpty()) dirs.add(Path.of(d));
             return new Host(dirs, Path.of("/etc/os-release"), FirmwareDescriptors.DEFAULT_DIRS,
-                    Path.of("/etc/containers/containers.conf.d"), root,
+                    Path.of("/etc/containers/containers.conf.d"), Path.of("/dev/kvm"), root,
                     systemdIsInit(), HostArch.current(), ProcessRunner.local());
         }
 
@@ -111,6 +111,10 @@ public final class HostDoctor implements HostSetup {
             out.addAll(Rootless.findings(System.getProperty("user.name"), Path.of("/etc/subuid"), Path.of("/etc/subgid"), Path.of("/dev/kvm")));
         }
         out.add(libvirt());
+        // root's libvirt runs QEMU as another user: a /dev/kvm that user cannot open makes libvirt probe QEMU on every call
+        if (host.root() && libvirtUri.startsWith("qemu:///system")) {
+            KvmDevice.finding(host.devKvm(), Path.of("/etc/libvirt/qemu.conf"), host.runner()).ifPresent(out::add);
+        }
         boolean kvm = AccelDetection.hostSupportsKvm();
         out.add(new Finding("KVM", kvm, false, kvm ? "usable" : "not usable: VMs run under TCG emulation (slower)", List.of(),
                 "enable virtualization (vmx/svm) for this machine"));

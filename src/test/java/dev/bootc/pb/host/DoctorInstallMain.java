@@ -15,7 +15,7 @@ public final class DoctorInstallMain {
     public static void main(String[] args) throws Exception {
         Path bin = Files.createDirectories(Path.of(args[0]));
         HostDoctor.Host host = new HostDoctor.Host(List.of(bin), Path.of("/etc/os-release"), List.of(), bin.resolve("conf.d"),
-                false, false, HostArch.current(), ProcessRunner.local());
+                bin.resolve("no-kvm"), false, false, HostArch.current(), ProcessRunner.local());
         HostDoctor d = new HostDoctor("test:///default", host);
         System.out.println("before: " + libvirtOk(d));
         Path virsh = List.of(Path.of("/usr/bin/virsh"), Path.of("/bin/virsh")).stream().filter(Files::isExecutable).findFirst()

@@ -35,7 +35,7 @@ class HostDoctorTest {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         ProcessRunner none = c -> new ProcessResult(c, 127, "", c.program() + ": not found", Duration.ZERO, false);
         return new HostDoctor("qemu:///system", new HostDoctor.Host(List.of(bin), osRelease(osRelease), List.of(tmp.resolve("fw")),
-                tmp.resolve("containers.conf.d"), true, systemd, HostArch.X86_64, none));
+                tmp.resolve("containers.conf.d"), tmp.resolve("no-kvm"), true, systemd, HostArch.X86_64, none));
     }
 
     @Test
@@ -115,7 +115,7 @@ class HostDoctorTest {
                     Duration.ZERO, false);
         };
         HostDoctor d = new HostDoctor("test:///default", new HostDoctor.Host(List.of(bin), osRelease("ID=debian\n"), List.of(),
-                tmp.resolve("conf.d"), true, false, HostArch.X86_64, crunFails));
+                tmp.resolve("conf.d"), tmp.resolve("no-kvm"), true, false, HostArch.X86_64, crunFails));
         HostDoctor.Finding podman = d.findings().stream().filter(c -> c.name().equals("podman can run a container")).findFirst().orElseThrow();
         assertFalse(podman.ok());
         assertTrue(podman.detail().contains("OCI permission denied"), podman.detail());
