@@ -42,12 +42,14 @@ final class ContainerInstaller implements DiskInstaller {
 
     /**
      * The install command: podman-bootc's, plus a container name (to clean up after a killed build),
-     * {@code --pull=never} (the image was resolved already; a build never reaches for the network) and the
-     * VM's reference as the installed system's origin ({@link BaseDiskBuilder#targetArgs}).
+     * {@code --pull=never} (the image was resolved already; a build never reaches for the network), no network at all
+     * ({@code --network=none}: podman 5's default network needs netavark's nftables, missing on a Debian 13 host
+     * without recommends, where the build failed "netavark: nftables error: unable to execute nft") and the VM's
+     * reference as the installed system's origin ({@link BaseDiskBuilder#targetArgs}).
      */
     static List<String> command(Image image, Path outputDir, BaseDiskOptions options, String containerName) {
         // --user root:root: bootc must run as root, and some derived images set USER (podman-bootc learnt this)
-        List<String> cmd = new ArrayList<>(List.of("podman", "run", "--rm", "--name", containerName, "--pull=never",
+        List<String> cmd = new ArrayList<>(List.of("podman", "run", "--rm", "--name", containerName, "--pull=never", "--network=none",
                 "--user", "root:root", "--privileged", "--pid=host", "--security-opt", "label=type:unconfined_t",
                 "-v", "/var/lib/containers:/var/lib/containers", "-v", "/dev:/dev",
                 "-v", outputDir.toAbsolutePath() + ":/output",

@@ -33,7 +33,7 @@ class BaseDiskBuilderTest {
 
     @Test
     void installCommandIsPodmanBootcs() {
-        assertEquals(List.of("podman", "run", "--rm", "--name", "pb-build-k", "--pull=never", "--user", "root:root", "--privileged", "--pid=host",
+        assertEquals(List.of("podman", "run", "--rm", "--name", "pb-build-k", "--pull=never", "--network=none", "--user", "root:root", "--privileged", "--pid=host",
                         "--security-opt", "label=type:unconfined_t", "-v", "/var/lib/containers:/var/lib/containers",
                         "-v", "/dev:/dev", "-v", "/cache/k.build-1:/output", "quay.io/x/y:1",
                         "bootc", "install", "to-disk", "--via-loopback", "--generic-image", "--skip-fetch-check",
